@@ -1,0 +1,160 @@
+package dev.hmd;
+
+import dev.hmd.api.ApiVerticle;
+import dev.hmd.bus.LocalCodec;
+import dev.hmd.config.Config;
+import dev.hmd.db.Database;
+import dev.hmd.db.DatabaseUrl;
+import dev.hmd.db.EmbeddedDatabase;
+import dev.hmd.db.Migrations;
+import dev.hmd.deploy.DeployerVerticle;
+import dev.hmd.observe.ObservabilityPollerVerticle;
+import dev.hmd.scheduler.ReleaseSchedulerVerticle;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.sqlclient.Pool;
+import java.util.EnumSet;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running service process: database (configured or embedded), migrations, metrics, the
+ * event bus and the four verticles, deployed in dependency order. {@code serve}, {@code demo},
+ * benchmarks and tests all start it the same way.
+ */
+public final class Service implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Service.class);
+
+  private final Config config;
+  private final Vertx vertx;
+  private final Pool pool;
+  private final PrometheusMeterRegistry registry;
+  private final Optional<EmbeddedDatabase> embedded;
+  private final ApiVerticle api;
+
+  private Service(Config config, Vertx vertx, Pool pool, PrometheusMeterRegistry registry,
+                  Optional<EmbeddedDatabase> embedded, ApiVerticle api) {
+    this.config = config;
+    this.vertx = vertx;
+    this.pool = pool;
+    this.registry = registry;
+    this.embedded = embedded;
+    this.api = api;
+  }
+
+  /**
+   * Starts everything and returns once the API listens. Blocking: call it from a main or test
+   * thread, never from an event loop.
+   */
+  public static Service start(Config config) {
+    Optional<EmbeddedDatabase> embedded = Optional.empty();
+    DatabaseUrl url;
+    if (config.databaseUrl().isPresent()) {
+      url = DatabaseUrl.parse(config.databaseUrl().get());
+    } else {
+      LOG.info("{} is not set: starting an embedded Postgres under {}", Config.DATABASE_URL, config.dataDir().resolve("pg"));
+      embedded = Optional.of(EmbeddedDatabase.start(config.dataDir().resolve("pg")));
+      url = embedded.get().url();
+    }
+    try {
+      String schemaVersion = migrate(url);
+      PrometheusMeterRegistry registry = newRegistry();
+      Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+          .setEnabled(true)
+          .setJvmMetricsEnabled(false)
+          .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE, Label.POOL_NAME))))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+      LocalCodec.register(vertx);
+      Pool pool = Database.pool(vertx, url, config.dbPoolSize());
+      ApiVerticle api = new ApiVerticle(config.httpPort(), pool, registry, schemaVersion);
+      vertx.deployVerticle(new DeployerVerticle())
+        .compose(id -> vertx.deployVerticle(new ObservabilityPollerVerticle()))
+        .compose(id -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool)))
+        .compose(id -> vertx.deployVerticle(api))
+        .await();
+      LOG.info("service {} listening on :{}", config.instanceId(), api.actualPort());
+      return new Service(config, vertx, pool, registry, embedded, api);
+    } catch (RuntimeException e) {
+      embedded.ifPresent(EmbeddedDatabase::close);
+      throw e;
+    }
+  }
+
+  private static String migrate(DatabaseUrl url) {
+    try {
+      return Migrations.apply(url);
+    } catch (RuntimeException e) {
+      throw new StartupException("cannot use the database at " + url + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static PrometheusMeterRegistry newRegistry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    return registry;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public int httpPort() {
+    return api.actualPort();
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().await();
+    } finally {
+      embedded.ifPresent(EmbeddedDatabase::close);
+    }
+  }
+
+  /** The service cannot start; the message tells the operator why. */
+  public static final class StartupException extends RuntimeException {
+    public StartupException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package dev.hmd.bus;
+
+/**
+ * Every event-bus address of the service. Verticles agree on nothing else: an address, and the
+ * immutable record sent to it (see {@link Messages}). One address per operation.
+ */
+public final class Addresses {
+
+  /** Wake the scheduler for one release now, instead of at its next tick. Body: {@link Messages.ReleaseKick}. */
+  public static final String SCHEDULER_KICK = "hmd.scheduler.kick";
+
+  /** Published after events were committed, so SSE streams of this process read them at once. Body: {@link Messages.EventsCommitted}. */
+  public static final String EVENTS_COMMITTED = "hmd.events.committed";
+
+  private Addresses() {
+  }
+}

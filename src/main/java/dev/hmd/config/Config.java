@@ -1,0 +1,133 @@
+package dev.hmd.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Every tunable of the service, read once from the environment. Each has a named default here,
+ * so the table in the README and this class are the same list.
+ */
+public record Config(
+  Optional<String> databaseUrl,
+  int httpPort,
+  String cloudflareApiBase,
+  Optional<String> adminToken,
+  Optional<String> masterKey,
+  Optional<String> jwtSecret,
+  int simPort,
+  Path dataDir,
+  String instanceId,
+  int dbPoolSize,
+  Duration leaseDuration,
+  Duration schedulerTick,
+  Duration sessionTtl,
+  int rateLimitPerMinute,
+  String logFormat) {
+
+  public static final String DATABASE_URL = "HMD_DATABASE_URL";
+  public static final String HTTP_PORT = "HMD_HTTP_PORT";
+  public static final String CLOUDFLARE_API_BASE = "HMD_CLOUDFLARE_API_BASE";
+  public static final String ADMIN_TOKEN = "HMD_ADMIN_TOKEN";
+  public static final String MASTER_KEY = "HMD_MASTER_KEY";
+  public static final String JWT_SECRET = "HMD_JWT_SECRET";
+  public static final String SIM_PORT = "HMD_SIM_PORT";
+  public static final String DATA_DIR = "HMD_DATA_DIR";
+  public static final String INSTANCE_ID = "HMD_INSTANCE_ID";
+  public static final String DB_POOL_SIZE = "HMD_DB_POOL_SIZE";
+  public static final String LEASE_SECONDS = "HMD_LEASE_SECONDS";
+  public static final String SCHEDULER_TICK_MS = "HMD_SCHEDULER_TICK_MS";
+  public static final String SESSION_TTL_MINUTES = "HMD_SESSION_TTL_MINUTES";
+  public static final String RATE_LIMIT_PER_MINUTE = "HMD_RATE_LIMIT_PER_MINUTE";
+  public static final String LOG_FORMAT = "HMD_LOG_FORMAT";
+
+  public static final int DEFAULT_HTTP_PORT = 8080;
+  public static final String DEFAULT_CLOUDFLARE_API_BASE = "https://api.cloudflare.com/client/v4";
+  public static final int DEFAULT_SIM_PORT = 8788;
+  public static final String DEFAULT_DATA_DIR = ".hmd";
+  public static final int DEFAULT_DB_POOL_SIZE = 16;
+  public static final int DEFAULT_LEASE_SECONDS = 15;
+  public static final int DEFAULT_SCHEDULER_TICK_MS = 250;
+  public static final int DEFAULT_SESSION_TTL_MINUTES = 12 * 60;
+  public static final int DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+  public static final String DEFAULT_LOG_FORMAT = "json";
+
+  public static Config fromEnv() {
+    return from(System.getenv());
+  }
+
+  public static Config from(Map<String, String> env) {
+    return new Config(
+      text(env, DATABASE_URL),
+      port(env, HTTP_PORT, DEFAULT_HTTP_PORT),
+      text(env, CLOUDFLARE_API_BASE).orElse(DEFAULT_CLOUDFLARE_API_BASE),
+      text(env, ADMIN_TOKEN),
+      text(env, MASTER_KEY),
+      text(env, JWT_SECRET),
+      port(env, SIM_PORT, DEFAULT_SIM_PORT),
+      Path.of(text(env, DATA_DIR).orElse(DEFAULT_DATA_DIR)),
+      text(env, INSTANCE_ID).orElseGet(() -> "hmd-" + UUID.randomUUID().toString().substring(0, 8)),
+      positive(env, DB_POOL_SIZE, DEFAULT_DB_POOL_SIZE),
+      Duration.ofSeconds(positive(env, LEASE_SECONDS, DEFAULT_LEASE_SECONDS)),
+      Duration.ofMillis(positive(env, SCHEDULER_TICK_MS, DEFAULT_SCHEDULER_TICK_MS)),
+      Duration.ofMinutes(positive(env, SESSION_TTL_MINUTES, DEFAULT_SESSION_TTL_MINUTES)),
+      positive(env, RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE),
+      text(env, LOG_FORMAT).orElse(DEFAULT_LOG_FORMAT));
+  }
+
+  public Config withHttpPort(int port) {
+    return new Config(databaseUrl, port, cloudflareApiBase, adminToken, masterKey, jwtSecret, simPort, dataDir,
+      instanceId, dbPoolSize, leaseDuration, schedulerTick, sessionTtl, rateLimitPerMinute, logFormat);
+  }
+
+  public Config withCloudflareApiBase(String base) {
+    return new Config(databaseUrl, httpPort, base, adminToken, masterKey, jwtSecret, simPort, dataDir,
+      instanceId, dbPoolSize, leaseDuration, schedulerTick, sessionTtl, rateLimitPerMinute, logFormat);
+  }
+
+  public Config withAdminToken(String token) {
+    return new Config(databaseUrl, httpPort, cloudflareApiBase, Optional.of(token), masterKey, jwtSecret, simPort,
+      dataDir, instanceId, dbPoolSize, leaseDuration, schedulerTick, sessionTtl, rateLimitPerMinute, logFormat);
+  }
+
+  private static Optional<String> text(Map<String, String> env, String name) {
+    return Optional.ofNullable(env.get(name)).map(String::trim).filter(v -> !v.isEmpty());
+  }
+
+  private static int port(Map<String, String> env, String name, int fallback) {
+    int value = integer(env, name, fallback);
+    if (value < 0 || value > 65535) {
+      throw new ConfigException(name + " must be a port number between 0 and 65535, got " + value);
+    }
+    return value;
+  }
+
+  private static int positive(Map<String, String> env, String name, int fallback) {
+    int value = integer(env, name, fallback);
+    if (value <= 0) {
+      throw new ConfigException(name + " must be a positive integer, got " + value);
+    }
+    return value;
+  }
+
+  private static int integer(Map<String, String> env, String name, int fallback) {
+    Optional<String> raw = text(env, name);
+    if (raw.isEmpty()) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(raw.get());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(name + " must be an integer, got '" + raw.get() + "'");
+    }
+  }
+
+  /** A configuration the service cannot start with; its message is meant for the operator. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package dev.hmd.testing;
+
+import dev.hmd.Service;
+import dev.hmd.config.Config;
+import dev.hmd.db.DatabaseUrl;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Starts a real service on a fresh database and a free port. */
+public final class TestService {
+
+  public static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+
+  private TestService() {
+  }
+
+  public static Service start(Map<String, String> extraEnv) {
+    DatabaseUrl db = TestDatabase.fresh();
+    Map<String, String> env = new HashMap<>();
+    env.put(Config.DATABASE_URL, "postgresql://" + db.user() + "@" + db.host() + ":" + db.port() + "/" + db.database());
+    env.put(Config.HTTP_PORT, "0");
+    env.put(Config.ADMIN_TOKEN, ADMIN_TOKEN);
+    env.putAll(extraEnv);
+    return Service.start(Config.from(env));
+  }
+
+  public static Service start() {
+    return start(Map.of());
+  }
+}
