@@ -10,6 +10,7 @@ import dev.hmd.db.Migrations;
 import dev.hmd.deploy.DeployerVerticle;
 import dev.hmd.observe.ObservabilityPollerVerticle;
 import dev.hmd.scheduler.ReleaseSchedulerVerticle;
+import dev.hmd.secrets.Secrets;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -71,6 +72,7 @@ public final class Service implements AutoCloseable {
     }
     try {
       String schemaVersion = migrate(url);
+      Secrets secrets = Secrets.load(config);
       PrometheusMeterRegistry registry = newRegistry();
       Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
@@ -81,7 +83,7 @@ public final class Service implements AutoCloseable {
         .build();
       LocalCodec.register(vertx);
       Pool pool = Database.pool(vertx, url, config.dbPoolSize());
-      ApiVerticle api = new ApiVerticle(config.httpPort(), pool, registry, schemaVersion);
+      ApiVerticle api = new ApiVerticle(config, pool, registry, schemaVersion, secrets);
       vertx.deployVerticle(new DeployerVerticle())
         .compose(id -> vertx.deployVerticle(new ObservabilityPollerVerticle()))
         .compose(id -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool)))

@@ -1,39 +1,77 @@
 package dev.hmd.api;
 
+import static dev.hmd.api.Authenticator.require;
+
+import dev.hmd.config.Config;
 import dev.hmd.db.Database;
+import dev.hmd.secrets.Secrets;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
+import java.util.Set;
 
 /** The HTTP face of the service: REST, SSE, the dashboard, health and metrics. */
 public final class ApiVerticle extends VerticleBase {
 
-  private final int port;
+  /** Large enough for any plan; anything bigger is a mistake or an attack. */
+  public static final long BODY_LIMIT_BYTES = 64 * 1024;
+  private static final Set<HttpMethod> WITH_BODY = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
+
+  private final Config config;
   private final Pool pool;
   private final PrometheusMeterRegistry registry;
   private final String schemaVersion;
+  private final Secrets secrets;
   private HttpServer server;
 
-  public ApiVerticle(int port, Pool pool, PrometheusMeterRegistry registry, String schemaVersion) {
-    this.port = port;
+  public ApiVerticle(Config config, Pool pool, PrometheusMeterRegistry registry, String schemaVersion, Secrets secrets) {
+    this.config = config;
     this.pool = pool;
     this.registry = registry;
     this.schemaVersion = schemaVersion;
+    this.secrets = secrets;
   }
 
   @Override
   public Future<?> start() {
+    TenantRepository tenantRepository = new TenantRepository(pool);
+    AuditLog audit = new AuditLog(pool);
+    Sessions sessions = new Sessions(vertx, secrets.jwtSecret(), config.sessionTtl());
+    Authenticator auth = new Authenticator(tenantRepository, sessions, new RateLimiter(config.rateLimitPerMinute()),
+      config.adminToken());
+    TenancyApi tenancy = new TenancyApi(pool, tenantRepository, audit, auth, sessions);
+
     Router router = Router.router(vertx);
     router.get("/health/live").handler(this::live);
     router.get("/health/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+
+    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES)).handler(ApiVerticle::jsonOnly);
+    Handler<RoutingContext> viewer = require(Role.VIEWER);
+    Handler<RoutingContext> admin = require(Role.ADMIN);
+
+    router.post("/v1/admin/tenants").handler(auth::authenticateAdmin).handler(tenancy::createTenant);
+    router.get("/v1/admin/tenants").handler(auth::authenticateAdmin).handler(tenancy::listTenants);
+
+    router.post("/v1/session").handler(tenancy::signIn);
+    router.delete("/v1/session").handler(tenancy::signOut);
+    router.get("/v1/session").handler(auth::authenticate).handler(viewer).handler(tenancy::whoAmI);
+
+    router.post("/v1/api-keys").handler(auth::authenticate).handler(admin).handler(tenancy::createKey);
+    router.get("/v1/api-keys").handler(auth::authenticate).handler(admin).handler(tenancy::listKeys);
+    router.delete("/v1/api-keys/:id").handler(auth::authenticate).handler(admin).handler(tenancy::revokeKey);
+    router.get("/v1/audit").handler(auth::authenticate).handler(admin).handler(tenancy::listAudit);
+
     router.get("/*").handler(StaticHandler.create("webroot"));
 
     router.route().failureHandler(Problems::handle);
@@ -42,13 +80,25 @@ public final class ApiVerticle extends VerticleBase {
     }
     return vertx.createHttpServer()
       .requestHandler(router)
-      .listen(port)
+      .listen(config.httpPort())
       .onSuccess(s -> server = s);
   }
 
   /** The port actually bound (useful when configured with 0). */
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** A body, when there is one, must be JSON. */
+  private static void jsonOnly(RoutingContext ctx) {
+    if (WITH_BODY.contains(ctx.request().method()) && ctx.body().length() > 0) {
+      String type = ctx.request().getHeader("Content-Type");
+      if (type == null || !type.toLowerCase().startsWith("application/json")) {
+        ctx.fail(415);
+        return;
+      }
+    }
+    ctx.next();
   }
 
   private void live(RoutingContext ctx) {

@@ -2,6 +2,9 @@ package dev.hmd.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -11,11 +14,13 @@ import java.util.UUID;
  * so the table in the README and this class are the same list.
  */
 public record Config(
+  Map<String, String> env,
   Optional<String> databaseUrl,
   int httpPort,
   String cloudflareApiBase,
   Optional<String> adminToken,
   Optional<String> masterKey,
+  List<String> previousMasterKeys,
   Optional<String> jwtSecret,
   int simPort,
   Path dataDir,
@@ -32,6 +37,7 @@ public record Config(
   public static final String CLOUDFLARE_API_BASE = "HMD_CLOUDFLARE_API_BASE";
   public static final String ADMIN_TOKEN = "HMD_ADMIN_TOKEN";
   public static final String MASTER_KEY = "HMD_MASTER_KEY";
+  public static final String MASTER_KEY_PREVIOUS = "HMD_MASTER_KEY_PREVIOUS";
   public static final String JWT_SECRET = "HMD_JWT_SECRET";
   public static final String SIM_PORT = "HMD_SIM_PORT";
   public static final String DATA_DIR = "HMD_DATA_DIR";
@@ -43,6 +49,8 @@ public record Config(
   public static final String RATE_LIMIT_PER_MINUTE = "HMD_RATE_LIMIT_PER_MINUTE";
   public static final String LOG_FORMAT = "HMD_LOG_FORMAT";
 
+  /** Names this process as a lease owner; unique per process unless set. */
+  private static final String DEFAULT_INSTANCE_ID = "hmd-" + UUID.randomUUID().toString().substring(0, 8);
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String DEFAULT_CLOUDFLARE_API_BASE = "https://api.cloudflare.com/client/v4";
   public static final int DEFAULT_SIM_PORT = 8788;
@@ -60,15 +68,18 @@ public record Config(
 
   public static Config from(Map<String, String> env) {
     return new Config(
+      Map.copyOf(env),
       text(env, DATABASE_URL),
       port(env, HTTP_PORT, DEFAULT_HTTP_PORT),
       text(env, CLOUDFLARE_API_BASE).orElse(DEFAULT_CLOUDFLARE_API_BASE),
       text(env, ADMIN_TOKEN),
       text(env, MASTER_KEY),
+      text(env, MASTER_KEY_PREVIOUS).map(v -> Arrays.stream(v.split(",")).map(String::trim).filter(k -> !k.isEmpty()).toList())
+        .orElse(List.of()),
       text(env, JWT_SECRET),
       port(env, SIM_PORT, DEFAULT_SIM_PORT),
       Path.of(text(env, DATA_DIR).orElse(DEFAULT_DATA_DIR)),
-      text(env, INSTANCE_ID).orElseGet(() -> "hmd-" + UUID.randomUUID().toString().substring(0, 8)),
+      text(env, INSTANCE_ID).orElse(DEFAULT_INSTANCE_ID),
       positive(env, DB_POOL_SIZE, DEFAULT_DB_POOL_SIZE),
       Duration.ofSeconds(positive(env, LEASE_SECONDS, DEFAULT_LEASE_SECONDS)),
       Duration.ofMillis(positive(env, SCHEDULER_TICK_MS, DEFAULT_SCHEDULER_TICK_MS)),
@@ -77,19 +88,19 @@ public record Config(
       text(env, LOG_FORMAT).orElse(DEFAULT_LOG_FORMAT));
   }
 
+  /** The same configuration with one variable set differently. */
+  public Config with(String name, String value) {
+    Map<String, String> changed = new HashMap<>(env);
+    changed.put(name, value);
+    return from(changed);
+  }
+
   public Config withHttpPort(int port) {
-    return new Config(databaseUrl, port, cloudflareApiBase, adminToken, masterKey, jwtSecret, simPort, dataDir,
-      instanceId, dbPoolSize, leaseDuration, schedulerTick, sessionTtl, rateLimitPerMinute, logFormat);
+    return with(HTTP_PORT, String.valueOf(port));
   }
 
   public Config withCloudflareApiBase(String base) {
-    return new Config(databaseUrl, httpPort, base, adminToken, masterKey, jwtSecret, simPort, dataDir,
-      instanceId, dbPoolSize, leaseDuration, schedulerTick, sessionTtl, rateLimitPerMinute, logFormat);
-  }
-
-  public Config withAdminToken(String token) {
-    return new Config(databaseUrl, httpPort, cloudflareApiBase, Optional.of(token), masterKey, jwtSecret, simPort,
-      dataDir, instanceId, dbPoolSize, leaseDuration, schedulerTick, sessionTtl, rateLimitPerMinute, logFormat);
+    return with(CLOUDFLARE_API_BASE, base);
   }
 
   private static Optional<String> text(Map<String, String> env, String name) {

@@ -3,6 +3,7 @@ package dev.hmd.testing;
 import dev.hmd.Service;
 import dev.hmd.config.Config;
 import dev.hmd.db.DatabaseUrl;
+import dev.hmd.secrets.Secrets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -10,6 +11,7 @@ import java.util.Map;
 public final class TestService {
 
   public static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+  public static final String JWT_SECRET = "test-jwt-secret-0123456789abcdef0123456789";
 
   private TestService() {
   }
@@ -20,6 +22,8 @@ public final class TestService {
     env.put(Config.DATABASE_URL, "postgresql://" + db.user() + "@" + db.host() + ":" + db.port() + "/" + db.database());
     env.put(Config.HTTP_PORT, "0");
     env.put(Config.ADMIN_TOKEN, ADMIN_TOKEN);
+    env.put(Config.MASTER_KEY, Secrets.newKey());
+    env.put(Config.JWT_SECRET, JWT_SECRET);
     env.putAll(extraEnv);
     return Service.start(Config.from(env));
   }

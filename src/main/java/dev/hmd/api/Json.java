@@ -1,0 +1,64 @@
+package dev.hmd.api;
+
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+
+/** Small helpers shared by the handlers: request bodies in, RFC 3339 times out. */
+public final class Json {
+
+  private Json() {
+  }
+
+  /** The request body as a JSON object, or a 400 saying what is wrong with it. */
+  public static JsonObject body(RoutingContext ctx) {
+    if (ctx.body() == null || ctx.body().length() == 0) {
+      throw ApiException.badRequest("a JSON object body is required");
+    }
+    Object parsed;
+    try {
+      parsed = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      throw ApiException.badRequest("the body is not a JSON object");
+    }
+    if (parsed == null) {
+      throw ApiException.badRequest("a JSON object body is required");
+    }
+    return (JsonObject) parsed;
+  }
+
+  /** The body if there is one, else an empty object (for actions whose body is optional). */
+  public static JsonObject optionalBody(RoutingContext ctx) {
+    return ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : body(ctx);
+  }
+
+  public static String time(OffsetDateTime value) {
+    return value == null ? null : time(value.toInstant());
+  }
+
+  public static String time(Instant value) {
+    return value == null ? null : value.truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
+  /** A required non-blank string field, at most {@code max} characters. */
+  public static String requiredText(JsonObject body, String field, int max) {
+    Object value = body.getValue(field);
+    if (!(value instanceof String text) || text.isBlank()) {
+      throw ApiException.invalid(field, "is required and must be a non-empty string");
+    }
+    if (text.length() > max) {
+      throw ApiException.invalid(field, "must be at most " + max + " characters");
+    }
+    return text.trim();
+  }
+
+  /** An optional string field: null when absent, a 400 when present but not a string. */
+  public static String optionalText(JsonObject body, String field, int max) {
+    if (!body.containsKey(field) || body.getValue(field) == null) {
+      return null;
+    }
+    return requiredText(body, field, max);
+  }
+}
