@@ -1,0 +1,97 @@
+package dev.hmd.events;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The events table: every state change of a release appends here in the transaction that made
+ * it, so the stream and the state can never disagree. Ids increase per tenant; incrementing the
+ * tenant's counter row locks it until commit, so events of a tenant commit in id order and a
+ * reader resuming after id N never misses a smaller id committed later. A NOTIFY in the same
+ * transaction tells every process (on commit) that the tenant has new events.
+ */
+public final class EventLog {
+
+  public static final String CHANNEL = "hmd_events";
+
+  /** One stored event. */
+  public record Event(String tenantId, long id, String releaseId, String type, JsonObject data, OffsetDateTime createdAt) {
+  }
+
+  /** An event about to be appended. */
+  public record NewEvent(String releaseId, String type, JsonObject data) {
+  }
+
+  private static final String RESERVE = "update event_counters set last_id = last_id + $2 where tenant_id = $1 returning last_id";
+  private static final String INSERT = "insert into events (tenant_id, id, release_id, type, data) values ($1, $2, $3, $4, $5)";
+  private static final String NOTIFY = "select pg_notify('" + CHANNEL + "', $1)";
+  private static final String AFTER_TENANT = """
+    select tenant_id, id, release_id, type, data, created_at from events
+    where tenant_id = $1 and id > $2 order by id limit $3""";
+  private static final String AFTER_RELEASE = """
+    select tenant_id, id, release_id, type, data, created_at from events
+    where tenant_id = $1 and release_id = $2 and id > $3 order by id limit $4""";
+  private static final String LAST_ID = "select last_id from event_counters where tenant_id = $1";
+
+  private final Pool pool;
+
+  public EventLog(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * Appends events in the caller's transaction and returns the last id given. Call it as the
+   * last statement of the transaction: the counter row stays locked until commit.
+   */
+  public static Future<Long> append(SqlClient tx, String tenantId, List<NewEvent> events) {
+    if (events.isEmpty()) {
+      return Future.succeededFuture(0L);
+    }
+    return tx.preparedQuery(RESERVE).execute(Tuple.of(tenantId, events.size()))
+      .compose(rows -> {
+        long last = rows.iterator().next().getLong(0);
+        long first = last - events.size() + 1;
+        List<Tuple> batch = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+          NewEvent e = events.get(i);
+          batch.add(Tuple.of(tenantId, first + i, e.releaseId(), e.type(), e.data()));
+        }
+        return tx.preparedQuery(INSERT).executeBatch(batch)
+          .compose(done -> tx.preparedQuery(NOTIFY).execute(Tuple.of(tenantId + ":" + last)))
+          .map(last);
+      });
+  }
+
+  /** Events of a tenant after {@code afterId}, oldest first; {@code releaseId} null for all releases. */
+  public Future<List<Event>> after(String tenantId, String releaseId, long afterId, int limit) {
+    Future<io.vertx.sqlclient.RowSet<Row>> rows = releaseId == null
+      ? pool.preparedQuery(AFTER_TENANT).execute(Tuple.of(tenantId, afterId, limit))
+      : pool.preparedQuery(AFTER_RELEASE).execute(Tuple.of(tenantId, releaseId, afterId, limit));
+    return rows.map(set -> {
+      List<Event> events = new ArrayList<>();
+      set.forEach(row -> events.add(new Event(row.getString("tenant_id"), row.getLong("id"), row.getString("release_id"),
+        row.getString("type"), row.getJsonObject("data"), row.getOffsetDateTime("created_at"))));
+      return events;
+    });
+  }
+
+  /** The tenant's newest event id (0 when it has none). */
+  public Future<Long> lastId(String tenantId) {
+    return pool.preparedQuery(LAST_ID).execute(Tuple.of(tenantId))
+      .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+  }
+
+  public static JsonArray ids(List<Event> events) {
+    JsonArray ids = new JsonArray();
+    events.forEach(e -> ids.add(e.id()));
+    return ids;
+  }
+}
