@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -72,6 +71,7 @@ public final class CloudflareClient implements AutoCloseable {
   private final MeterRegistry registry;
   private final WebClient web;
   private final TokenBudget budget;
+  private final RetryPolicy retryPolicy;
   private final long startNanos = System.nanoTime();
 
   public CloudflareClient(Vertx vertx, CloudflareClientOptions options, MeterRegistry registry) {
@@ -84,6 +84,7 @@ public final class CloudflareClient implements AutoCloseable {
       .setKeepAlive(true)
       .setFollowRedirects(false));
     this.budget = new TokenBudget(options.budgetRequests(), options.budgetWindow().toMillis());
+    this.retryPolicy = new RetryPolicy(options);
   }
 
   public CloudflareClientOptions options() {
@@ -253,10 +254,12 @@ public final class CloudflareClient implements AutoCloseable {
     return awaitBudget(tokenKey, call.endpoint).compose(v -> sendOnce(token, call).recover(failure -> {
       CloudflareException error = failure instanceof CloudflareException ce
         ? ce.redact(token) : CloudflareException.network(call.endpoint, failure);
-      Duration delay = retryDelay(error, attempt);
+      Duration delay = retryPolicy.delayAfter(attempt, error);
       if (delay == null) {
         return Future.failedFuture(error);
       }
+      // POSTs are retried too: a deployment that timed out may have been applied, which the
+      // level-triggered deployer tolerates (see createDeployment).
       LOG.debug("Cloudflare {} attempt {} failed ({}), retrying in {} ms", call.endpoint, attempt, error.kind(),
         delay.toMillis());
       return after(delay).compose(w -> attempt(token, tokenKey, call, attempt + 1));
@@ -306,29 +309,6 @@ public final class CloudflareClient implements AutoCloseable {
         return Future.failedFuture(e);
       }
     });
-  }
-
-  /**
-   * The wait before the next attempt, or null to give up. Full jitter (a uniform draw up to the
-   * exponential cap) keeps many releases that failed together from retrying together. A
-   * {@code retry-after} is a floor; one longer than {@code maxRetryAfter} (a 5-minute ban) is not
-   * waited out here, the caller retries on its own schedule.
-   */
-  Duration retryDelay(CloudflareException error, int attempt) {
-    if (!error.retryable() || attempt >= options.maxAttempts()) {
-      return null;
-    }
-    long cap = Math.min(options.retryMaxDelay().toMillis(),
-      options.retryBaseDelay().toMillis() << Math.min(attempt - 1, 30));
-    long backoff = ThreadLocalRandom.current().nextLong(cap + 1);
-    Duration retryAfter = error.retryAfter().orElse(null);
-    if (retryAfter == null) {
-      return Duration.ofMillis(backoff);
-    }
-    if (retryAfter.compareTo(options.maxRetryAfter()) > 0) {
-      return null;
-    }
-    return Duration.ofMillis(Math.max(retryAfter.toMillis(), backoff));
   }
 
   private Future<Void> after(Duration delay) {
