@@ -2,6 +2,8 @@ package dev.hmd;
 
 import dev.hmd.api.ApiVerticle;
 import dev.hmd.bus.LocalCodec;
+import dev.hmd.cloudflare.CloudflareClient;
+import dev.hmd.cloudflare.CloudflareClientOptions;
 import dev.hmd.config.Config;
 import dev.hmd.db.Database;
 import dev.hmd.db.DatabaseUrl;
@@ -83,7 +85,9 @@ public final class Service implements AutoCloseable {
         .build();
       LocalCodec.register(vertx);
       Pool pool = Database.pool(vertx, url, config.dbPoolSize());
-      ApiVerticle api = new ApiVerticle(config, pool, registry, schemaVersion, secrets);
+      CloudflareClient cloudflare = new CloudflareClient(vertx,
+        CloudflareClientOptions.defaults().withBaseUrl(config.cloudflareApiBase()), registry);
+      ApiVerticle api = new ApiVerticle(config, pool, registry, schemaVersion, secrets, cloudflare);
       vertx.deployVerticle(new DeployerVerticle())
         .compose(id -> vertx.deployVerticle(new ObservabilityPollerVerticle()))
         .compose(id -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool)))

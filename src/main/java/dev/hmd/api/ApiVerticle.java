@@ -2,6 +2,7 @@ package dev.hmd.api;
 
 import static dev.hmd.api.Authenticator.require;
 
+import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.config.Config;
 import dev.hmd.db.Database;
 import dev.hmd.secrets.Secrets;
@@ -32,14 +33,17 @@ public final class ApiVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final String schemaVersion;
   private final Secrets secrets;
+  private final CloudflareClient cloudflare;
   private HttpServer server;
 
-  public ApiVerticle(Config config, Pool pool, PrometheusMeterRegistry registry, String schemaVersion, Secrets secrets) {
+  public ApiVerticle(Config config, Pool pool, PrometheusMeterRegistry registry, String schemaVersion, Secrets secrets,
+                     CloudflareClient cloudflare) {
     this.config = config;
     this.pool = pool;
     this.registry = registry;
     this.schemaVersion = schemaVersion;
     this.secrets = secrets;
+    this.cloudflare = cloudflare;
   }
 
   @Override
@@ -50,6 +54,7 @@ public final class ApiVerticle extends VerticleBase {
     Authenticator auth = new Authenticator(tenantRepository, sessions, new RateLimiter(config.rateLimitPerMinute()),
       config.adminToken());
     TenancyApi tenancy = new TenancyApi(pool, tenantRepository, audit, auth, sessions);
+    ConnectionsApi connections = new ConnectionsApi(pool, new ConnectionRepository(pool, secrets.cipher()), audit, cloudflare);
 
     Router router = Router.router(vertx);
     router.get("/health/live").handler(this::live);
@@ -65,12 +70,23 @@ public final class ApiVerticle extends VerticleBase {
 
     router.post("/v1/session").handler(tenancy::signIn);
     router.delete("/v1/session").handler(tenancy::signOut);
-    router.get("/v1/session").handler(auth::authenticate).handler(viewer).handler(tenancy::whoAmI);
 
-    router.post("/v1/api-keys").handler(auth::authenticate).handler(admin).handler(tenancy::createKey);
-    router.get("/v1/api-keys").handler(auth::authenticate).handler(admin).handler(tenancy::listKeys);
-    router.delete("/v1/api-keys/:id").handler(auth::authenticate).handler(admin).handler(tenancy::revokeKey);
-    router.get("/v1/audit").handler(auth::authenticate).handler(admin).handler(tenancy::listAudit);
+    // everything below needs a tenant's key or session
+    router.route("/v1/*").handler(auth::authenticate);
+    router.get("/v1/session").handler(viewer).handler(tenancy::whoAmI);
+
+    router.post("/v1/api-keys").handler(admin).handler(tenancy::createKey);
+    router.get("/v1/api-keys").handler(admin).handler(tenancy::listKeys);
+    router.delete("/v1/api-keys/:id").handler(admin).handler(tenancy::revokeKey);
+    router.get("/v1/audit").handler(admin).handler(tenancy::listAudit);
+
+    router.post("/v1/connections").handler(admin).handler(connections::create);
+    router.get("/v1/connections").handler(viewer).handler(connections::list);
+    router.get("/v1/connections/:id").handler(viewer).handler(connections::get);
+    router.patch("/v1/connections/:id").handler(admin).handler(connections::update);
+    router.delete("/v1/connections/:id").handler(admin).handler(connections::delete);
+    router.get("/v1/connections/:id/versions").handler(viewer).handler(connections::versions);
+    router.get("/v1/connections/:id/deployment").handler(viewer).handler(connections::deployment);
 
     router.get("/*").handler(StaticHandler.create("webroot"));
 

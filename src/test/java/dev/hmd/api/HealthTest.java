@@ -42,7 +42,7 @@ class HealthTest {
   @Test
   @DisplayName("an unknown route is a problem+json 404")
   void unknownRoute() {
-    HttpResponse<Buffer> res = http.get(service.httpPort(), "localhost", "/v1/nothing-here").send().await();
+    HttpResponse<Buffer> res = http.get(service.httpPort(), "localhost", "/nothing-here").send().await();
     assertThat(res.statusCode()).isEqualTo(404);
     assertThat(res.getHeader("Content-Type")).isEqualTo("application/problem+json");
     assertThat(res.bodyAsJsonObject().getInteger("status")).isEqualTo(404);
