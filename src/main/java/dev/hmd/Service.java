@@ -88,8 +88,8 @@ public final class Service implements AutoCloseable {
       CloudflareClient cloudflare = new CloudflareClient(vertx,
         CloudflareClientOptions.defaults().withBaseUrl(config.cloudflareApiBase()), registry);
       ApiVerticle api = new ApiVerticle(config, pool, registry, schemaVersion, secrets, cloudflare);
-      vertx.deployVerticle(new DeployerVerticle())
-        .compose(id -> vertx.deployVerticle(new ObservabilityPollerVerticle()))
+      vertx.deployVerticle(new DeployerVerticle(cloudflare))
+        .compose(id -> vertx.deployVerticle(new ObservabilityPollerVerticle(cloudflare)))
         .compose(id -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool)))
         .compose(id -> vertx.deployVerticle(api))
         .await();

@@ -1,15 +1,66 @@
 package dev.hmd.bus;
 
+import dev.hmd.cloudflare.Deployment;
+import dev.hmd.cloudflare.VersionSplit;
+import dev.hmd.cloudflare.VersionStats;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
 /** The records sent over the event bus, one per address of {@link Addresses}. */
 public final class Messages {
 
   private Messages() {
   }
 
+  /** Look at this release now rather than at its due time. */
   public record ReleaseKick(String tenantId, String releaseId) {
   }
 
+  /** Events up to {@code lastEventId} of a tenant are committed. */
   public record EventsCommitted(String tenantId, long lastEventId) {
   }
 
+  /**
+   * Make the Worker serve {@code versions}. {@code knownDeploymentId} is the deployment the
+   * release last saw serving (its own, or the one before it started): finding another one there
+   * that is not marked with {@code marker} means someone deployed from outside.
+   */
+  public record ApplySplit(String tenantId, String releaseId, String accountId, String script, String token,
+                           List<VersionSplit> versions, String message, String knownDeploymentId, String marker) {
+    public ApplySplit {
+      versions = List.copyOf(versions);
+    }
+
+    @Override
+    public String toString() {
+      return "ApplySplit[" + releaseId + " " + accountId + "/" + script + " " + versions + "]";
+    }
+  }
+
+  /** What the deployer found or did. */
+  public record SplitResult(Outcome outcome, Deployment deployment) {
+    public enum Outcome {
+      /** The wanted split serves now (it did already, or the deployer made and read back a deployment). */
+      APPLIED,
+      /** Someone else deployed since the release last looked; nothing was written. */
+      EXTERNAL
+    }
+  }
+
+  /** Per-version telemetry of one Worker over {@code [from, to)}. */
+  public record CheckRequest(String tenantId, String releaseId, String accountId, String script, String token,
+                             Instant from, Instant to) {
+    @Override
+    public String toString() {
+      return "CheckRequest[" + releaseId + " " + accountId + "/" + script + " " + from + ".." + to + "]";
+    }
+  }
+
+  /** Stats of every version of the Worker that served in the window, by version id. */
+  public record CheckTelemetry(Map<String, VersionStats> byVersion) {
+    public CheckTelemetry {
+      byVersion = Map.copyOf(byVersion);
+    }
+  }
 }
