@@ -1,0 +1,309 @@
+package dev.hmd.slo;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Turns an untrusted JSON body into a {@link Plan}, or into every problem it has, one
+ * {@link FieldError} per problem with a path such as {@code stages[2].targetPercent}. It never
+ * throws on input, however malformed.
+ *
+ * <p>Unknown fields are ignored, at the top level and inside stages and SLOs: the plan a client
+ * GETs carries {@code revision} and {@code updatedAt}, and a client that edits that document and
+ * PUTs it back must not be refused for them. The response echoes the plan as understood, so a
+ * misspelt field shows up as its default there.
+ *
+ * <p>{@code stages} and {@code slos} are required (an empty {@code slos} list is allowed but must
+ * be said: a release with no health checks should be a choice, not an omission). The scalar
+ * settings default to the values of {@link Plan#defaultPlan()}.
+ */
+public final class PlanValidator {
+
+  public static final int MAX_STAGES = 20;
+  public static final int MAX_SLOS = 20;
+  /**
+   * A week. A soak holds the Worker in a split and a release slot for its whole length; longer
+   * than a week is far more likely a unit mistake (milliseconds typed as seconds) than intent,
+   * and a person who wants longer can use a manual gate.
+   */
+  public static final int MAX_SOAK_SECONDS = 7 * 24 * 3600;
+  /** An hour: a check less often than that watches a live split too loosely to be worth it. */
+  public static final int MAX_POLL_INTERVAL_SECONDS = 3600;
+  public static final int MAX_DESCRIPTION_LENGTH = 200;
+  public static final int MAX_MIN_REQUESTS = 1_000_000_000;
+  public static final int MAX_FAILURE_THRESHOLD = 1000;
+  /** 30 days; {@code null} means wait forever, so a longer finite timeout is never needed. */
+  public static final int MAX_APPROVAL_TIMEOUT_SECONDS = 30 * 24 * 3600;
+
+  private PlanValidator() {
+  }
+
+  public static PlanValidation validate(JsonObject body) {
+    if (body == null) {
+      return new PlanValidation.Invalid(List.of(new FieldError("body", "must be a JSON object")));
+    }
+    Reader reader = new Reader();
+    List<Stage> stages = reader.stages(body.getValue("stages"));
+    List<Slo> slos = reader.slos(body.getValue("slos"));
+    Integer pollIntervalSeconds = reader.integer(body.getValue("pollIntervalSeconds"), "pollIntervalSeconds",
+      1, MAX_POLL_INTERVAL_SECONDS, Plan.DEFAULT_POLL_INTERVAL_SECONDS);
+    // minRequests >= 1: a check with no requests carries no evidence, and the contract says such
+    // a check is never a pass; 0 would let an idle version pass every check.
+    Integer minRequests = reader.integer(body.getValue("minRequests"), "minRequests",
+      1, MAX_MIN_REQUESTS, Plan.DEFAULT_MIN_REQUESTS);
+    Integer failureThreshold = reader.integer(body.getValue("failureThreshold"), "failureThreshold",
+      1, MAX_FAILURE_THRESHOLD, Plan.DEFAULT_FAILURE_THRESHOLD);
+    InsufficientDataPolicy onInsufficientData = reader.oneOf(body.getValue("onInsufficientData"),
+      "onInsufficientData", InsufficientDataPolicy::fromWireName, "pause, rollback, proceed",
+      Plan.DEFAULT_ON_INSUFFICIENT_DATA);
+    Object timeout = body.getValue("approvalTimeoutSeconds");
+    Integer approvalTimeoutSeconds = timeout == null
+      ? null
+      : reader.integer(timeout, "approvalTimeoutSeconds", 1, MAX_APPROVAL_TIMEOUT_SECONDS, null);
+
+    if (!reader.errors.isEmpty()) {
+      return new PlanValidation.Invalid(reader.errors);
+    }
+    return new PlanValidation.Valid(new Plan(stages, slos, pollIntervalSeconds, minRequests, failureThreshold,
+      onInsufficientData, approvalTimeoutSeconds));
+  }
+
+  /** Reads fields and collects errors; each reader method adds at most one error per field. */
+  private static final class Reader {
+
+    final List<FieldError> errors = new ArrayList<>();
+
+    List<Stage> stages(Object value) {
+      if (value == null) {
+        error("stages", "is required: a list of 1 to " + MAX_STAGES + " stages");
+        return List.of();
+      }
+      if (!(value instanceof JsonArray array)) {
+        error("stages", "must be a list of 1 to " + MAX_STAGES + " stages (got " + describe(value) + ")");
+        return List.of();
+      }
+      if (array.isEmpty() || array.size() > MAX_STAGES) {
+        error("stages", "must be a list of 1 to " + MAX_STAGES + " stages (got " + array.size() + ")");
+      }
+      List<Stage> stages = new ArrayList<>();
+      Integer previousTarget = null;
+      for (int i = 0; i < array.size(); i++) {
+        String path = "stages[" + i + "]";
+        Object element = array.getValue(i);
+        if (!(element instanceof JsonObject json)) {
+          error(path, "must be an object (got " + describe(element) + ")");
+          continue;
+        }
+        Integer target = integer(json.getValue("targetPercent"), path + ".targetPercent", 1, 100, null);
+        if (target != null && previousTarget != null && target <= previousTarget) {
+          error(path + ".targetPercent",
+            "must be greater than the previous stage's targetPercent (" + previousTarget + ")");
+        }
+        if (target != null && i == array.size() - 1 && target != 100) {
+          error(path + ".targetPercent", "must be 100: the last stage sends all traffic to the new version");
+        }
+        if (target != null) {
+          previousTarget = target;
+        }
+        Integer soak = integer(json.getValue("soakSeconds"), path + ".soakSeconds", 1, MAX_SOAK_SECONDS, null);
+        Boolean autoProgress = bool(json.getValue("autoProgress"), path + ".autoProgress", true);
+        String description = optionalString(json.getValue("description"), path + ".description",
+          MAX_DESCRIPTION_LENGTH);
+        if (target != null && soak != null && autoProgress != null) {
+          stages.add(new Stage(target, soak, autoProgress, description));
+        }
+      }
+      return stages;
+    }
+
+    List<Slo> slos(Object value) {
+      if (value == null) {
+        error("slos", "is required: a list of 0 to " + MAX_SLOS + " SLOs ([] for none)");
+        return List.of();
+      }
+      if (!(value instanceof JsonArray array)) {
+        error("slos", "must be a list of 0 to " + MAX_SLOS + " SLOs (got " + describe(value) + ")");
+        return List.of();
+      }
+      if (array.size() > MAX_SLOS) {
+        error("slos", "must be a list of 0 to " + MAX_SLOS + " SLOs (got " + array.size() + ")");
+      }
+      List<Slo> slos = new ArrayList<>();
+      for (int i = 0; i < array.size(); i++) {
+        String path = "slos[" + i + "]";
+        Object element = array.getValue(i);
+        if (!(element instanceof JsonObject json)) {
+          error(path, "must be an object (got " + describe(element) + ")");
+          continue;
+        }
+        Sli sli = oneOf(json.getValue("sli"), path + ".sli", Sli::fromWireName, Sli.wireNames(), null);
+        SloMode mode = oneOf(json.getValue("mode"), path + ".mode", SloMode::fromWireName, "absolute, relative",
+          SloMode.ABSOLUTE);
+        Double threshold = threshold(json.getValue("threshold"), path + ".threshold", sli, mode);
+        if (sli != null && mode != null && threshold != null) {
+          slos.add(new Slo(sli, threshold, mode));
+        }
+      }
+      return slos;
+    }
+
+    /** The allowed range depends on the SLI and mode; when those are invalid, any number will do. */
+    Double threshold(Object value, String path, Sli sli, SloMode mode) {
+      String rule;
+      BigDecimal min;
+      boolean minExclusive;
+      BigDecimal max = null;
+      if (mode == SloMode.RELATIVE) {
+        rule = "a number greater than 0 (a factor of the old version's value)";
+        min = BigDecimal.ZERO;
+        minExclusive = true;
+      } else if (sli == Sli.ERROR_RATE && mode == SloMode.ABSOLUTE) {
+        rule = "a number from 0 to 1 (a fraction of requests)";
+        min = BigDecimal.ZERO;
+        minExclusive = false;
+        max = BigDecimal.ONE;
+      } else if (sli != null && mode == SloMode.ABSOLUTE) {
+        rule = "a number >= 0 (milliseconds)";
+        min = BigDecimal.ZERO;
+        minExclusive = false;
+      } else {
+        rule = "a number";
+        min = null;
+        minExclusive = false;
+      }
+      if (value == null) {
+        error(path, "is required: " + rule);
+        return null;
+      }
+      BigDecimal number = decimal(value);
+      if (number == null) {
+        error(path, "must be " + rule + " (got " + describe(value) + ")");
+        return null;
+      }
+      boolean belowMin = min != null && (minExclusive ? number.compareTo(min) <= 0 : number.compareTo(min) < 0);
+      boolean aboveMax = max != null && number.compareTo(max) > 0;
+      double asDouble = number.doubleValue();
+      if (belowMin || aboveMax || Double.isInfinite(asDouble)) {
+        error(path, "must be " + rule + " (got " + describe(value) + ")");
+        return null;
+      }
+      return asDouble;
+    }
+
+    /** An integer in [min, max]; absent (missing or null) gives the default, or an error without one. */
+    Integer integer(Object value, String path, int min, int max, Integer defaultValue) {
+      String rule = "an integer from " + min + " to " + max;
+      if (value == null) {
+        if (defaultValue == null) {
+          error(path, "is required: " + rule);
+        }
+        return defaultValue;
+      }
+      BigDecimal number = decimal(value);
+      if (number == null || !isWhole(number)
+        || number.compareTo(BigDecimal.valueOf(min)) < 0 || number.compareTo(BigDecimal.valueOf(max)) > 0) {
+        error(path, "must be " + rule + " (got " + describe(value) + ")");
+        return null;
+      }
+      return number.intValueExact();
+    }
+
+    Boolean bool(Object value, String path, boolean defaultValue) {
+      if (value == null) {
+        return defaultValue;
+      }
+      if (value instanceof Boolean b) {
+        return b;
+      }
+      error(path, "must be true or false (got " + describe(value) + ")");
+      return null;
+    }
+
+    String optionalString(Object value, String path, int maxLength) {
+      if (value == null) {
+        return null;
+      }
+      if (!(value instanceof CharSequence text)) {
+        error(path, "must be a string of at most " + maxLength + " characters (got " + describe(value) + ")");
+        return null;
+      }
+      if (text.length() > maxLength) {
+        error(path, "must be a string of at most " + maxLength + " characters (got " + text.length() + ")");
+        return null;
+      }
+      return text.toString();
+    }
+
+    <T> T oneOf(Object value, String path, Function<String, Optional<T>> parse, String allowed, T defaultValue) {
+      if (value == null) {
+        if (defaultValue == null) {
+          error(path, "is required: one of " + allowed);
+        }
+        return defaultValue;
+      }
+      Optional<T> parsed = value instanceof CharSequence text ? parse.apply(text.toString()) : Optional.empty();
+      if (parsed.isEmpty()) {
+        error(path, "must be one of " + allowed + " (got " + describe(value) + ")");
+        return null;
+      }
+      return parsed.get();
+    }
+
+    void error(String field, String message) {
+      errors.add(new FieldError(field, message));
+    }
+  }
+
+  /** Any JSON number as an exact decimal; null for non-numbers, NaN and infinities. */
+  private static BigDecimal decimal(Object value) {
+    if (value instanceof BigDecimal d) {
+      return d;
+    }
+    if (value instanceof BigInteger i) {
+      return new BigDecimal(i);
+    }
+    if (value instanceof Double || value instanceof Float) {
+      double d = ((Number) value).doubleValue();
+      return Double.isFinite(d) ? new BigDecimal(d) : null;
+    }
+    if (value instanceof Number n) {
+      return BigDecimal.valueOf(n.longValue());
+    }
+    return null;
+  }
+
+  /** JSON has one number type, so 10.0 is an integer; 10.5 is not. */
+  private static boolean isWhole(BigDecimal number) {
+    return number.signum() == 0 || number.stripTrailingZeros().scale() <= 0;
+  }
+
+  private static String describe(Object value) {
+    if (value == null) {
+      return "null";
+    }
+    if (value instanceof CharSequence text) {
+      String shown = text.length() > 40 ? text.subSequence(0, 40) + "..." : text.toString();
+      return "the string \"" + shown + "\"";
+    }
+    if (value instanceof Boolean) {
+      return value.toString();
+    }
+    if (value instanceof JsonObject) {
+      return "an object";
+    }
+    if (value instanceof JsonArray) {
+      return "a list";
+    }
+    if (value instanceof Number) {
+      String text = value.toString();
+      return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+    }
+    return "a " + value.getClass().getSimpleName();
+  }
+}
