@@ -54,7 +54,9 @@ public final class ApiVerticle extends VerticleBase {
     Authenticator auth = new Authenticator(tenantRepository, sessions, new RateLimiter(config.rateLimitPerMinute()),
       config.adminToken());
     TenancyApi tenancy = new TenancyApi(pool, tenantRepository, audit, auth, sessions);
-    ConnectionsApi connections = new ConnectionsApi(pool, new ConnectionRepository(pool, secrets.cipher()), audit, cloudflare);
+    ConnectionRepository connectionRepository = new ConnectionRepository(pool, secrets.cipher());
+    ConnectionsApi connections = new ConnectionsApi(pool, connectionRepository, audit, cloudflare);
+    PlansApi plans = new PlansApi(pool, connectionRepository, new PlanRepository(pool), audit);
 
     Router router = Router.router(vertx);
     router.get("/health/live").handler(this::live);
@@ -87,6 +89,9 @@ public final class ApiVerticle extends VerticleBase {
     router.delete("/v1/connections/:id").handler(admin).handler(connections::delete);
     router.get("/v1/connections/:id/versions").handler(viewer).handler(connections::versions);
     router.get("/v1/connections/:id/deployment").handler(viewer).handler(connections::deployment);
+
+    router.get("/v1/connections/:id/plan").handler(viewer).handler(plans::get);
+    router.put("/v1/connections/:id/plan").handler(require(Role.OPERATOR)).handler(plans::put);
 
     router.get("/*").handler(StaticHandler.create("webroot"));
 
