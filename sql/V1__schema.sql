@@ -35,6 +35,8 @@ create table connections (
   updated_at        timestamptz not null default now()
 );
 create index connections_tenant on connections (tenant_id, created_at);
+-- One connection per Worker within a tenant: two would mean two plans for one Worker.
+create unique index connections_one_per_worker on connections (tenant_id, account_id, worker_name);
 
 -- One plan per connection, revised in place; releases copy it when they start.
 create table plans (
@@ -76,11 +78,16 @@ create table releases (
   applied_deployment_id text,
   next_check_at        timestamptz,
   consecutive_errors   integer not null default 0,
+  -- the old version's stats from the last window it had traffic, for relative SLOs at 100%
+  baseline             jsonb,
+  -- optimistic concurrency: the API (approve, cancel) and the scheduler both write a release
   row_version          bigint not null default 0
 );
 create index releases_tenant_created on releases (tenant_id, created_at desc, id desc);
 create index releases_tenant_connection on releases (tenant_id, connection_id, created_at desc);
-create index releases_due on releases (next_due_at) where state in ('running', 'awaiting_approval');
+-- A release is due while it has work left, and that includes a finished one whose rollback
+-- deployment has not been applied yet: every row with a due time, not only active ones.
+create index releases_due on releases (next_due_at) where next_due_at is not null;
 -- At most one active release per Cloudflare Worker, whichever tenant or connection started it.
 create unique index releases_one_active_per_worker on releases (account_id, worker_name)
   where state in ('running', 'awaiting_approval');

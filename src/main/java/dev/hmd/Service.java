@@ -87,7 +87,7 @@ public final class Service implements AutoCloseable {
       Pool pool = Database.pool(vertx, url, config.dbPoolSize());
       CloudflareClient cloudflare = new CloudflareClient(vertx,
         CloudflareClientOptions.defaults().withBaseUrl(config.cloudflareApiBase()), registry);
-      ApiVerticle api = new ApiVerticle(config, pool, registry, schemaVersion, secrets, cloudflare);
+      ApiVerticle api = new ApiVerticle(config, pool, registry, schemaVersion, secrets, cloudflare, url);
       vertx.deployVerticle(new DeployerVerticle(cloudflare))
         .compose(id -> vertx.deployVerticle(new ObservabilityPollerVerticle(cloudflare)))
         .compose(id -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool)))

@@ -5,6 +5,10 @@ import static dev.hmd.api.Authenticator.require;
 import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.config.Config;
 import dev.hmd.db.Database;
+import dev.hmd.db.DatabaseUrl;
+import dev.hmd.events.EventHub;
+import dev.hmd.events.EventLog;
+import dev.hmd.scheduler.ReleaseRepository;
 import dev.hmd.secrets.Secrets;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -34,16 +38,20 @@ public final class ApiVerticle extends VerticleBase {
   private final String schemaVersion;
   private final Secrets secrets;
   private final CloudflareClient cloudflare;
+  private final DatabaseUrl databaseUrl;
   private HttpServer server;
+  private EventHub hub;
+  private EventStreamsApi streams;
 
   public ApiVerticle(Config config, Pool pool, PrometheusMeterRegistry registry, String schemaVersion, Secrets secrets,
-                     CloudflareClient cloudflare) {
+                     CloudflareClient cloudflare, DatabaseUrl databaseUrl) {
     this.config = config;
     this.pool = pool;
     this.registry = registry;
     this.schemaVersion = schemaVersion;
     this.secrets = secrets;
     this.cloudflare = cloudflare;
+    this.databaseUrl = databaseUrl;
   }
 
   @Override
@@ -57,6 +65,10 @@ public final class ApiVerticle extends VerticleBase {
     ConnectionRepository connectionRepository = new ConnectionRepository(pool, secrets.cipher());
     ConnectionsApi connections = new ConnectionsApi(pool, connectionRepository, audit, cloudflare);
     PlansApi plans = new PlansApi(pool, connectionRepository, new PlanRepository(pool), audit);
+    EventLog eventLog = new EventLog(pool);
+    ReleaseRepository releaseRepository = new ReleaseRepository(pool);
+    hub = new EventHub(vertx, eventLog, databaseUrl.connectOptions());
+    streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releaseRepository, registry);
 
     Router router = Router.router(vertx);
     router.get("/health/live").handler(this::live);
@@ -93,16 +105,24 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v1/connections/:id/plan").handler(viewer).handler(plans::get);
     router.put("/v1/connections/:id/plan").handler(require(Role.OPERATOR)).handler(plans::put);
 
+    router.get("/v1/events").handler(viewer).handler(streams::tenantStream);
+    router.get("/v1/releases/:id/events").handler(viewer).handler(streams::releaseStream);
+
     router.get("/*").handler(StaticHandler.create("webroot"));
 
     router.route().failureHandler(Problems::handle);
     for (int status : new int[] {400, 401, 403, 404, 405, 413, 415}) {
       router.errorHandler(status, Problems::handle);
     }
-    return vertx.createHttpServer()
-      .requestHandler(router)
-      .listen(config.httpPort())
+    return hub.start()
+      .compose(v -> vertx.createHttpServer().requestHandler(router).listen(config.httpPort()))
       .onSuccess(s -> server = s);
+  }
+
+  @Override
+  public Future<?> stop() {
+    streams.closeAll();
+    return hub.stop();
   }
 
   /** The port actually bound (useful when configured with 0). */

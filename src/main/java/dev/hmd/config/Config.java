@@ -30,6 +30,7 @@ public record Config(
   Duration schedulerTick,
   Duration sessionTtl,
   int rateLimitPerMinute,
+  Duration sseHeartbeat,
   String logFormat) {
 
   public static final String DATABASE_URL = "HMD_DATABASE_URL";
@@ -48,6 +49,7 @@ public record Config(
   public static final String SESSION_TTL_MINUTES = "HMD_SESSION_TTL_MINUTES";
   public static final String RATE_LIMIT_PER_MINUTE = "HMD_RATE_LIMIT_PER_MINUTE";
   public static final String LOG_FORMAT = "HMD_LOG_FORMAT";
+  public static final String SSE_HEARTBEAT_MS = "HMD_SSE_HEARTBEAT_MS";
 
   /** Names this process as a lease owner; unique per process unless set. */
   private static final String DEFAULT_INSTANCE_ID = "hmd-" + UUID.randomUUID().toString().substring(0, 8);
@@ -61,6 +63,8 @@ public record Config(
   public static final int DEFAULT_SESSION_TTL_MINUTES = 12 * 60;
   public static final int DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
   public static final String DEFAULT_LOG_FORMAT = "json";
+  /** A comment at least this often on every SSE stream (the contract asks for at most 15 s). */
+  public static final int DEFAULT_SSE_HEARTBEAT_MS = 10_000;
 
   public static Config fromEnv() {
     return from(System.getenv());
@@ -85,6 +89,7 @@ public record Config(
       Duration.ofMillis(positive(env, SCHEDULER_TICK_MS, DEFAULT_SCHEDULER_TICK_MS)),
       Duration.ofMinutes(positive(env, SESSION_TTL_MINUTES, DEFAULT_SESSION_TTL_MINUTES)),
       positive(env, RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE),
+      Duration.ofMillis(positive(env, SSE_HEARTBEAT_MS, DEFAULT_SSE_HEARTBEAT_MS)),
       text(env, LOG_FORMAT).orElse(DEFAULT_LOG_FORMAT));
   }
 

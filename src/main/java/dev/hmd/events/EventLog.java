@@ -1,7 +1,6 @@
 package dev.hmd.events;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -87,11 +86,5 @@ public final class EventLog {
   public Future<Long> lastId(String tenantId) {
     return pool.preparedQuery(LAST_ID).execute(Tuple.of(tenantId))
       .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
-  }
-
-  public static JsonArray ids(List<Event> events) {
-    JsonArray ids = new JsonArray();
-    events.forEach(e -> ids.add(e.id()));
-    return ids;
   }
 }

@@ -28,6 +28,11 @@ public final class TestService {
     return Service.start(Config.from(env));
   }
 
+  /** Another process on the same database as {@code config} (same secrets), on its own port. */
+  public static Service startOn(Config config) {
+    return Service.start(config.withHttpPort(0).with(Config.INSTANCE_ID, "hmd-second-" + System.nanoTime()));
+  }
+
   public static Service start() {
     return start(Map.of());
   }

@@ -1,0 +1,120 @@
+package dev.hmd.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.parsetools.RecordParser;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A real SSE client over a socket: parses {@code id/event/data} frames and comments as they arrive. */
+public final class SseClient implements AutoCloseable {
+
+  /** One received event. */
+  public record Event(long id, String type, JsonObject data) {
+  }
+
+  private final HttpClient client;
+  private final HttpClientResponse response;
+  private final List<Event> events = new CopyOnWriteArrayList<>();
+  private final List<String> comments = new CopyOnWriteArrayList<>();
+  private final List<String> retries = new CopyOnWriteArrayList<>();
+  private volatile boolean ended;
+
+  private SseClient(HttpClient client, HttpClientResponse response) {
+    this.client = client;
+    this.response = response;
+  }
+
+  /** Opens a stream; blocks until the response head arrives. */
+  public static SseClient open(Vertx vertx, int port, String path, Map<String, String> headers) {
+    HttpClient client = vertx.createHttpClient();
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost").setPort(port).setURI(path);
+    headers.forEach(options::addHeader);
+    SseClient[] holder = new SseClient[1];
+    // handlers are installed on the event loop as the head arrives, before any body chunk
+    client.request(options).compose(req -> req.send()).onSuccess(response -> {
+      SseClient sse = new SseClient(client, response);
+      holder[0] = sse;
+      if (response.statusCode() != 200) {
+        return;
+      }
+      List<String> frame = new ArrayList<>();
+      response.handler(RecordParser.newDelimited("\n", line -> sse.line(line.toString(), frame)));
+      response.endHandler(v -> sse.ended = true);
+      response.exceptionHandler(err -> sse.ended = true);
+    }).await();
+    return holder[0];
+  }
+
+  private void line(String line, List<String> frame) {
+    if (!line.isEmpty()) {
+      frame.add(line);
+      return;
+    }
+    long id = -1;
+    String type = "message";
+    StringBuilder data = new StringBuilder();
+    for (String field : frame) {
+      if (field.startsWith(":")) {
+        comments.add(field);
+      } else if (field.startsWith("id: ")) {
+        id = Long.parseLong(field.substring(4));
+      } else if (field.startsWith("event: ")) {
+        type = field.substring(7);
+      } else if (field.startsWith("data: ")) {
+        data.append(field.substring(6));
+      } else if (field.startsWith("retry: ")) {
+        retries.add(field.substring(7));
+      }
+    }
+    if (data.length() > 0) {
+      events.add(new Event(id, type, new JsonObject(data.toString())));
+    }
+    frame.clear();
+  }
+
+  public int status() {
+    return response.statusCode();
+  }
+
+  public String header(String name) {
+    return response.getHeader(name);
+  }
+
+  public List<Event> events() {
+    return List.copyOf(events);
+  }
+
+  public List<String> comments() {
+    return List.copyOf(comments);
+  }
+
+  public List<String> retries() {
+    return List.copyOf(retries);
+  }
+
+  public boolean ended() {
+    return ended;
+  }
+
+  public long lastId() {
+    return events.isEmpty() ? 0 : events.get(events.size() - 1).id();
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+
+  /** The body of a non-200 answer (problem+json), read whole. */
+  public Buffer body() {
+    return response.body().await();
+  }
+}
