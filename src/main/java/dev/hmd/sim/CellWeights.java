@@ -22,8 +22,8 @@ final class CellWeights {
   private final Map<Long, Long> wallClasses;
   private final Map<Long, Long> cpuClasses;
   private final long count;
-  private final Map<Long, Double> wallMemo = new HashMap<>();
-  private final Map<Long, Double> cpuMemo = new HashMap<>();
+  private Map<Long, Double> wallMemo;
+  private Map<Long, Double> cpuMemo;
 
   private CellWeights(double total, TelemetryQuery query, SimWorker worker, TrafficCell cell,
                       Map<Long, Long> wallClasses, Map<Long, Long> cpuClasses, long count) {
@@ -58,6 +58,11 @@ final class CellWeights {
     return new CellWeights(total, query, worker, cell, wall, cpu, count);
   }
 
+  /** Whether every invocation of the cell passes, so no per-bucket weighting is needed. */
+  boolean whole() {
+    return wallClasses == null && total > 0;
+  }
+
   /** The expected number of the cell's invocations that pass. */
   double total() {
     return total;
@@ -69,6 +74,7 @@ final class CellWeights {
       return total > 0 ? 1 : 0;
     }
     long mask = mask(bucket, query.wallLeaves());
+    wallMemo = wallMemo != null ? wallMemo : new HashMap<>();
     return wallMemo.computeIfAbsent(mask, m -> share(cpuClasses, c -> new Evaluation(worker, cell, m, c)));
   }
 
@@ -78,6 +84,7 @@ final class CellWeights {
       return total > 0 ? 1 : 0;
     }
     long mask = mask(bucket, query.cpuLeaves());
+    cpuMemo = cpuMemo != null ? cpuMemo : new HashMap<>();
     return cpuMemo.computeIfAbsent(mask, m -> share(wallClasses, w -> new Evaluation(worker, cell, w, m)));
   }
 

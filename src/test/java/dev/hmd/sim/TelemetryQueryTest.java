@@ -236,6 +236,8 @@ class TelemetryQueryTest {
   void validation() {
     assertBadRequest(window().json().put("timeframe", new JsonObject().put("from", TO).put("to", START)), "before");
     assertBadRequest(window().json().put("timeframe", new JsonObject().put("from", START).put("to", START)), "before");
+    assertBadRequest(window().json().put("timeframe", new JsonObject().put("from", -1e300).put("to", START)), "Unix");
+    assertBadRequest(window().json().put("timeframe", new JsonObject().put("from", "0").put("to", START)), "timeframe");
     JsonObject noTimeframe = window().json();
     noTimeframe.remove("timeframe");
     assertBadRequest(noTimeframe, "timeframe");
