@@ -3,6 +3,7 @@ package dev.hmd.sim;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 
 /**
  * How many of a cell's invocations pass a query's filter. Keys other than the two times are the
@@ -88,7 +89,7 @@ final class CellWeights {
     return cpuMemo.computeIfAbsent(mask, m -> share(wallClasses, w -> new Evaluation(worker, cell, w, m)));
   }
 
-  private double share(Map<Long, Long> otherClasses, java.util.function.LongFunction<Evaluation> evaluation) {
+  private double share(Map<Long, Long> otherClasses, LongFunction<Evaluation> evaluation) {
     double passing = 0;
     for (Map.Entry<Long, Long> other : otherClasses.entrySet()) {
       if (evaluation.apply(other.getKey()).test(query.filter())) {
