@@ -5,6 +5,12 @@ interface BucketCounts {
 
   long total();
 
+  /** The lowest bucket holding a sample; meaningless when {@link #total()} is 0. */
+  int lowest();
+
+  /** The highest bucket holding a sample; meaningless when {@link #total()} is 0. */
+  int highest();
+
   void forEach(Visitor visitor);
 
   @FunctionalInterface

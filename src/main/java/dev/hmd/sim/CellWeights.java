@@ -3,6 +3,7 @@ package dev.hmd.sim;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 
 /**
  * How many of a cell's invocations pass a query's filter. Keys other than the two times are the
@@ -22,8 +23,8 @@ final class CellWeights {
   private final Map<Long, Long> wallClasses;
   private final Map<Long, Long> cpuClasses;
   private final long count;
-  private final Map<Long, Double> wallMemo = new HashMap<>();
-  private final Map<Long, Double> cpuMemo = new HashMap<>();
+  private Map<Long, Double> wallMemo;
+  private Map<Long, Double> cpuMemo;
 
   private CellWeights(double total, TelemetryQuery query, SimWorker worker, TrafficCell cell,
                       Map<Long, Long> wallClasses, Map<Long, Long> cpuClasses, long count) {
@@ -58,6 +59,11 @@ final class CellWeights {
     return new CellWeights(total, query, worker, cell, wall, cpu, count);
   }
 
+  /** Whether every invocation of the cell passes, so no per-bucket weighting is needed. */
+  boolean whole() {
+    return wallClasses == null && total > 0;
+  }
+
   /** The expected number of the cell's invocations that pass. */
   double total() {
     return total;
@@ -69,6 +75,7 @@ final class CellWeights {
       return total > 0 ? 1 : 0;
     }
     long mask = mask(bucket, query.wallLeaves());
+    wallMemo = wallMemo != null ? wallMemo : new HashMap<>();
     return wallMemo.computeIfAbsent(mask, m -> share(cpuClasses, c -> new Evaluation(worker, cell, m, c)));
   }
 
@@ -78,10 +85,11 @@ final class CellWeights {
       return total > 0 ? 1 : 0;
     }
     long mask = mask(bucket, query.cpuLeaves());
+    cpuMemo = cpuMemo != null ? cpuMemo : new HashMap<>();
     return cpuMemo.computeIfAbsent(mask, m -> share(wallClasses, w -> new Evaluation(worker, cell, w, m)));
   }
 
-  private double share(Map<Long, Long> otherClasses, java.util.function.LongFunction<Evaluation> evaluation) {
+  private double share(Map<Long, Long> otherClasses, LongFunction<Evaluation> evaluation) {
     double passing = 0;
     for (Map.Entry<Long, Long> other : otherClasses.entrySet()) {
       if (evaluation.apply(other.getKey()).test(query.filter())) {

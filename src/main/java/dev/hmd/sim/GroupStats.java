@@ -1,6 +1,6 @@
 package dev.hmd.sim;
 
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -9,7 +9,7 @@ final class GroupStats {
 
   final List<Object> groupValues;
   private double count;
-  private final Map<TelemetryKey, KeyStats> keys = new LinkedHashMap<>();
+  private final Map<TelemetryKey, KeyStats> keys = new EnumMap<>(TelemetryKey.class);
 
   GroupStats(List<Object> groupValues, List<TelemetryKey> calculationKeys) {
     this.groupValues = groupValues;

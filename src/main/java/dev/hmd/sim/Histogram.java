@@ -36,6 +36,16 @@ final class Histogram implements BucketCounts {
   }
 
   @Override
+  public int lowest() {
+    return low;
+  }
+
+  @Override
+  public int highest() {
+    return counts == null ? low : low + counts.length - 1;
+  }
+
+  @Override
   public void forEach(Visitor visitor) {
     if (counts == null) {
       return;
@@ -66,6 +76,16 @@ final class Histogram implements BucketCounts {
 
   /** The compact, read-only form: only the buckets that hold samples. */
   record FrozenHistogram(short[] indexes, int[] counts, long total) implements BucketCounts {
+
+    @Override
+    public int lowest() {
+      return indexes.length == 0 ? 0 : indexes[0];
+    }
+
+    @Override
+    public int highest() {
+      return indexes.length == 0 ? 0 : indexes[indexes.length - 1];
+    }
 
     @Override
     public void forEach(Visitor visitor) {

@@ -1,6 +1,5 @@
 package dev.hmd.sim;
 
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -95,6 +94,7 @@ interface KeyStats {
   /** A wall or CPU time: the cells' histograms, merged with the filter's per-bucket weights. */
   final class Measure extends Distribution {
 
+    private static final int SLACK = 32;
     private final boolean wall;
     private int low;
     private double[] weights;
@@ -106,29 +106,38 @@ interface KeyStats {
 
     @Override
     public void add(SimWorker worker, TrafficCell cell, CellWeights cellWeights) {
+      BucketCounts histogram = wall ? cell.wall() : cell.cpu();
+      if (histogram.total() == 0) {
+        return;
+      }
+      reserve(histogram.lowest(), histogram.highest());
+      if (cellWeights.whole()) {
+        histogram.forEach(this::add);
+        return;
+      }
       IntToDoubleFunction factor = wall ? cellWeights::wallFactor : cellWeights::cpuFactor;
-      (wall ? cell.wall() : cell.cpu()).forEach((bucket, count) -> {
-        double weight = count * factor.applyAsDouble(bucket);
-        if (weight > 0) {
-          slot(bucket);
-          weights[bucket - low] += weight;
-          total += weight;
-        }
-      });
+      histogram.forEach((bucket, count) -> add(bucket, count * factor.applyAsDouble(bucket)));
     }
 
-    private void slot(int bucket) {
+    private void add(int bucket, double weight) {
+      if (weight > 0) {
+        weights[bucket - low] += weight;
+        total += weight;
+      }
+    }
+
+    /** Makes room for buckets {@code from..to}, with slack so that later cells rarely grow it. */
+    private void reserve(int from, int to) {
       if (weights == null) {
-        low = bucket;
-        weights = new double[64];
-      } else if (bucket < low) {
-        int grow = Math.max(low - bucket, weights.length / 2);
-        double[] grown = new double[weights.length + grow];
-        System.arraycopy(weights, 0, grown, grow, weights.length);
+        low = Math.max(0, from - SLACK);
+        weights = new double[to - low + 1 + SLACK];
+      } else if (from < low || to - low >= weights.length) {
+        int newLow = from < low ? Math.max(0, from - SLACK) : low;
+        int newHigh = Math.max(to + (to - low >= weights.length ? SLACK : 0), low + weights.length - 1);
+        double[] grown = new double[newHigh - newLow + 1];
+        System.arraycopy(weights, 0, grown, low - newLow, weights.length);
         weights = grown;
-        low -= grow;
-      } else if (bucket - low >= weights.length) {
-        weights = Arrays.copyOf(weights, Math.max(bucket - low + 1, weights.length * 3 / 2));
+        low = newLow;
       }
     }
 

@@ -12,6 +12,13 @@ final class LogBuckets {
   static final double PER_E_FOLD = 50;
   static final double LN_MIN = Math.log(MIN_MS);
   static final int MAX_INDEX = (int) Math.ceil((Math.log(MAX_MS) - LN_MIN) * PER_E_FOLD);
+  private static final double[] VALUES = new double[MAX_INDEX + 1];
+
+  static {
+    for (int i = 0; i <= MAX_INDEX; i++) {
+      VALUES[i] = Math.exp(LN_MIN + (i + 0.5) / PER_E_FOLD);
+    }
+  }
 
   private LogBuckets() {
   }
@@ -31,6 +38,6 @@ final class LogBuckets {
 
   /** The geometric midpoint of a bucket: the value every sample in it is reported as. */
   static double value(int index) {
-    return Math.exp(LN_MIN + (index + 0.5) / PER_E_FOLD);
+    return VALUES[index];
   }
 }

@@ -1,6 +1,7 @@
 package dev.hmd.sim;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +95,7 @@ final class SimWorker {
 
   private static <T> List<T> reversed(List<T> list) {
     List<T> copy = new ArrayList<>(list);
-    java.util.Collections.reverse(copy);
+    Collections.reverse(copy);
     return copy;
   }
 

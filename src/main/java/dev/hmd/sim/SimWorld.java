@@ -2,7 +2,6 @@ package dev.hmd.sim;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -110,10 +109,6 @@ final class SimWorld {
     accounts.clear();
     rateLimiter.reset();
     faults = Faults.NONE;
-  }
-
-  List<String> accountIds() {
-    return List.copyOf(accounts.keySet());
   }
 
   private static long fnv64(String text) {

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -151,11 +151,11 @@ final class TelemetryEngine {
     return calculations;
   }
 
-  private java.util.Optional<JsonObject> aggregate(GroupStats group, TelemetryQuery.Calculation calculation,
+  private Optional<JsonObject> aggregate(GroupStats group, TelemetryQuery.Calculation calculation,
                                                    long interval) {
     Double value = group.value(calculation);
     if (value == null) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     JsonObject aggregate = new JsonObject()
       .put("value", calculation.operator() == Operator.COUNT ? (Object) Math.round(value) : (Object) value)
@@ -169,7 +169,7 @@ final class TelemetryEngine {
       }
       aggregate.put("groups", keyed);
     }
-    return java.util.Optional.of(aggregate);
+    return Optional.of(aggregate);
   }
 
   /**

@@ -49,6 +49,9 @@ record TelemetryQuery(String queryId, long from, long to, String view, boolean d
       || !(timeframe.getValue("from") instanceof Number from) || !(timeframe.getValue("to") instanceof Number to)) {
       throw new ObservabilityException("timeframe is required: {from, to} in Unix milliseconds");
     }
+    if (!unixMillis(from) || !unixMillis(to)) {
+      throw new ObservabilityException("timeframe.from and timeframe.to must be Unix milliseconds");
+    }
     if (from.longValue() >= to.longValue()) {
       throw new ObservabilityException("timeframe.from must be before timeframe.to");
     }
@@ -70,6 +73,11 @@ record TelemetryQuery(String queryId, long from, long to, String view, boolean d
       filters.wallLeaves, filters.cpuLeaves, calculations, groupBys(parameters.getValue("groupBys")),
       havings(parameters.getValue("havings"), calculations), orderBy(parameters.getValue("orderBy"), calculations),
       limit(parameters.getValue("limit"), "parameters.limit"), parameters);
+  }
+
+  /** Between 1970 and the year 5138: anything else is not a time in milliseconds. */
+  private static boolean unixMillis(Number value) {
+    return value.doubleValue() >= 0 && value.doubleValue() <= 1e14;
   }
 
   private static boolean flag(JsonObject body, String name) {

@@ -1,0 +1,136 @@
+package dev.hmd.sim;
+
+import static dev.hmd.sim.SimHarness.START;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class FaultsTest {
+
+  static SimHarness sim;
+  static String account;
+  static String token;
+
+  @BeforeAll
+  static void start() {
+    sim = SimHarness.start();
+    account = SimHarness.account("faults");
+    token = sim.token(account);
+    sim.worker(account, "svc", 10);
+  }
+
+  @AfterAll
+  static void stop() {
+    sim.close();
+  }
+
+  @AfterEach
+  void clear() {
+    assertThat(sim.sim(HttpMethod.DELETE, "/faults", null).statusCode()).isEqualTo(204);
+  }
+
+  private static HttpResponse<Buffer> faults(JsonObject faults) {
+    return sim.sim(HttpMethod.PUT, "/faults", faults);
+  }
+
+  private static HttpResponse<Buffer> versions() {
+    return sim.cfGet("/accounts/" + account + "/workers/scripts/svc/versions", token);
+  }
+
+  @Test
+  @DisplayName("errorRate 1 answers every Cloudflare call with a 5xx error envelope, but never /sim")
+  void serverErrors() {
+    assertThat(faults(new JsonObject().put("errorRate", 1.0)).statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> res = versions();
+    assertThat(res.statusCode()).isEqualTo(500);
+    assertThat(res.bodyAsJsonObject().getBoolean("success")).isFalse();
+    assertThat(res.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getInteger("code")).isGreaterThanOrEqualTo(1000);
+    assertThat(sim.sim(HttpMethod.GET, "/accounts/" + account + "/workers/svc", null).statusCode()).isEqualTo(200);
+
+    faults(new JsonObject().put("errorRate", 1.0).put("errorStatus", 503));
+    assertThat(versions().statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  @DisplayName("errorRate 0.5 fails about half the calls")
+  void partialErrors() {
+    faults(new JsonObject().put("errorRate", 0.5));
+    int failed = 0;
+    for (int i = 0; i < 200; i++) {
+      failed += versions().statusCode() == 500 ? 1 : 0;
+    }
+    assertThat(failed).isBetween(60, 140);
+  }
+
+  @Test
+  @DisplayName("rateLimitRate 1 answers 429, code 971, with the configured retry-after")
+  void rateLimited() {
+    faults(new JsonObject().put("rateLimitRate", 1.0));
+    HttpResponse<Buffer> res = versions();
+    assertThat(res.statusCode()).isEqualTo(429);
+    assertThat(res.getHeader("retry-after")).isEqualTo("1");
+    assertThat(res.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getInteger("code")).isEqualTo(971);
+    faults(new JsonObject().put("rateLimitRate", 1.0).put("retryAfterSeconds", 7));
+    assertThat(versions().getHeader("retry-after")).isEqualTo("7");
+  }
+
+  @Test
+  @DisplayName("latencyMs delays every Cloudflare answer by at least that much")
+  void slowAnswers() {
+    faults(new JsonObject().put("latencyMs", 300));
+    long started = System.nanoTime();
+    HttpResponse<Buffer> res = versions();
+    long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(elapsedMs).isGreaterThanOrEqualTo(300);
+  }
+
+  @Test
+  @DisplayName("telemetryLagSeconds hides telemetry younger than the lag until time passes")
+  void lateTelemetry() {
+    try (SimHarness own = SimHarness.start()) {
+      String ownAccount = SimHarness.account("faults-lag");
+      String ownToken = own.token(ownAccount);
+      own.worker(ownAccount, "svc", 10);
+      own.advance(Duration.ofSeconds(61));
+      own.sim(HttpMethod.PUT, "/faults", new JsonObject().put("telemetryLagSeconds", 30));
+      // seconds 1..60 happened; with 30 s of lag only seconds 1..30 are visible at t = 61 s
+      assertThat(TrafficTest.count(own, ownAccount, ownToken, START, START + 61_000)).isEqualTo(30 * 10);
+      own.advance(Duration.ofSeconds(30));
+      assertThat(TrafficTest.count(own, ownAccount, ownToken, START, START + 61_000)).isEqualTo(60 * 10);
+    }
+  }
+
+  @Test
+  @DisplayName("PUT {} clears every fault; GET shows the faults in force")
+  void clearWithEmptyBody() {
+    faults(new JsonObject().put("errorRate", 1.0).put("latencyMs", 5));
+    assertThat(sim.sim(HttpMethod.GET, "/faults", null).bodyAsJsonObject().getDouble("errorRate")).isEqualTo(1.0);
+    assertThat(faults(new JsonObject()).statusCode()).isEqualTo(200);
+    assertThat(versions().statusCode()).isEqualTo(200);
+    assertThat(sim.sim(HttpMethod.GET, "/faults", null).bodyAsJsonObject())
+      .isEqualTo(Faults.NONE.toJson());
+  }
+
+  @Test
+  @DisplayName("invalid faults are 400 problems and change nothing")
+  void validation() {
+    for (JsonObject bad : new JsonObject[] {new JsonObject().put("errorRate", 2), new JsonObject().put("latencyMs", -1),
+      new JsonObject().put("errorStatus", 404), new JsonObject().put("telemetryLagSeconds", 1.5),
+      new JsonObject().put("chaos", true)}) {
+      HttpResponse<Buffer> res = faults(bad);
+      assertThat(res.statusCode()).as(bad.encode()).isEqualTo(400);
+      assertThat(res.getHeader("content-type")).isEqualTo("application/problem+json");
+    }
+    assertThat(sim.sim(HttpMethod.GET, "/faults", null).bodyAsJsonObject()).isEqualTo(Faults.NONE.toJson());
+  }
+}
