@@ -75,7 +75,8 @@ public final class ConnectionsApi {
   public void get(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     connections.get(Principal.of(ctx).tenantId(), id)
-      .onSuccess(found -> ctx.json(found.orElseThrow(() -> unknown(id)).toJson()))
+      .map(found -> found.orElseThrow(() -> unknown(id)))
+      .onSuccess(c -> ctx.json(c.toJson()))
       .onFailure(ctx::fail);
   }
 
@@ -100,7 +101,8 @@ public final class ConnectionsApi {
       .compose(c -> pool.withTransaction(tx -> connections.update(tx, principal.tenantId(), id, name, token)
         .compose(updated -> audit.record(tx, principal, token == null ? "connection.rename" : "connection.rotate_token",
           "connection", id, new JsonObject().put("name", name)).map(updated))))
-      .onSuccess(updated -> ctx.json(updated.orElseThrow(() -> unknown(id)).toJson()))
+      .map(updated -> updated.orElseThrow(() -> unknown(id)))
+      .onSuccess(c -> ctx.json(c.toJson()))
       .onFailure(ctx::fail);
   }
 

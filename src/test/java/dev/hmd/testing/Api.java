@@ -13,6 +13,9 @@ import io.vertx.ext.web.client.WebClientOptions;
 /** A plain HTTP client for the service's API in tests: real sockets, blocking calls. */
 public final class Api {
 
+  /** A hung handler fails the test instead of hanging it. */
+  private static final long REQUEST_TIMEOUT_MS = 30_000;
+
   private final WebClient client;
   private final int port;
   private final MultiMap headers = MultiMap.caseInsensitiveMultiMap();
@@ -60,14 +63,14 @@ public final class Api {
   }
 
   public HttpResponse<Buffer> send(HttpMethod method, String path, JsonObject body) {
-    HttpRequest<Buffer> request = client.request(method, port, "localhost", path);
+    HttpRequest<Buffer> request = client.request(method, port, "localhost", path).timeout(REQUEST_TIMEOUT_MS);
     request.headers().addAll(headers);
     return (body == null ? request.send() : request.sendJsonObject(body)).await();
   }
 
   /** Sends raw bytes with the given content type (for malformed-body tests). */
   public HttpResponse<Buffer> sendRaw(HttpMethod method, String path, String contentType, Buffer body) {
-    HttpRequest<Buffer> request = client.request(method, port, "localhost", path);
+    HttpRequest<Buffer> request = client.request(method, port, "localhost", path).timeout(REQUEST_TIMEOUT_MS);
     request.headers().addAll(headers);
     if (contentType != null) {
       request.putHeader("Content-Type", contentType);
