@@ -2,6 +2,7 @@ package dev.hmd.cli;
 
 import dev.hmd.Service;
 import dev.hmd.config.Config;
+import dev.hmd.secrets.Secrets;
 import dev.hmd.sim.SimulatorVerticle;
 import io.vertx.core.Vertx;
 import java.util.concurrent.Callable;
@@ -32,12 +33,17 @@ public final class DemoCommand implements Callable<Integer> {
     }
     Config config = env.withCloudflareApiBase("http://localhost:" + boundSim + "/client/v4")
       .withHttpPort(port != null ? port : env.httpPort());
-    Service service = Startup.run(() -> Service.start(config));
+    if (config.adminToken().isEmpty()) {
+      // the demo creates its tenant through the platform-admin endpoint, like an operator would
+      config = config.with(Config.ADMIN_TOKEN, Secrets.newKey());
+    }
+    Config serviceConfig = config;
+    Service service = Startup.run(() -> Service.start(serviceConfig));
     if (service == null) {
       simVertx.close();
       return 1;
     }
-    DemoSeed.Result seeded = Startup.run(() -> DemoSeed.seed(service, boundSim));
+    DemoSeed.Result seeded = Startup.run(() -> DemoSeed.seed(service, boundSim, serviceConfig.dataDir().resolve("demo-api-key")));
     if (seeded == null) {
       service.close();
       simVertx.close();
