@@ -15,9 +15,13 @@ final class Startup {
       return start.get();
     } catch (Config.ConfigException | IllegalArgumentException e) {
       System.err.println("hmd: invalid configuration: " + e.getMessage());
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Future.await() rethrows checked causes such as BindException unwrapped, hence Exception
       LoggerFactory.getLogger(Startup.class).debug("start-up failed", e);
-      System.err.println("hmd: cannot start: " + e.getMessage());
+      String reason = e instanceof java.net.BindException
+        ? "a port is already in use (" + e.getMessage() + "); choose another with --port or HMD_HTTP_PORT / HMD_SIM_PORT"
+        : e.getMessage();
+      System.err.println("hmd: cannot start: " + reason);
     }
     return null;
   }
