@@ -144,7 +144,7 @@ public final class SloEvaluator {
       return ConfidenceBounds.wilsonLower(stats.errors(), stats.requests());
     }
     OptionalDouble level = ConfidenceBounds.quantileLowerBoundLevel(stats.successfulRequests(), sli.quantileLevel());
-    return level.isPresent() ? stats.curve(sli.kind()).valueAt(level.getAsDouble()) : null;
+    return level.isPresent() ? stats.curve(sli.kind()).lowAt(level.getAsDouble()) : null;
   }
 
   /** The 95% upper confidence bound of the version's true value, or null when there is none. */
@@ -153,7 +153,7 @@ public final class SloEvaluator {
       return ConfidenceBounds.wilsonUpper(stats.errors(), stats.requests());
     }
     OptionalDouble level = ConfidenceBounds.quantileUpperBoundLevel(stats.successfulRequests(), sli.quantileLevel());
-    return level.isPresent() ? stats.curve(sli.kind()).valueAt(level.getAsDouble()) : null;
+    return level.isPresent() ? stats.curve(sli.kind()).highAt(level.getAsDouble()) : null;
   }
 
   private static Double scaled(double factor, Double value) {
