@@ -19,8 +19,9 @@ import org.apache.commons.math3.special.Erf;
  *   Above the highest known point: that point's value, since quantiles only grow.</li>
  *   <li>{@link #highAt} for upper confidence bounds: linear in z between known points, which
  *   lies at or above the true curve whenever Q is convex in z (true of all the shapes above).
- *   Below the lowest known point: that point's value. Above the highest: nothing; a tail not
- *   seen cannot be bounded from above.</li>
+ *   Below the lowest known point: that point's value. Above the highest: the power-law line
+ *   through the two highest points extended, which every lighter tail stays under; nothing at
+ *   level 1 (the sample maximum, which telemetry does not give).</li>
  * </ul>
  *
  * Both readings agree with the known points exactly.
@@ -93,12 +94,25 @@ final class QuantileCurve {
       return values[exact];
     }
     if (level > levels[count - 1]) {
-      return null;
+      return count < 2 || level >= 1 ? null : powerLawBeyondTop(level);
     }
     if (level < levels[0]) {
       return values[0];
     }
     return linearInNormalScore(segment(level), level);
+  }
+
+  /**
+   * Extends the line through the two highest known points in (x, ln Q): a power-law tail, the
+   * heaviest of the usual shapes, so every lighter tail stays below it. Null when a value is 0.
+   */
+  private Double powerLawBeyondTop(double level) {
+    int top = levels.length - 1;
+    if (values[top - 1] <= 0 || values[top] <= 0) {
+      return null;
+    }
+    double t = (tail(level) - tail(levels[top - 1])) / (tail(levels[top]) - tail(levels[top - 1]));
+    return values[top - 1] * Math.pow(values[top] / values[top - 1], t);
   }
 
   private int indexOf(double level) {

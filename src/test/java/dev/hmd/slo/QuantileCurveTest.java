@@ -70,11 +70,11 @@ class QuantileCurveTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("shapes")
-  @DisplayName("lowAt never overstates and highAt never understates a usual shape's quantiles, read from p25..p999 or p50/p99")
+  @DisplayName("lowAt never overstates and highAt never understates a usual shape's quantiles, read from p25..p999 or p50/p99, up to p99.995")
   void envelopes(String name, DoubleUnaryOperator quantile) {
     for (double[] known : new double[][] {WALL, CPU}) {
       QuantileCurve curve = curveOf(quantile, known);
-      for (double level = 0.25; level <= 0.999; level += 0.0005) {
+      for (double level = 0.25; level < 0.99995; level += level < 0.999 ? 0.0005 : 0.00001) {
         double truth = quantile.applyAsDouble(level);
         double slack = 1e-9 * Math.abs(truth);
         Double low = curve.lowAt(level);
@@ -143,19 +143,23 @@ class QuantileCurveTest {
   }
 
   @Test
-  @DisplayName("outside the known range: low goes down to p25 only and repeats the top value above it; high repeats the bottom value and has nothing above the top")
+  @DisplayName("outside the known range: low goes down to p25 only and repeats the top value above it; high repeats the bottom value below and extends a power law above")
   void outsideTheKnownRange() {
     QuantileCurve curve = curveOf(lognormal(0.6), WALL);
     assertThat(curve.lowAt(0.2)).isNull();
     assertThat(curve.lowAt(0.9995)).isEqualTo(curve.lowAt(0.999));
-    assertThat(curve.highAt(0.9995)).isNull();
+    assertThat(curve.highAt(0.9995)).isGreaterThan(curve.highAt(0.999));
+    assertThat(curve.highAt(1)).isNull();
     assertThat(curve.highAt(0.1)).isEqualTo(curve.highAt(0.25));
+    QuantileCurve pareto = curveOf(pareto(2), WALL);
+    assertThat(pareto.highAt(0.9999)).isCloseTo(pareto(2).applyAsDouble(0.9999), within(1e-6));
     QuantileCurve cpu = QuantileCurve.of(CPU, new Double[] {2.0, 10.0});
     assertThat(cpu.lowAt(0.4)).isBetween(1.0, 2.0);
     assertThat(cpu.lowAt(0.25)).isNotNull();
     assertThat(cpu.lowAt(0.2)).isNull();
     assertThat(cpu.lowAt(0)).isNull();
     assertThat(cpu.highAt(1)).isNull();
+    assertThat(cpu.highAt(0.995)).isGreaterThan(10.0);
   }
 
   @Test
@@ -166,6 +170,7 @@ class QuantileCurveTest {
     QuantileCurve zeros = QuantileCurve.of(CPU, new Double[] {0.0, 3.0});
     assertThat(zeros.lowAt(0.9)).isEqualTo(0.0);
     assertThat(zeros.highAt(0.9)).isBetween(0.0, 3.0);
+    assertThat(zeros.highAt(0.995)).isNull();
   }
 
   @Test
@@ -175,7 +180,7 @@ class QuantileCurveTest {
     assertThat(gappy.lowAt(0.5)).isEqualTo(50.0);
     assertThat(gappy.lowAt(0.99)).isEqualTo(200.0);
     assertThat(gappy.lowAt(0.9)).isBetween(50.0, 200.0);
-    assertThat(gappy.highAt(0.999)).isNull();
+    assertThat(gappy.highAt(0.999)).isGreaterThan(200.0);
     QuantileCurve empty = QuantileCurve.of(WALL, new Double[WALL.length]);
     assertThat(empty.lowAt(0.5)).isNull();
     assertThat(empty.highAt(0.5)).isNull();
@@ -183,5 +188,6 @@ class QuantileCurveTest {
     assertThat(single.lowAt(0.99)).isEqualTo(9.0);
     assertThat(single.lowAt(0.9)).isNull();
     assertThat(single.highAt(0.9)).isEqualTo(9.0);
+    assertThat(single.highAt(0.995)).isNull();
   }
 }

@@ -46,11 +46,16 @@ class SloEvaluatorStatisticsTest {
   /** The fraction of CHECKS simulated windows of {@code profile} the evaluation fails. */
   private static double failRate(long seed, Plan plan, Profile profile, int requests, Profile baselineProfile,
     int baselineRequests) {
+    return failRate(seed, plan, profile, requests, baselineProfile, baselineRequests, CHECKS);
+  }
+
+  private static double failRate(long seed, Plan plan, Profile profile, int requests, Profile baselineProfile,
+    int baselineRequests, int checks) {
     Set<Sli.Kind> measures = EnumSet.noneOf(Sli.Kind.class);
     plan.slos().forEach(slo -> measures.add(slo.sli().kind()));
     SplittableRandom random = new SplittableRandom(seed);
     int fails = 0;
-    for (int i = 0; i < CHECKS; i++) {
+    for (int i = 0; i < checks; i++) {
       VersionStats newVersion = TrafficSimulation.window(random, profile, requests, measures);
       VersionStats oldVersion = baselineProfile == null ? null
         : TrafficSimulation.window(random, baselineProfile, baselineRequests, measures);
@@ -58,7 +63,7 @@ class SloEvaluatorStatisticsTest {
         fails++;
       }
     }
-    return (double) fails / CHECKS;
+    return (double) fails / checks;
   }
 
   private static double failRate(long seed, Plan plan, Profile profile, int requests) {
@@ -172,10 +177,13 @@ class SloEvaluatorStatisticsTest {
       planWith(Slo.relative(Sli.LATENCY_P50, 1.2)),
       planWith(Slo.relative(Sli.LATENCY_P99, 1.2)),
       planWith(Slo.relative(Sli.CPU_P50, 1.2)),
+      planWith(Slo.relative(Sli.LATENCY_P999, 1.2)),
+      planWith(Slo.relative(Sli.CPU_P99, 1.2)),
       planWith(Slo.relative(Sli.LATENCY_P50, 1.0)),
     };
     String[] titles = {"relative error_rate x1.2, same version", "relative latency_p50 x1.2, same version",
       "relative latency_p99 x1.2, same version", "relative cpu_p50 x1.2, same version",
+      "relative latency_p999 x1.2, same version", "relative cpu_p99 x1.2, same version",
       "relative latency_p50 x1.0, same version"};
     System.out.println("unchanged version, relative SLOs, equal traffic to both: simulated fail rate per check");
     for (int p = 0; p < plans.length; p++) {
@@ -186,6 +194,39 @@ class SloEvaluatorStatisticsTest {
       print(titles[p], FEW_SIZES, rates);
       assertThat(max(rates)).as(titles[p]).isLessThan(0.01);
     }
+  }
+
+  @Test
+  @DisplayName("relative tail percentiles: an unchanged version against a factor of 1.0, the worst case, fails under 2.5% of checks")
+  void relativeTailsAtFactorOne() {
+    Profile same = TYPICAL.withErrorRate(0.005);
+    int[] sizes = {1000, 5000, 20_000};
+    System.out.println("unchanged version, relative factor 1.0 (worst case), equal traffic: simulated fail rate per check");
+    Sli[] slis = {Sli.LATENCY_P50, Sli.LATENCY_P99, Sli.LATENCY_P999, Sli.CPU_P99};
+    for (int p = 0; p < slis.length; p++) {
+      double[] rates = new double[sizes.length];
+      for (int i = 0; i < sizes.length; i++) {
+        rates[i] = failRate(4000L * p + i, planWith(Slo.relative(slis[p], 1.0)), same, sizes[i], same, sizes[i], 300);
+      }
+      print("relative " + slis[p].wireName() + " x1.0, same version", sizes, rates);
+      assertThat(max(rates)).isLessThan(0.025);
+    }
+  }
+
+  @Test
+  @DisplayName("power of relative tail percentiles: a 2x slower tail with 5000 requests to each version")
+  void relativeTailsPower() {
+    Profile old = TYPICAL.withErrorRate(0.005);
+    System.out.println("relative SLOs x1.2, tail twice as slow, 5000 requests each: simulated fail rate per check");
+    int[] size = {5000};
+    double p99 = failRate(51, planWith(Slo.relative(Sli.LATENCY_P99, 1.2)), old.withWallQuantile(0.99,
+      2 * old.wallQuantile(0.99)), 5000, old, 5000, 300);
+    print("relative latency_p99 x1.2, new p99 2x", size, new double[] {p99});
+    double cpu = failRate(52, planWith(Slo.relative(Sli.CPU_P99, 1.2)), old.withCpuQuantile(0.99,
+      2 * old.cpuQuantile(0.99)), 5000, old, 5000, 300);
+    print("relative cpu_p99 x1.2, new p99 2x", size, new double[] {cpu});
+    assertThat(p99).isGreaterThan(0.99);
+    assertThat(cpu).isGreaterThan(0.9);
   }
 
   @Test

@@ -353,11 +353,26 @@ class SloEvaluatorTest {
     }
 
     @Test
-    @DisplayName("the relative p99 cannot fail while the baseline is too small to bound its p99 from above")
+    @DisplayName("the relative p99 cannot fail while the old version has too few requests to bound its p99 from above")
     void unboundedBaseline() {
       Slo p99 = Slo.relative(Sli.LATENCY_P99, 1.0);
+      assertThat(SloEvaluator.upperBound(Sli.LATENCY_P99, wall(300, 0, 400))).isNull();
       assertThat(judge(p99, wall(5000, 0, 4000), wall(300, 0, 400), null).verdict()).isEqualTo(Verdict.INCONCLUSIVE);
       assertThat(judge(p99, wall(5000, 0, 4000), wall(5000, 0, 400), null).verdict()).isEqualTo(Verdict.FAIL);
+    }
+
+    @Test
+    @DisplayName("relative cpu_p99 and latency_p999 can fail once the old version's tail can be bounded above its top quantile")
+    void tailPercentilesRelative() {
+      VersionStats old = new VersionStats(10_000, 0, 60.0, 100.0, 160.0, 240.0, 300.0, 400.0, 700.0, 5.0, 20.0);
+      VersionStats slower = new VersionStats(10_000, 0, 60.0, 100.0, 160.0, 240.0, 300.0, 400.0, 2800.0, 5.0, 80.0);
+      assertThat(SloEvaluator.upperBound(Sli.CPU_P99, old)).isBetween(20.0, 30.0);
+      assertThat(SloEvaluator.upperBound(Sli.LATENCY_P999, old)).isBetween(700.0, 1400.0);
+      assertThat(judge(Slo.relative(Sli.CPU_P99, 1.5), slower, old, null).verdict()).isEqualTo(Verdict.FAIL);
+      assertThat(judge(Slo.relative(Sli.LATENCY_P999, 1.5), slower, old, null).verdict()).isEqualTo(Verdict.FAIL);
+      assertThat(judge(Slo.relative(Sli.CPU_P99, 1.5), old, old, null).verdict()).isEqualTo(Verdict.PASS);
+      VersionStats smallOld = new VersionStats(5000, 0, 60.0, 100.0, 160.0, 240.0, 300.0, 400.0, 700.0, 5.0, 20.0);
+      assertThat(SloEvaluator.upperBound(Sli.LATENCY_P999, smallOld)).as("5000 values cannot bound p999 from above").isNull();
     }
 
     @Test
