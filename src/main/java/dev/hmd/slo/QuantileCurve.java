@@ -30,7 +30,7 @@ final class QuantileCurve {
 
   /**
    * Wall time is known from p25, so this only matters for CPU time (known from p50): its median
-   * can then be bounded from about 16 requests on.
+   * can then be bounded from 17 requests on.
    */
   static final double EXTRAPOLATION_FLOOR = 0.25;
   private static final double LEVEL_TOLERANCE = 1e-12;

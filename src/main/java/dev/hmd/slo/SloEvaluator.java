@@ -71,7 +71,10 @@ public final class SloEvaluator {
       .collect(Collectors.joining("; ")));
   }
 
-  /** One SLO; {@code baseline} is null for absolute SLOs or when no baseline has the data. */
+  /**
+   * One SLO. {@code baseline} is the old-version stats {@link #baseline} chose, null when none
+   * has the data; absolute SLOs only report its value.
+   */
   static SloResult evaluate(Slo slo, int minRequests, VersionStats newVersion, VersionStats baseline) {
     Sli sli = slo.sli();
     long sampleSize = sli.isPercentile() ? newVersion.successfulRequests() : newVersion.requests();
