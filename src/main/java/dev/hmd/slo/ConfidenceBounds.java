@@ -23,33 +23,32 @@ public final class ConfidenceBounds {
   private ConfidenceBounds() {
   }
 
-  /** The lower end of the 95% Wilson score interval of a proportion; 0 when trials is 0. */
+  /**
+   * The lower end of the 95% Wilson score interval with continuity correction (Newcombe 1998,
+   * method 4); 0 when there are no events. The correction matters: without it the lower end is
+   * too high for small counts, and a version exactly at an error-rate threshold of 1% would fail
+   * 9% of checks of 10 requests and 5% of checks of 200, instead of at most 2.5%.
+   */
   public static double wilsonLower(long events, long trials) {
-    // exact at the edges: rounding must not turn zero errors into evidence against a 0 threshold
+    // exact at the edge: rounding must not turn zero errors into evidence against a 0 threshold
     if (trials <= 0 || events <= 0) {
       return 0;
     }
-    return Math.max(0, wilsonCentre(events, trials) - wilsonHalfWidth(events, trials));
+    double n = trials;
+    double p = events / n;
+    double root = Z * Math.sqrt(Z * Z - 2 - 1 / n + 4 * p * (n * (1 - p) + 1));
+    return Math.max(0, (2 * n * p + Z * Z - 1 - root) / (2 * (n + Z * Z)));
   }
 
-  /** The upper end of the 95% Wilson score interval of a proportion; 1 when trials is 0. */
+  /** The upper end of the same interval; 1 when every trial was an event or there were none. */
   public static double wilsonUpper(long events, long trials) {
     if (trials <= 0 || events >= trials) {
       return 1;
     }
-    return Math.min(1, wilsonCentre(events, trials) + wilsonHalfWidth(events, trials));
-  }
-
-  private static double wilsonCentre(long events, long trials) {
     double n = trials;
     double p = events / n;
-    return (p + Z * Z / (2 * n)) / (1 + Z * Z / n);
-  }
-
-  private static double wilsonHalfWidth(long events, long trials) {
-    double n = trials;
-    double p = events / n;
-    return Z / (1 + Z * Z / n) * Math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n));
+    double root = Z * Math.sqrt(Z * Z + 2 - 1 / n + 4 * p * (n * (1 - p) - 1));
+    return Math.min(1, (2 * n * p + Z * Z + 1 + root) / (2 * (n + Z * Z)));
   }
 
   /**

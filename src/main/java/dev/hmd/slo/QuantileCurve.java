@@ -2,23 +2,35 @@ package dev.hmd.slo;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.commons.math3.special.Erf;
 
 /**
- * The few sample quantiles telemetry gives for one measure (p25, p50, ... p999), read at any
- * level between them. Between two known quantiles the value is interpolated linearly in
- * -ln(1 - p): exact for an exponential tail, and for the right-skewed, long-tailed latency
- * distributions of web traffic closer than interpolating linearly in p, which would put the
- * value between p99 and p999 far too high.
+ * The few sample quantiles telemetry gives for one measure (p25, p50, ... p999), read at levels
+ * between them. We do not know the distribution's shape between the known points, so the curve
+ * is read two ways, each erring on its own side for the shapes latency and CPU time take
+ * (exponential, gamma, Weibull, lognormal, normal, and power-law tails up to Pareto's):
  *
- * <p>Below the lowest known quantile the line through the two lowest is extended, but not under
- * {@link #EXTRAPOLATION_FLOOR} and never below 0; above the highest known quantile there is no
- * value: a tail we have not seen cannot be bounded.
+ * <ul>
+ *   <li>{@link #lowAt} for lower confidence bounds: between known points, log-linear in
+ *   x = -ln(1 - p), as a power-law (Pareto) tail would be; for every lighter tail that lies at
+ *   or below the true curve, because ln Q is concave in x for them. Below the lowest known point
+ *   (only CPU time, known from its median): linear in the normal score z = Phi^-1(p), the
+ *   steepest descent of those shapes, down to {@link #EXTRAPOLATION_FLOOR} and never below 0.
+ *   Above the highest known point: that point's value, since quantiles only grow.</li>
+ *   <li>{@link #highAt} for upper confidence bounds: linear in z between known points, which
+ *   lies at or above the true curve whenever Q is convex in z (true of all the shapes above).
+ *   Below the lowest known point: that point's value. Above the highest: the power-law line
+ *   through the two highest points extended, which every lighter tail stays under; nothing at
+ *   level 1 (the sample maximum, which telemetry does not give).</li>
+ * </ul>
+ *
+ * Both readings agree with the known points exactly.
  */
 final class QuantileCurve {
 
   /**
    * Wall time is known from p25, so this only matters for CPU time (known from p50): its median
-   * can then be bounded from about 16 requests on.
+   * can then be bounded from 17 requests on.
    */
   static final double EXTRAPOLATION_FLOOR = 0.25;
   private static final double LEVEL_TOLERANCE = 1e-12;
@@ -31,7 +43,7 @@ final class QuantileCurve {
     this.values = values;
   }
 
-  /** The known points; null values are skipped. Levels must be ascending. */
+  /** The known points; null values are skipped. Levels must be ascending, in (0, 1). */
   static QuantileCurve of(double[] levels, Double[] values) {
     List<double[]> points = new ArrayList<>();
     for (int i = 0; i < levels.length; i++) {
@@ -48,38 +60,99 @@ final class QuantileCurve {
     return new QuantileCurve(knownLevels, knownValues);
   }
 
-  /** The estimated sample quantile at {@code level}, or null when it cannot be estimated. */
-  Double valueAt(double level) {
+  /** A value at or below the sample quantile at {@code level}; null when none can be given. */
+  Double lowAt(double level) {
     int count = levels.length;
-    if (count == 0 || level > levels[count - 1] + LEVEL_TOLERANCE) {
+    if (count == 0) {
       return null;
     }
-    if (level >= levels[count - 1] - LEVEL_TOLERANCE) {
+    int exact = indexOf(level);
+    if (exact >= 0) {
+      return values[exact];
+    }
+    if (level > levels[count - 1]) {
       return values[count - 1];
     }
-    if (level < levels[0] - LEVEL_TOLERANCE) {
+    if (level < levels[0]) {
       if (count < 2 || level < EXTRAPOLATION_FLOOR - LEVEL_TOLERANCE) {
         return null;
       }
-      return Math.max(0, along(0, level));
+      return Math.max(0, linearInNormalScore(0, level));
     }
-    for (int i = 0; i < count - 1; i++) {
-      if (level <= levels[i + 1]) {
-        return along(i, level);
-      }
-    }
-    return values[count - 1];
+    int i = segment(level);
+    return logLinearInTail(i, level);
   }
 
-  /** The value on the straight line (in -ln(1 - p)) through known points i and i + 1. */
-  private double along(int i, double level) {
-    double x0 = tail(levels[i]);
-    double x1 = tail(levels[i + 1]);
-    double t = (tail(level) - x0) / (x1 - x0);
+  /** A value at or above the sample quantile at {@code level}; null when none can be given. */
+  Double highAt(double level) {
+    int count = levels.length;
+    if (count == 0) {
+      return null;
+    }
+    int exact = indexOf(level);
+    if (exact >= 0) {
+      return values[exact];
+    }
+    if (level > levels[count - 1]) {
+      return count < 2 || level >= 1 ? null : powerLawBeyondTop(level);
+    }
+    if (level < levels[0]) {
+      return values[0];
+    }
+    return linearInNormalScore(segment(level), level);
+  }
+
+  /**
+   * Extends the line through the two highest known points in (x, ln Q): a power-law tail, the
+   * heaviest of the usual shapes, so every lighter tail stays below it. Null when a value is 0.
+   */
+  private Double powerLawBeyondTop(double level) {
+    int top = levels.length - 1;
+    if (values[top - 1] <= 0 || values[top] <= 0) {
+      return null;
+    }
+    double t = (tail(level) - tail(levels[top - 1])) / (tail(levels[top]) - tail(levels[top - 1]));
+    return values[top - 1] * Math.pow(values[top] / values[top - 1], t);
+  }
+
+  private int indexOf(double level) {
+    for (int i = 0; i < levels.length; i++) {
+      if (Math.abs(levels[i] - level) <= LEVEL_TOLERANCE) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The i such that levels[i] < level < levels[i + 1]. */
+  private int segment(double level) {
+    int i = 0;
+    while (levels[i + 1] < level) {
+      i++;
+    }
+    return i;
+  }
+
+  /** On the line through known points i and i + 1 in (x, ln Q); 0 when a point is 0. */
+  private double logLinearInTail(int i, double level) {
+    if (values[i] <= 0 || values[i + 1] <= 0) {
+      return values[i];
+    }
+    double t = (tail(level) - tail(levels[i])) / (tail(levels[i + 1]) - tail(levels[i]));
+    return values[i] * Math.pow(values[i + 1] / values[i], t);
+  }
+
+  /** On the line through known points i and i + 1 in (z, Q). */
+  private double linearInNormalScore(int i, double level) {
+    double t = (normalScore(level) - normalScore(levels[i])) / (normalScore(levels[i + 1]) - normalScore(levels[i]));
     return values[i] + t * (values[i + 1] - values[i]);
   }
 
   private static double tail(double level) {
     return -Math.log1p(-level);
+  }
+
+  private static double normalScore(double level) {
+    return Math.sqrt(2) * Erf.erfInv(2 * level - 1);
   }
 }

@@ -71,7 +71,10 @@ public final class SloEvaluator {
       .collect(Collectors.joining("; ")));
   }
 
-  /** One SLO; {@code baseline} is null for absolute SLOs or when no baseline has the data. */
+  /**
+   * One SLO. {@code baseline} is the old-version stats {@link #baseline} chose, null when none
+   * has the data; absolute SLOs only report its value.
+   */
   static SloResult evaluate(Slo slo, int minRequests, VersionStats newVersion, VersionStats baseline) {
     Sli sli = slo.sli();
     long sampleSize = sli.isPercentile() ? newVersion.successfulRequests() : newVersion.requests();
@@ -144,7 +147,7 @@ public final class SloEvaluator {
       return ConfidenceBounds.wilsonLower(stats.errors(), stats.requests());
     }
     OptionalDouble level = ConfidenceBounds.quantileLowerBoundLevel(stats.successfulRequests(), sli.quantileLevel());
-    return level.isPresent() ? stats.curve(sli.kind()).valueAt(level.getAsDouble()) : null;
+    return level.isPresent() ? stats.curve(sli.kind()).lowAt(level.getAsDouble()) : null;
   }
 
   /** The 95% upper confidence bound of the version's true value, or null when there is none. */
@@ -153,7 +156,7 @@ public final class SloEvaluator {
       return ConfidenceBounds.wilsonUpper(stats.errors(), stats.requests());
     }
     OptionalDouble level = ConfidenceBounds.quantileUpperBoundLevel(stats.successfulRequests(), sli.quantileLevel());
-    return level.isPresent() ? stats.curve(sli.kind()).valueAt(level.getAsDouble()) : null;
+    return level.isPresent() ? stats.curve(sli.kind()).highAt(level.getAsDouble()) : null;
   }
 
   private static Double scaled(double factor, Double value) {

@@ -12,18 +12,37 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ConfidenceBoundsTest {
 
-  @ParameterizedTest(name = "{0}/{1} -> [{2}, {3}]")
-  @CsvSource({
-    // reference values of the 95% Wilson score interval (Newcombe 1998, Table I; R binom.confint)
-    "81, 263, 0.2553, 0.3662",
-    "15, 148, 0.0624, 0.1605",
-    "0, 20, 0.0, 0.1611",
-    "1, 29, 0.0061, 0.1718",
-    "5, 100, 0.0215, 0.1118"})
-  @DisplayName("the Wilson interval matches published values")
-  void wilsonReferenceValues(long events, long trials, double lower, double upper) {
-    assertThat(ConfidenceBounds.wilsonLower(events, trials)).isCloseTo(lower, within(0.0001));
-    assertThat(ConfidenceBounds.wilsonUpper(events, trials)).isCloseTo(upper, within(0.0001));
+  @ParameterizedTest(name = "{0}/{1}")
+  @CsvSource({"81, 263", "15, 148", "1, 29", "5, 100", "1, 10", "30, 1000", "4999, 5000", "1, 1000000"})
+  @DisplayName("the interval's ends are where the continuity-corrected score statistic is 1.96, found independently by bisection")
+  void wilsonSolvesTheScoreEquation(long events, long trials) {
+    // |x - n p| - 1/2 = z sqrt(n p (1 - p)), solved for p on each side of x / n
+    double n = trials;
+    java.util.function.DoubleUnaryOperator below = p -> (events - 0.5 - n * p) - ConfidenceBounds.Z * Math.sqrt(n * p * (1 - p));
+    java.util.function.DoubleUnaryOperator above = p -> (n * p - events - 0.5) - ConfidenceBounds.Z * Math.sqrt(n * p * (1 - p));
+    assertThat(ConfidenceBounds.wilsonLower(events, trials)).isCloseTo(root(below, 0, events / n), within(1e-9));
+    assertThat(ConfidenceBounds.wilsonUpper(events, trials)).isCloseTo(root(above, events / n, 1), within(1e-9));
+  }
+
+  /** The zero of a function that changes sign once on [low, high]. */
+  private static double root(java.util.function.DoubleUnaryOperator f, double low, double high) {
+    boolean increasingAtLow = f.applyAsDouble(low) < 0;
+    for (int i = 0; i < 200; i++) {
+      double mid = (low + high) / 2;
+      if ((f.applyAsDouble(mid) < 0) == increasingAtLow) {
+        low = mid;
+      } else {
+        high = mid;
+      }
+    }
+    return (low + high) / 2;
+  }
+
+  @Test
+  @DisplayName("the corrected interval is wider than the plain Wilson interval (81/263: 0.2553..0.3662)")
+  void widerThanPlainWilson() {
+    assertThat(ConfidenceBounds.wilsonLower(81, 263)).isLessThan(0.2553).isGreaterThan(0.25);
+    assertThat(ConfidenceBounds.wilsonUpper(81, 263)).isGreaterThan(0.3662).isLessThan(0.372);
   }
 
   @Test

@@ -1,0 +1,73 @@
+package dev.hmd.slo;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Something that happened to a release, with the time it is processed at. The machine reads no
+ * clock: {@code now} is whatever the caller says it is.
+ */
+public sealed interface ReleaseInput {
+
+  Instant now();
+
+  /** The release was created: stage 1 begins and its split is asked for. */
+  record Start(Instant now) implements ReleaseInput {
+  }
+
+  /**
+   * The deployer confirmed that Cloudflare serves {@code newPercent} to the new version. The
+   * current stage's soak clock starts at the first confirmation of its target.
+   */
+  record SplitApplied(Instant now, int newPercent) implements ReleaseInput {
+  }
+
+  /**
+   * A check finished. {@code windowStart} is the start of the telemetry window it judged, used
+   * to keep a pass or an inconclusive check that partly measured an earlier split out of the
+   * current stage's count; null means "count it if the soak has started". Fails and errors
+   * count whatever their window.
+   */
+  record CheckCompleted(Instant now, Verdict verdict, Instant windowStart) implements ReleaseInput {
+    public CheckCompleted {
+      Objects.requireNonNull(verdict, "verdict");
+    }
+
+    public CheckCompleted(Instant now, Verdict verdict) {
+      this(now, verdict, null);
+    }
+  }
+
+  /** The current stage's soakEndsAt has come. Rejected if it has not. */
+  record SoakElapsed(Instant now) implements ReleaseInput {
+  }
+
+  /** A person approved the stage awaiting approval. {@code note} may be null. */
+  record Approve(Instant now, String note) implements ReleaseInput {
+    public Approve(Instant now) {
+      this(now, null);
+    }
+  }
+
+  /** A person denied the stage awaiting approval: roll back. {@code note} may be null. */
+  record Deny(Instant now, String note) implements ReleaseInput {
+    public Deny(Instant now) {
+      this(now, null);
+    }
+  }
+
+  /** A person cancelled the release: roll back. {@code note} may be null. */
+  record Cancel(Instant now, String note) implements ReleaseInput {
+    public Cancel(Instant now) {
+      this(now, null);
+    }
+  }
+
+  /** The stage's approvalDeadline has come without a decision. Rejected if it has not. */
+  record ApprovalTimedOut(Instant now) implements ReleaseInput {
+  }
+
+  /** The serving deployment is not the one this release made: someone deployed from outside. */
+  record ExternalDeployment(Instant now, String detail) implements ReleaseInput {
+  }
+}

@@ -1,0 +1,37 @@
+package dev.hmd.slo;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** A release's {@code state} in the API. */
+public enum ReleaseStatus {
+  RUNNING("running"),
+  AWAITING_APPROVAL("awaiting_approval"),
+  SUCCEEDED("succeeded"),
+  ROLLED_BACK("rolled_back"),
+  CANCELLED("cancelled"),
+  FAILED("failed");
+
+  private final String wireName;
+
+  ReleaseStatus(String wireName) {
+    this.wireName = wireName;
+  }
+
+  public String wireName() {
+    return wireName;
+  }
+
+  public boolean isTerminal() {
+    return this != RUNNING && this != AWAITING_APPROVAL;
+  }
+
+  public static Optional<ReleaseStatus> fromWireName(String name) {
+    return Arrays.stream(values()).filter(s -> s.wireName.equals(name)).findFirst();
+  }
+
+  @Override
+  public String toString() {
+    return wireName;
+  }
+}

@@ -1,0 +1,518 @@
+package dev.hmd.slo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hmd.slo.Effect.AwaitApproval;
+import dev.hmd.slo.Effect.Finished;
+import dev.hmd.slo.Effect.ScheduleCheck;
+import dev.hmd.slo.Effect.ScheduleSoakEnd;
+import dev.hmd.slo.Effect.SetSplit;
+import dev.hmd.slo.ReleaseInput.ApprovalTimedOut;
+import dev.hmd.slo.ReleaseInput.Approve;
+import dev.hmd.slo.ReleaseInput.Cancel;
+import dev.hmd.slo.ReleaseInput.CheckCompleted;
+import dev.hmd.slo.ReleaseInput.Deny;
+import dev.hmd.slo.ReleaseInput.ExternalDeployment;
+import dev.hmd.slo.ReleaseInput.SoakElapsed;
+import dev.hmd.slo.ReleaseInput.SplitApplied;
+import dev.hmd.slo.ReleaseInput.Start;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class ReleaseMachineTest {
+
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  private static Instant at(int seconds) {
+    return T0.plusSeconds(seconds);
+  }
+
+  private static Plan plan(int failureThreshold, InsufficientDataPolicy policy, Integer approvalTimeout, Stage... stages) {
+    return new Plan(List.of(stages), List.of(), 10, 50, failureThreshold, policy, approvalTimeout);
+  }
+
+  private static Plan threeAutoStages() {
+    return plan(1, InsufficientDataPolicy.PAUSE, null,
+      new Stage(10, 60, true, null), new Stage(50, 60, true, null), new Stage(100, 60, true, null));
+  }
+
+  /** Applies inputs in order, each of which must be accepted; keeps the last transition. */
+  private static final class Driver {
+    final ReleaseMachine machine;
+    ReleaseState state;
+    Transition last;
+
+    Driver(Plan plan) {
+      machine = new ReleaseMachine(plan);
+      state = machine.initialState();
+    }
+
+    Driver then(ReleaseInput... inputs) {
+      for (ReleaseInput input : inputs) {
+        last = machine.apply(state, input);
+        assertThat(last.rejection()).as("%s in %s", input, state.status()).isNull();
+        state = last.next();
+      }
+      return this;
+    }
+
+    Transition attempt(ReleaseInput input) {
+      return machine.apply(state, input);
+    }
+
+    Integer wanted() {
+      return machine.wantedNewPercent(state);
+    }
+  }
+
+  @Nested
+  class HappyPath {
+
+    @Test
+    @DisplayName("a healthy release walks every stage, asking for each split, and succeeds at 100%")
+    void walksEveryStage() {
+      Driver d = new Driver(threeAutoStages());
+      assertThat(d.wanted()).isNull();
+      d.then(new Start(T0));
+      assertThat(d.last.effects()).containsExactly(new SetSplit(10));
+      assertThat(d.wanted()).isEqualTo(10);
+      assertThat(d.state.currentStage().startedAt()).isEqualTo(T0);
+      assertThat(d.state.currentStage().soakEndsAt()).isNull();
+
+      d.then(new SplitApplied(at(3), 10));
+      assertThat(d.state.currentStage().soakStartedAt()).isEqualTo(at(3));
+      assertThat(d.state.currentStage().soakEndsAt()).isEqualTo(at(63));
+      assertThat(d.last.effects()).containsExactly(new ScheduleSoakEnd(at(63)), new ScheduleCheck(at(13)));
+
+      d.then(new CheckCompleted(at(13), Verdict.PASS));
+      assertThat(d.last.effects()).containsExactly(new ScheduleCheck(at(23)));
+      d.then(new SoakElapsed(at(63)));
+      assertThat(d.last.effects()).containsExactly(new SetSplit(50));
+      assertThat(d.state.stages().get(0).status()).isEqualTo(StageStatus.PASSED);
+      assertThat(d.state.stages().get(0).completedAt()).isEqualTo(at(63));
+      assertThat(d.state.currentStageIndex()).isEqualTo(1);
+      assertThat(d.state.currentStage().startedAt()).isEqualTo(at(63));
+      assertThat(d.wanted()).isEqualTo(50);
+
+      d.then(new SplitApplied(at(65), 50), new CheckCompleted(at(75), Verdict.PASS), new SoakElapsed(at(125)));
+      assertThat(d.wanted()).isEqualTo(100);
+      d.then(new SplitApplied(at(126), 100), new CheckCompleted(at(136), Verdict.PASS), new SoakElapsed(at(186)));
+
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.SUCCEEDED);
+      assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.COMPLETED);
+      assertThat(d.state.outcome().message()).isEqualTo("all 3 stages passed; the new version serves 100%");
+      assertThat(d.last.effects()).containsExactly(new Finished(ReleaseStatus.SUCCEEDED, d.state.outcome()));
+      assertThat(d.state.stages()).extracting(StageState::status).containsOnly(StageStatus.PASSED);
+      assertThat(d.wanted()).isEqualTo(100);
+    }
+
+    @Test
+    @DisplayName("the soak clock starts when the split is applied, and a repeated confirmation does not restart it")
+    void soakClockStartsOnce() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(30), 10));
+      d.then(new SplitApplied(at(50), 10));
+      assertThat(d.last.effects()).isEmpty();
+      assertThat(d.state.currentStage().soakEndsAt()).isEqualTo(at(90));
+      assertThat(d.attempt(new SoakElapsed(at(89))).rejection()).contains("soak ends at " + at(90));
+    }
+
+    @Test
+    @DisplayName("a confirmation of another split is rejected and starts nothing")
+    void staleSplitConfirmation() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(1), 10),
+        new CheckCompleted(at(11), Verdict.PASS), new SoakElapsed(at(61)));
+      Transition stale = d.attempt(new SplitApplied(at(62), 10));
+      assertThat(stale.rejection()).contains("10% new").contains("stage 2 (50%)");
+      assertThat(d.state.currentStage().soakStartedAt()).isNull();
+    }
+
+    @Test
+    @DisplayName("a single-stage plan at 100% succeeds after its soak")
+    void singleStage() {
+      Driver d = new Driver(plan(1, InsufficientDataPolicy.PAUSE, null, new Stage(100, 5, true, null)))
+        .then(new Start(T0), new SplitApplied(at(1), 100), new CheckCompleted(at(3), Verdict.PASS),
+          new SoakElapsed(at(6)));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.SUCCEEDED);
+      assertThat(d.state.outcome().message()).startsWith("all 1 stage passed");
+    }
+  }
+
+  @Nested
+  class Checks {
+
+    @Test
+    @DisplayName("with failureThreshold 1 the first failed check rolls back at once, without waiting for the soak")
+    void firstFailRollsBack() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(1), 10),
+        new CheckCompleted(at(11), Verdict.FAIL));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
+      assertThat(d.state.outcome()).isEqualTo(new Outcome(OutcomeCode.SLO_VIOLATION,
+        "1 failed check at stage 1 (10%) (failureThreshold 1)"));
+      assertThat(d.state.currentStage().status()).isEqualTo(StageStatus.FAILED);
+      assertThat(d.state.currentStage().completedAt()).isEqualTo(at(11));
+      assertThat(d.state.stages().subList(1, 3)).extracting(StageState::status).containsOnly(StageStatus.CANCELLED);
+      assertThat(d.last.effects()).containsExactly(new SetSplit(0), new Finished(ReleaseStatus.ROLLED_BACK, d.state.outcome()));
+      assertThat(d.wanted()).isEqualTo(0);
+    }
+
+    @Test
+    @DisplayName("failed checks below failureThreshold are tolerated and the soak still passes on a conclusive pass")
+    void failuresBelowThreshold() {
+      Driver d = new Driver(plan(3, InsufficientDataPolicy.PAUSE, null, new Stage(50, 60, true, null),
+        new Stage(100, 60, true, null)))
+        .then(new Start(T0), new SplitApplied(at(1), 50), new CheckCompleted(at(11), Verdict.FAIL),
+          new CheckCompleted(at(21), Verdict.PASS), new CheckCompleted(at(31), Verdict.FAIL), new SoakElapsed(at(61)));
+      assertThat(d.state.stages().get(0).failedChecks()).isEqualTo(2);
+      assertThat(d.state.stages().get(0).status()).isEqualTo(StageStatus.PASSED);
+      assertThat(d.state.currentStageIndex()).isEqualTo(1);
+      d.then(new CheckCompleted(at(71), Verdict.FAIL), new CheckCompleted(at(81), Verdict.FAIL));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
+      d.then(new CheckCompleted(at(91), Verdict.FAIL));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
+      assertThat(d.state.outcome().message()).isEqualTo("3 failed checks at stage 2 (100%) (failureThreshold 3)");
+    }
+
+    @Test
+    @DisplayName("every verdict is counted in its stage: passes, fails and inconclusive checks")
+    void counts() {
+      Driver d = new Driver(plan(5, InsufficientDataPolicy.PAUSE, null, new Stage(100, 60, true, null)))
+        .then(new Start(T0), new SplitApplied(at(1), 100), new CheckCompleted(at(11), Verdict.PASS),
+          new CheckCompleted(at(21), Verdict.INCONCLUSIVE), new CheckCompleted(at(31), Verdict.INCONCLUSIVE),
+          new CheckCompleted(at(41), Verdict.FAIL), new CheckCompleted(at(51), Verdict.ERROR));
+      StageState stage = d.state.currentStage();
+      assertThat(stage.passedChecks()).isEqualTo(1);
+      assertThat(stage.inconclusiveChecks()).isEqualTo(2);
+      assertThat(stage.failedChecks()).isEqualTo(1);
+      assertThat(d.state.consecutiveErrors()).isEqualTo(1);
+      assertThat(stage.hadConclusivePass()).isTrue();
+    }
+
+    @Test
+    @DisplayName("before the split is applied a pass does not count, a fail does")
+    void beforeTheSplit() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new CheckCompleted(at(10), Verdict.PASS));
+      assertThat(d.state.currentStage().passedChecks()).isZero();
+      d.then(new CheckCompleted(at(20), Verdict.FAIL));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
+    }
+
+    @Test
+    @DisplayName("a pass whose window began before the soak started does not count; one that began at or after it does")
+    void windowStart() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(5), 10),
+        new CheckCompleted(at(10), Verdict.PASS, at(0)));
+      assertThat(d.state.currentStage().passedChecks()).isZero();
+      d.then(new CheckCompleted(at(15), Verdict.INCONCLUSIVE, at(4)));
+      assertThat(d.state.currentStage().inconclusiveChecks()).isZero();
+      d.then(new CheckCompleted(at(15), Verdict.PASS, at(5)));
+      assertThat(d.state.currentStage().passedChecks()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a fail from a window that began in the previous stage still counts against the version")
+    void staleFailCounts() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(1), 10),
+        new CheckCompleted(at(11), Verdict.PASS), new SoakElapsed(at(61)), new SplitApplied(at(62), 50),
+        new CheckCompleted(at(65), Verdict.FAIL, at(55)));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
+      assertThat(d.state.outcome().message()).contains("stage 2 (50%)");
+    }
+
+    @Test
+    @DisplayName("a pass processed after soakEndsAt but before SoakElapsed still counts for the soak")
+    void lateCheckCounts() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
+        new CheckCompleted(at(61), Verdict.PASS), new SoakElapsed(at(62)));
+      assertThat(d.state.currentStageIndex()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("5 error checks in a row fail the release with outcome error and roll back")
+    void consecutiveErrors() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10));
+      for (int i = 1; i <= 4; i++) {
+        d.then(new CheckCompleted(at(i), Verdict.ERROR));
+        assertThat(d.state.consecutiveErrors()).isEqualTo(i);
+        assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
+      }
+      d.then(new CheckCompleted(at(5), Verdict.ERROR));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.FAILED);
+      assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.ERROR);
+      assertThat(d.state.outcome().message()).startsWith("5 checks in a row could not be made at stage 1 (10%)");
+      assertThat(d.state.currentStage().status()).isEqualTo(StageStatus.FAILED);
+      assertThat(d.last.effects()).containsExactly(new SetSplit(0), new Finished(ReleaseStatus.FAILED, d.state.outcome()));
+      assertThat(d.wanted()).isEqualTo(0);
+    }
+
+    @Test
+    @DisplayName("any non-error check resets the error count, and the count carries across stages")
+    void errorsResetAndCarry() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
+        new CheckCompleted(at(1), Verdict.ERROR), new CheckCompleted(at(2), Verdict.ERROR),
+        new CheckCompleted(at(3), Verdict.INCONCLUSIVE));
+      assertThat(d.state.consecutiveErrors()).isZero();
+      d.then(new CheckCompleted(at(4), Verdict.PASS), new CheckCompleted(at(5), Verdict.ERROR),
+        new CheckCompleted(at(6), Verdict.ERROR), new SoakElapsed(at(60)), new CheckCompleted(at(61), Verdict.ERROR));
+      assertThat(d.state.currentStageIndex()).isEqualTo(1);
+      assertThat(d.state.consecutiveErrors()).isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("a regression found while awaiting approval still rolls back")
+    void failWhileAwaitingApproval() {
+      Driver d = new Driver(plan(1, InsufficientDataPolicy.PAUSE, null, new Stage(10, 60, false, null),
+        new Stage(100, 60, true, null)))
+        .then(new Start(T0), new SplitApplied(at(0), 10), new CheckCompleted(at(10), Verdict.PASS),
+          new SoakElapsed(at(60)));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.AWAITING_APPROVAL);
+      d.then(new CheckCompleted(at(70), Verdict.FAIL));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
+      assertThat(d.state.stages().get(0).status()).isEqualTo(StageStatus.FAILED);
+    }
+  }
+
+  @Nested
+  class InsufficientData {
+
+    private Driver soakWithoutPass(InsufficientDataPolicy policy, boolean autoProgress) {
+      return new Driver(plan(1, policy, 600, new Stage(10, 60, autoProgress, null), new Stage(100, 60, true, null)))
+        .then(new Start(T0), new SplitApplied(at(0), 10), new CheckCompleted(at(10), Verdict.INCONCLUSIVE),
+          new SoakElapsed(at(60)));
+    }
+
+    @Test
+    @DisplayName("pause: the release awaits approval with a deadline; approve proceeds")
+    void pauseApprove() {
+      Driver d = soakWithoutPass(InsufficientDataPolicy.PAUSE, true);
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.AWAITING_APPROVAL);
+      assertThat(d.state.currentStage().status()).isEqualTo(StageStatus.AWAITING_APPROVAL);
+      assertThat(d.state.currentStage().approvalDeadline()).isEqualTo(at(660));
+      assertThat(d.last.effects()).containsExactly(new AwaitApproval(at(660)));
+      assertThat(d.wanted()).isEqualTo(10);
+      d.then(new Approve(at(100)));
+      assertThat(d.state.stages().get(0).status()).isEqualTo(StageStatus.PASSED);
+      assertThat(d.state.stages().get(0).completedAt()).isEqualTo(at(100));
+      assertThat(d.state.currentStageIndex()).isEqualTo(1);
+      assertThat(d.last.effects()).containsExactly(new SetSplit(100));
+    }
+
+    @Test
+    @DisplayName("pause: deny rolls back with approval_denied and the note")
+    void pauseDeny() {
+      Driver d = soakWithoutPass(InsufficientDataPolicy.PAUSE, true).then(new Deny(at(100), "too quiet to judge"));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
+      assertThat(d.state.outcome()).isEqualTo(new Outcome(OutcomeCode.APPROVAL_DENIED,
+        "denied at stage 1 (10%): too quiet to judge"));
+      assertThat(d.last.effects()).startsWith(new SetSplit(0));
+      assertThat(d.wanted()).isEqualTo(0);
+    }
+
+    @Test
+    @DisplayName("rollback: the release rolls back with insufficient_data")
+    void rollback() {
+      Driver d = soakWithoutPass(InsufficientDataPolicy.ROLLBACK, true);
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
+      assertThat(d.state.outcome()).isEqualTo(new Outcome(OutcomeCode.INSUFFICIENT_DATA,
+        "stage 1 (10%) soaked without a conclusive passing check (1 inconclusive)"));
+      assertThat(d.state.currentStage().status()).isEqualTo(StageStatus.FAILED);
+      assertThat(d.last.effects()).containsExactly(new SetSplit(0), new Finished(ReleaseStatus.ROLLED_BACK, d.state.outcome()));
+    }
+
+    @Test
+    @DisplayName("proceed: the stage passes as if it had a conclusive pass")
+    void proceed() {
+      Driver d = soakWithoutPass(InsufficientDataPolicy.PROCEED, true);
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
+      assertThat(d.state.currentStageIndex()).isEqualTo(1);
+      assertThat(d.state.stages().get(0).status()).isEqualTo(StageStatus.PASSED);
+    }
+
+    @Test
+    @DisplayName("proceed on a manual stage still waits for a person")
+    void proceedManual() {
+      Driver d = soakWithoutPass(InsufficientDataPolicy.PROCEED, false);
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.AWAITING_APPROVAL);
+    }
+
+    @Test
+    @DisplayName("a soak with no checks at all is insufficient data too")
+    void noChecksAtAll() {
+      Driver d = new Driver(plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(100, 5, true, null)))
+        .then(new Start(T0), new SplitApplied(at(0), 100), new SoakElapsed(at(5)));
+      assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.INSUFFICIENT_DATA);
+    }
+  }
+
+  @Nested
+  class Approvals {
+
+    private Driver atManualGate(Integer timeout) {
+      return new Driver(plan(1, InsufficientDataPolicy.PAUSE, timeout, new Stage(10, 60, false, "canary"),
+        new Stage(100, 60, false, null)))
+        .then(new Start(T0), new SplitApplied(at(0), 10), new CheckCompleted(at(10), Verdict.PASS),
+          new SoakElapsed(at(60)));
+    }
+
+    @Test
+    @DisplayName("a manual stage waits for approval even after a clean soak, and approval moves on")
+    void manualGate() {
+      Driver d = atManualGate(null);
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.AWAITING_APPROVAL);
+      assertThat(d.last.effects()).containsExactly(new AwaitApproval(null));
+      d.then(new Approve(at(500)));
+      assertThat(d.state.currentStageIndex()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("approving the last manual stage completes the release")
+    void approveLast() {
+      Driver d = atManualGate(null).then(new Approve(at(70)), new SplitApplied(at(71), 100),
+        new CheckCompleted(at(81), Verdict.PASS), new SoakElapsed(at(131)));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.AWAITING_APPROVAL);
+      d.then(new Approve(at(140)));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.SUCCEEDED);
+      assertThat(d.wanted()).isEqualTo(100);
+    }
+
+    @Test
+    @DisplayName("without approvalTimeoutSeconds the wait has no deadline and never times out")
+    void noDeadline() {
+      Driver d = atManualGate(null);
+      assertThat(d.state.currentStage().approvalDeadline()).isNull();
+      assertThat(d.attempt(new ApprovalTimedOut(at(10_000_000))).rejection()).contains("without a deadline");
+    }
+
+    @Test
+    @DisplayName("a timed-out approval cancels and rolls back; before the deadline it is rejected")
+    void timeout() {
+      Driver d = atManualGate(120);
+      assertThat(d.state.currentStage().approvalDeadline()).isEqualTo(at(180));
+      assertThat(d.attempt(new ApprovalTimedOut(at(179))).rejection()).contains("deadline");
+      d.then(new ApprovalTimedOut(at(180)));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.CANCELLED);
+      assertThat(d.state.outcome()).isEqualTo(new Outcome(OutcomeCode.APPROVAL_TIMEOUT,
+        "no approval within 120 s at stage 1 (10%)"));
+      assertThat(d.state.currentStage().status()).isEqualTo(StageStatus.CANCELLED);
+      assertThat(d.last.effects()).startsWith(new SetSplit(0));
+      assertThat(d.wanted()).isEqualTo(0);
+    }
+
+    @Test
+    @DisplayName("approve and deny are rejected while the release is running, with a reason for the 409")
+    void onlyWhenAwaiting() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10));
+      assertThat(d.attempt(new Approve(at(1))).rejection()).isEqualTo("nothing awaits approval: the release is running");
+      assertThat(d.attempt(new Deny(at(1))).isRejected()).isTrue();
+    }
+  }
+
+  @Nested
+  class Endings {
+
+    @Test
+    @DisplayName("cancel mid-soak rolls back to 0% and cancels the rest, with the note in the message")
+    void cancel() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
+        new CheckCompleted(at(10), Verdict.PASS), new SoakElapsed(at(60)), new Cancel(at(70), "wrong version"));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.CANCELLED);
+      assertThat(d.state.outcome()).isEqualTo(new Outcome(OutcomeCode.CANCELLED, "cancelled at stage 2 (50%): wrong version"));
+      assertThat(d.state.stages()).extracting(StageState::status)
+        .containsExactly(StageStatus.PASSED, StageStatus.CANCELLED, StageStatus.CANCELLED);
+      assertThat(d.state.stages().get(1).completedAt()).isEqualTo(at(70));
+      assertThat(d.state.stages().get(2).completedAt()).isNull();
+      assertThat(d.last.effects()).containsExactly(new SetSplit(0), new Finished(ReleaseStatus.CANCELLED, d.state.outcome()));
+      assertThat(d.wanted()).isEqualTo(0);
+    }
+
+    @Test
+    @DisplayName("cancel before start ends the release without touching the Worker")
+    void cancelBeforeStart() {
+      Driver d = new Driver(threeAutoStages()).then(new Cancel(T0));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.CANCELLED);
+      assertThat(d.last.effects()).containsExactly(new Finished(ReleaseStatus.CANCELLED, d.state.outcome()));
+      assertThat(d.wanted()).isNull();
+    }
+
+    @Test
+    @DisplayName("an external deployment ends the release as cancelled, asks for no split and wants none")
+    void externalDeployment() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
+        new ExternalDeployment(at(30), "deployment d-9 serves 100% of v7"));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.CANCELLED);
+      assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.EXTERNAL_DEPLOYMENT);
+      assertThat(d.state.outcome().message()).endsWith(": deployment d-9 serves 100% of v7");
+      assertThat(d.last.effects()).containsExactly(new Finished(ReleaseStatus.CANCELLED, d.state.outcome()));
+      assertThat(d.wanted()).isNull();
+    }
+
+    @Test
+    @DisplayName("after the end every input is rejected and the state stays as it is")
+    void terminalIsFinal() {
+      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new Cancel(at(1)));
+      Transition again = d.attempt(new Cancel(at(2)));
+      assertThat(again.rejection()).isEqualTo("the release has already ended (cancelled)");
+      assertThat(again.next()).isEqualTo(d.state);
+      assertThat(again.effects()).isEmpty();
+    }
+  }
+
+  @Nested
+  class Plumbing {
+
+    @Test
+    @DisplayName("a state from another plan (different stage count) is a programming error")
+    void mismatchedPlan() {
+      ReleaseState twoStages = new ReleaseMachine(plan(1, InsufficientDataPolicy.PAUSE, null,
+        new Stage(50, 1, true, null), new Stage(100, 1, true, null))).initialState();
+      assertThatThrownBy(() -> new ReleaseMachine(threeAutoStages()).apply(twoStages, new Start(T0)))
+        .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    @DisplayName("acceptsChecks is true exactly while soaking or awaiting approval")
+    void acceptsChecks() {
+      Driver d = new Driver(threeAutoStages());
+      assertThat(d.machine.acceptsChecks(d.state)).isFalse();
+      d.then(new Start(T0));
+      assertThat(d.machine.acceptsChecks(d.state)).isTrue();
+      d.then(new Cancel(at(1)));
+      assertThat(d.machine.acceptsChecks(d.state)).isFalse();
+    }
+
+    @Test
+    @DisplayName("a stage state survives its JSON form, nulls and all")
+    void stageJson() {
+      Driver d = new Driver(plan(1, InsufficientDataPolicy.PAUSE, 60, new Stage(10, 60, false, null),
+        new Stage(100, 60, true, null)))
+        .then(new Start(T0), new SplitApplied(at(1), 10), new CheckCompleted(at(11), Verdict.PASS),
+          new CheckCompleted(at(21), Verdict.INCONCLUSIVE), new SoakElapsed(at(61)));
+      for (StageState stage : d.state.stages()) {
+        JsonObject json = new JsonObject(stage.toJson().encode());
+        assertThat(StageState.fromJson(json)).isEqualTo(stage);
+      }
+      JsonObject json = d.state.stages().get(0).toJson();
+      assertThat(json.getString("state")).isEqualTo("awaiting_approval");
+      assertThat(json.getString("soakEndsAt")).isEqualTo("2026-01-01T00:01:01Z");
+      assertThat(json.getString("approvalDeadline")).isEqualTo("2026-01-01T00:02:01Z");
+    }
+
+    @Test
+    @DisplayName("wire names of statuses and outcome codes are the contract's")
+    void wireNames() {
+      assertThat(ReleaseStatus.values()).extracting(ReleaseStatus::wireName)
+        .containsExactly("running", "awaiting_approval", "succeeded", "rolled_back", "cancelled", "failed");
+      assertThat(StageStatus.values()).extracting(StageStatus::wireName)
+        .containsExactly("pending", "soaking", "awaiting_approval", "passed", "failed", "cancelled");
+      assertThat(OutcomeCode.values()).extracting(OutcomeCode::wireName).containsExactly("completed", "slo_violation",
+        "approval_denied", "approval_timeout", "cancelled", "insufficient_data", "external_deployment", "error");
+      assertThat(Verdict.values()).extracting(Verdict::wireName).containsExactly("pass", "fail", "inconclusive", "error");
+      assertThat(ReleaseStatus.fromWireName("rolled_back")).contains(ReleaseStatus.ROLLED_BACK);
+      assertThat(OutcomeCode.fromWireName("nope")).isEmpty();
+    }
+  }
+}
