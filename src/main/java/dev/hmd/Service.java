@@ -11,7 +11,12 @@ import dev.hmd.db.EmbeddedDatabase;
 import dev.hmd.db.Migrations;
 import dev.hmd.deploy.DeployerVerticle;
 import dev.hmd.observe.ObservabilityPollerVerticle;
+import dev.hmd.api.ConnectionRepository;
+import dev.hmd.scheduler.CheckRepository;
+import dev.hmd.scheduler.ConnectionTokens;
+import dev.hmd.scheduler.ReleaseRepository;
 import dev.hmd.scheduler.ReleaseSchedulerVerticle;
+import dev.hmd.scheduler.Releases;
 import dev.hmd.secrets.Secrets;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -27,6 +32,7 @@ import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.sqlclient.Pool;
+import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -87,10 +93,13 @@ public final class Service implements AutoCloseable {
       Pool pool = Database.pool(vertx, url, config.dbPoolSize());
       CloudflareClient cloudflare = new CloudflareClient(vertx,
         CloudflareClientOptions.defaults().withBaseUrl(config.cloudflareApiBase()), registry);
-      ApiVerticle api = new ApiVerticle(config, pool, registry, schemaVersion, secrets, cloudflare, url);
+      Releases releases = new Releases(pool, new ReleaseRepository(pool), new CheckRepository(pool));
+      ConnectionTokens tokens = new ConnectionTokens(new ConnectionRepository(pool, secrets.cipher()));
+      ApiVerticle api = new ApiVerticle(config, pool, registry, schemaVersion, secrets, cloudflare, url, releases);
       vertx.deployVerticle(new DeployerVerticle(cloudflare))
         .compose(id -> vertx.deployVerticle(new ObservabilityPollerVerticle(cloudflare)))
-        .compose(id -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool)))
+        .compose(id -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool, releases, tokens, registry,
+          config.instanceId(), config.leaseDuration(), config.schedulerTick(), config.telemetryLag(), Clock.systemUTC())))
         .compose(id -> vertx.deployVerticle(api))
         .await();
       LOG.info("service {} listening on :{}", config.instanceId(), api.actualPort());

@@ -8,7 +8,8 @@ import dev.hmd.db.Database;
 import dev.hmd.db.DatabaseUrl;
 import dev.hmd.events.EventHub;
 import dev.hmd.events.EventLog;
-import dev.hmd.scheduler.ReleaseRepository;
+import dev.hmd.scheduler.CheckRepository;
+import dev.hmd.scheduler.Releases;
 import dev.hmd.secrets.Secrets;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -39,12 +40,13 @@ public final class ApiVerticle extends VerticleBase {
   private final Secrets secrets;
   private final CloudflareClient cloudflare;
   private final DatabaseUrl databaseUrl;
+  private final Releases releases;
   private HttpServer server;
   private EventHub hub;
   private EventStreamsApi streams;
 
   public ApiVerticle(Config config, Pool pool, PrometheusMeterRegistry registry, String schemaVersion, Secrets secrets,
-                     CloudflareClient cloudflare, DatabaseUrl databaseUrl) {
+                     CloudflareClient cloudflare, DatabaseUrl databaseUrl, Releases releases) {
     this.config = config;
     this.pool = pool;
     this.registry = registry;
@@ -52,6 +54,7 @@ public final class ApiVerticle extends VerticleBase {
     this.secrets = secrets;
     this.cloudflare = cloudflare;
     this.databaseUrl = databaseUrl;
+    this.releases = releases;
   }
 
   @Override
@@ -64,11 +67,13 @@ public final class ApiVerticle extends VerticleBase {
     TenancyApi tenancy = new TenancyApi(pool, tenantRepository, audit, auth, sessions);
     ConnectionRepository connectionRepository = new ConnectionRepository(pool, secrets.cipher());
     ConnectionsApi connections = new ConnectionsApi(pool, connectionRepository, audit, cloudflare);
-    PlansApi plans = new PlansApi(pool, connectionRepository, new PlanRepository(pool), audit);
+    PlanRepository planRepository = new PlanRepository(pool);
+    PlansApi plans = new PlansApi(pool, connectionRepository, planRepository, audit);
+    ReleasesApi releasesApi = new ReleasesApi(vertx, pool, connectionRepository, planRepository, releases,
+      new CheckRepository(pool), audit, cloudflare);
     EventLog eventLog = new EventLog(pool);
-    ReleaseRepository releaseRepository = new ReleaseRepository(pool);
     hub = new EventHub(vertx, eventLog, databaseUrl.connectOptions());
-    streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releaseRepository, registry);
+    streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry);
 
     Router router = Router.router(vertx);
     router.get("/health/live").handler(this::live);
@@ -105,6 +110,16 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v1/connections/:id/plan").handler(viewer).handler(plans::get);
     router.put("/v1/connections/:id/plan").handler(require(Role.OPERATOR)).handler(plans::put);
 
+
+    Handler<RoutingContext> operator = require(Role.OPERATOR);
+    router.post("/v1/connections/:id/releases").handler(operator).handler(releasesApi::create);
+    router.get("/v1/releases").handler(viewer).handler(releasesApi::list);
+    router.get("/v1/releases/:id").handler(viewer).handler(releasesApi::get);
+    router.get("/v1/releases/:id/checks").handler(viewer).handler(releasesApi::checks);
+    router.post("/v1/releases/:id/approve").handler(operator).handler(releasesApi::approve);
+    router.post("/v1/releases/:id/deny").handler(operator).handler(releasesApi::deny);
+    router.post("/v1/releases/:id/cancel").handler(operator).handler(releasesApi::cancel);
+
     router.get("/v1/events").handler(viewer).handler(streams::tenantStream);
     router.get("/v1/releases/:id/events").handler(viewer).handler(streams::releaseStream);
 
@@ -132,7 +147,7 @@ public final class ApiVerticle extends VerticleBase {
 
   /** A body, when there is one, must be JSON. */
   private static void jsonOnly(RoutingContext ctx) {
-    if (WITH_BODY.contains(ctx.request().method()) && ctx.body().length() > 0) {
+    if (WITH_BODY.contains(ctx.request().method()) && !Json.isEmpty(ctx)) {
       String type = ctx.request().getHeader("Content-Type");
       if (type == null || !type.toLowerCase().startsWith("application/json")) {
         ctx.fail(415);

@@ -14,7 +14,7 @@ public final class Json {
 
   /** The request body as a JSON object, or a 400 saying what is wrong with it. */
   public static JsonObject body(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().length() == 0) {
+    if (isEmpty(ctx)) {
       throw ApiException.badRequest("a JSON object body is required");
     }
     Object parsed;
@@ -31,7 +31,12 @@ public final class Json {
 
   /** The body if there is one, else an empty object (for actions whose body is optional). */
   public static JsonObject optionalBody(RoutingContext ctx) {
-    return ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : body(ctx);
+    return isEmpty(ctx) ? new JsonObject() : body(ctx);
+  }
+
+  /** No body at all, or zero bytes of it ({@code length()} is -1 when none was read). */
+  public static boolean isEmpty(RoutingContext ctx) {
+    return ctx.body() == null || ctx.body().buffer() == null || ctx.body().buffer().length() == 0;
   }
 
   public static String time(OffsetDateTime value) {

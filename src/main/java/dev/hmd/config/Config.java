@@ -31,6 +31,7 @@ public record Config(
   Duration sessionTtl,
   int rateLimitPerMinute,
   Duration sseHeartbeat,
+  Duration telemetryLag,
   String logFormat) {
 
   public static final String DATABASE_URL = "HMD_DATABASE_URL";
@@ -50,6 +51,7 @@ public record Config(
   public static final String RATE_LIMIT_PER_MINUTE = "HMD_RATE_LIMIT_PER_MINUTE";
   public static final String LOG_FORMAT = "HMD_LOG_FORMAT";
   public static final String SSE_HEARTBEAT_MS = "HMD_SSE_HEARTBEAT_MS";
+  public static final String TELEMETRY_LAG_SECONDS = "HMD_TELEMETRY_LAG_SECONDS";
 
   /** Names this process as a lease owner; unique per process unless set. */
   private static final String DEFAULT_INSTANCE_ID = "hmd-" + UUID.randomUUID().toString().substring(0, 8);
@@ -65,6 +67,8 @@ public record Config(
   public static final String DEFAULT_LOG_FORMAT = "json";
   /** A comment at least this often on every SSE stream (the contract asks for at most 15 s). */
   public static final int DEFAULT_SSE_HEARTBEAT_MS = 10_000;
+  /** Check windows end this far in the past: Workers Observability receives events seconds late. */
+  public static final int DEFAULT_TELEMETRY_LAG_SECONDS = 5;
 
   public static Config fromEnv() {
     return from(System.getenv());
@@ -90,6 +94,7 @@ public record Config(
       Duration.ofMinutes(positive(env, SESSION_TTL_MINUTES, DEFAULT_SESSION_TTL_MINUTES)),
       positive(env, RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE),
       Duration.ofMillis(positive(env, SSE_HEARTBEAT_MS, DEFAULT_SSE_HEARTBEAT_MS)),
+      Duration.ofSeconds(nonNegative(env, TELEMETRY_LAG_SECONDS, DEFAULT_TELEMETRY_LAG_SECONDS)),
       text(env, LOG_FORMAT).orElse(DEFAULT_LOG_FORMAT));
   }
 
@@ -124,6 +129,14 @@ public record Config(
     int value = integer(env, name, fallback);
     if (value <= 0) {
       throw new ConfigException(name + " must be a positive integer, got " + value);
+    }
+    return value;
+  }
+
+  private static int nonNegative(Map<String, String> env, String name, int fallback) {
+    int value = integer(env, name, fallback);
+    if (value < 0) {
+      throw new ConfigException(name + " must be zero or a positive integer, got " + value);
     }
     return value;
   }

@@ -62,6 +62,41 @@ public record ReleaseRow(
     return value == null ? null : value.toInstant();
   }
 
+  public ReleaseRow withNextDue(Instant due) {
+    return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
+      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, due,
+      leaseOwner, leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, nextCheckAt, consecutiveErrors,
+      baseline, rowVersion);
+  }
+
+  public ReleaseRow withNextCheck(Instant at) {
+    return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
+      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt,
+      leaseOwner, leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, at, consecutiveErrors,
+      baseline, rowVersion);
+  }
+
+  public ReleaseRow withApplied(JsonArray split, String deploymentId) {
+    return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
+      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt,
+      leaseOwner, leaseExpiresAt, desiredSplit, split, deploymentId, nextCheckAt, consecutiveErrors,
+      baseline, rowVersion);
+  }
+
+  public ReleaseRow withDesired(JsonArray split) {
+    return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
+      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt,
+      leaseOwner, leaseExpiresAt, split, appliedSplit, appliedDeploymentId, nextCheckAt, consecutiveErrors,
+      baseline, rowVersion);
+  }
+
+  public ReleaseRow withBaseline(JsonObject stats) {
+    return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
+      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt,
+      leaseOwner, leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, nextCheckAt, consecutiveErrors,
+      stats, rowVersion);
+  }
+
   public boolean active() {
     return "running".equals(state) || "awaiting_approval".equals(state);
   }

@@ -1,20 +1,427 @@
 package dev.hmd.scheduler;
 
+import dev.hmd.bus.Addresses;
+import dev.hmd.bus.Messages.ApplySplit;
+import dev.hmd.bus.Messages.CheckRequest;
+import dev.hmd.bus.Messages.CheckTelemetry;
+import dev.hmd.bus.Messages.ReleaseKick;
+import dev.hmd.bus.Messages.SplitResult;
+import dev.hmd.events.EventLog.NewEvent;
+import dev.hmd.slo.CheckEvaluation;
+import dev.hmd.slo.OutcomeCode;
+import dev.hmd.slo.Plan;
+import dev.hmd.slo.ReleaseInput;
+import dev.hmd.slo.ReleaseMachine;
+import dev.hmd.slo.ReleaseState;
+import dev.hmd.slo.ReleaseStatus;
+import dev.hmd.slo.SloEvaluator;
+import dev.hmd.slo.StageState;
+import dev.hmd.slo.StageStatus;
+import dev.hmd.slo.Transition;
+import dev.hmd.slo.VersionStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
-/** The release state machine: claims due releases from Postgres and moves them on. */
+/**
+ * The release state machine's shell. Every tick it claims the releases that are due (with
+ * {@code FOR UPDATE SKIP LOCKED} and a lease, so each release is driven by one process) and
+ * steps each: apply the wanted split through the deployer, run a due check through the poller,
+ * fire elapsed soaks and approval deadlines, and save the result with its events. Everything it
+ * knows comes from the row, so another process can take over at any point; its timers only
+ * decide when to look.
+ */
 public final class ReleaseSchedulerVerticle extends VerticleBase {
 
-  private final Pool pool;
+  private static final Logger LOG = LoggerFactory.getLogger(ReleaseSchedulerVerticle.class);
+  /** Releases claimed per tick. */
+  public static final int CLAIM_BATCH = 500;
+  /** Longest wait between two attempts to apply a split; a rollback is retried at least this often, forever. */
+  public static final Duration MAX_DEPLOY_BACKOFF = Duration.ofSeconds(30);
+  private static final Duration BUS_TIMEOUT = Duration.ofSeconds(60);
+  private static final String MARKER = "HMD release ";
 
-  public ReleaseSchedulerVerticle(Pool pool) {
+  /** What one step of one release accumulates before it is saved. */
+  private static final class Step {
+    final ReleaseRow original;
+    ReleaseRow row;
+    ReleaseState state;
+    final ReleaseMachine machine;
+    final Plan plan;
+    final Instant now;
+    final List<NewEvent> events = new ArrayList<>();
+    final List<CheckRepository.NewCheck> checks = new ArrayList<>();
+    boolean changed;
+    boolean verifyDeployment;
+    Instant retryAt;
+    Instant failingWindowEnd;
+
+    Step(ReleaseRow row, Instant now) {
+      this.original = row;
+      this.row = row;
+      this.plan = Releases.plan(row);
+      this.machine = new ReleaseMachine(plan);
+      this.state = Releases.state(row);
+      this.now = now;
+    }
+  }
+
+  private final Pool pool;
+  private final Releases releases;
+  private final ConnectionTokens tokens;
+  private final MeterRegistry registry;
+  private final String owner;
+  private final Duration lease;
+  private final Duration tick;
+  private final Duration telemetryLag;
+  private final Clock clock;
+  private final Set<String> inFlight = new HashSet<>();
+  private final Map<String, Integer> deployAttempts = new HashMap<>();
+  /** End of the window whose failing check rolled a release back, until the rollback lands (for the latency metric). */
+  private final Map<String, Instant> rollbackSince = new HashMap<>();
+  private final AtomicLong active = new AtomicLong();
+  private boolean ticking;
+  private boolean tickAgain;
+  private boolean stopping;
+  private long tickTimer = -1;
+  private long renewTimer = -1;
+  private long gaugeTimer = -1;
+  private Timer checkDuration;
+  private Timer rollbackLatency;
+  private Counter takeovers;
+
+  public ReleaseSchedulerVerticle(Pool pool, Releases releases, ConnectionTokens tokens, MeterRegistry registry,
+                                  String owner, Duration lease, Duration tick, Duration telemetryLag, Clock clock) {
     this.pool = pool;
+    this.releases = releases;
+    this.tokens = tokens;
+    this.registry = registry;
+    this.owner = owner;
+    this.lease = lease;
+    this.tick = tick;
+    this.telemetryLag = telemetryLag;
+    this.clock = clock;
   }
 
   @Override
   public Future<?> start() {
+    Gauge.builder("hmd.releases.active", active, AtomicLong::get)
+      .description("releases running or awaiting approval, across all processes").register(registry);
+    checkDuration = Timer.builder("hmd.check.duration").description("from asking for telemetry to the verdict")
+      .publishPercentileHistogram().register(registry);
+    rollbackLatency = Timer.builder("hmd.rollback.latency")
+      .description("from the end of the failing check's window to the rollback applied at Cloudflare")
+      .publishPercentileHistogram().register(registry);
+    takeovers = Counter.builder("hmd.lease.takeovers").description("releases taken over from a process whose lease ran out")
+      .register(registry);
+    tickTimer = vertx.setPeriodic(tick.toMillis(), id -> runTick());
+    renewTimer = vertx.setPeriodic(Math.max(1000, lease.toMillis() / 3), id -> renewLeases());
+    gaugeTimer = vertx.setPeriodic(5_000, id -> countActive());
+    countActive();
+    return vertx.eventBus().<ReleaseKick>consumer(Addresses.SCHEDULER_KICK, message -> runTick()).completion();
+  }
+
+  /** Stops claiming, waits for the steps under way, then gives the leases up so another process takes over at once. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(tickTimer);
+    vertx.cancelTimer(renewTimer);
+    vertx.cancelTimer(gaugeTimer);
+    return waitForSteps(50).compose(v -> releases.repository().releaseLeases(owner))
+      .onSuccess(n -> LOG.info("released {} lease(s) of {}", n, owner))
+      .recover(err -> Future.succeededFuture());
+  }
+
+  private Future<Void> waitForSteps(int polls) {
+    if (inFlight.isEmpty() || polls == 0) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(100).compose(v -> waitForSteps(polls - 1));
+  }
+
+  private void runTick() {
+    if (stopping) {
+      return;
+    }
+    if (ticking) {
+      tickAgain = true;
+      return;
+    }
+    ticking = true;
+    releases.repository().claimDue(owner, (int) lease.toSeconds(), CLAIM_BATCH)
+      .onComplete(result -> {
+        ticking = false;
+        if (result.failed()) {
+          LOG.warn("claiming due releases failed: {}", result.cause().getMessage());
+          return;
+        }
+        for (ReleaseRepository.Claimed claimed : result.result()) {
+          if (claimed.takenOver()) {
+            takeovers.increment();
+            LOG.info("release {} taken over after its lease ran out", claimed.row().id());
+          }
+          if (inFlight.add(claimed.row().id())) {
+            step(claimed.row()).onComplete(done -> inFlight.remove(claimed.row().id()));
+          }
+        }
+        if (tickAgain || result.result().size() == CLAIM_BATCH) {
+          tickAgain = false;
+          vertx.runOnContext(v -> runTick());
+        }
+      });
+  }
+
+  private void renewLeases() {
+    releases.repository().renewLeases(owner, (int) lease.toSeconds())
+      .onFailure(err -> LOG.warn("renewing leases failed: {}", err.getMessage()));
+  }
+
+  private void countActive() {
+    pool.query("select count(*) from releases where state in ('running', 'awaiting_approval')").execute()
+      .onSuccess(rows -> active.set(rows.iterator().next().getLong(0)));
+  }
+
+  /** One pass over one release: split, check, timers, split again (a transition may want another), save. */
+  private Future<Void> step(ReleaseRow row) {
+    Step s = new Step(row, clock.instant());
+    MDC.put("tenantId", row.tenantId());
+    MDC.put("releaseId", row.id());
+    try {
+      return applySplit(s)
+        .compose(v -> runCheck(s))
+        .compose(v -> fireTimers(s))
+        .compose(v -> applySplit(s))
+        .compose(v -> save(s))
+        .recover(err -> {
+          if (err instanceof Releases.ConcurrentChange) {
+            // the API changed the release meanwhile (approve, cancel); it left it due now
+            return Future.succeededFuture();
+          }
+          LOG.warn("release {}: step failed: {}", row.id(), err.toString());
+          return Future.succeededFuture();
+        });
+    } finally {
+      MDC.remove("tenantId");
+      MDC.remove("releaseId");
+    }
+  }
+
+  private void transition(Step s, ReleaseInput input) {
+    ReleaseState before = s.state;
+    Transition t = s.machine.apply(s.state, input);
+    if (t.isRejected()) {
+      return;
+    }
+    s.state = t.next();
+    s.row = Releases.withState(s.row, s.state, s.now);
+    s.changed = true;
+    if (!before.isTerminal() && s.state.isTerminal()) {
+      Counter.builder("hmd.release.outcomes").tag("outcome", s.state.outcome().code().wireName())
+        .description("releases ended, by outcome").register(registry).increment();
+      LOG.info("release {} ended {} ({}): {}", s.row.id(), s.state.status().wireName(),
+        s.state.outcome().code().wireName(), s.state.outcome().message());
+    }
+    recordStageDurations(before, s.state);
+  }
+
+  private void recordStageDurations(ReleaseState before, ReleaseState after) {
+    for (int i = 0; i < after.stages().size(); i++) {
+      StageState was = before.stages().get(i);
+      StageState is = after.stages().get(i);
+      if (was.completedAt() == null && is.completedAt() != null && is.startedAt() != null) {
+        Timer.builder("hmd.stage.duration").tag("state", is.status().wireName())
+          .description("from a stage's start to its end").register(registry)
+          .record(Duration.between(is.startedAt(), is.completedAt()));
+      }
+    }
+  }
+
+  /** Level-triggered: ask the deployer for the wanted split whenever it is not what we last saw serving. */
+  private Future<Void> applySplit(Step s) {
+    if (s.retryAt != null || s.row.desiredSplit() == null
+      || (!Releases.splitPending(s.row) && !s.verifyDeployment)) {
+      return Future.succeededFuture();
+    }
+    s.verifyDeployment = false;
+    int wanted = s.machine.wantedNewPercent(s.state);
+    String message = MARKER + s.row.id() + (s.state.isTerminal()
+      ? " " + s.state.status().wireName() + ": " + wanted + "% new"
+      : " stage " + (s.state.currentStageIndex() + 1) + ": " + wanted + "% new");
+    return tokens.token(s.row.tenantId(), s.row.connectionId())
+      .compose(token -> vertx.eventBus().<SplitResult>request(Addresses.DEPLOY_APPLY,
+        new ApplySplit(s.row.tenantId(), s.row.id(), s.row.accountId(), s.row.workerName(), token,
+          Splits.toVersions(s.row.desiredSplit()), message, s.row.appliedDeploymentId(), MARKER + s.row.id()),
+        new DeliveryOptions().setSendTimeout(BUS_TIMEOUT.toMillis())))
+      .map(reply -> {
+        SplitResult result = reply.body();
+        deployAttempts.remove(s.row.id());
+        JsonArray serving = Splits.of(result.deployment().versions());
+        boolean moved = !Splits.same(serving, s.row.appliedSplit())
+          || !result.deployment().id().equals(s.row.appliedDeploymentId());
+        s.row = s.row.withApplied(serving, result.deployment().id());
+        if (result.outcome() == SplitResult.Outcome.EXTERNAL) {
+          onExternal(s, result);
+          return null;
+        }
+        if (moved) {
+          s.events.add(Releases.deploymentEvent(s.row.id(), serving, result.deployment().id()));
+          s.changed = true;
+        }
+        Instant failedAt = rollbackSince.remove(s.row.id());
+        if (failedAt != null && wanted == 0) {
+          rollbackLatency.record(Duration.between(failedAt, clock.instant()));
+        }
+        if (!s.state.isTerminal()) {
+          transition(s, new ReleaseInput.SplitApplied(s.now, wanted));
+        }
+        return null;
+      })
+      .recover(err -> {
+        int attempt = deployAttempts.merge(s.row.id(), 1, Integer::sum);
+        long backoff = Math.min(MAX_DEPLOY_BACKOFF.toMillis(), 500L * (1L << Math.min(attempt, 10)));
+        s.retryAt = s.now.plusMillis(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
+        LOG.warn("release {}: applying {} failed (attempt {}), retrying at {}: {}", s.row.id(), s.row.desiredSplit(),
+          attempt, s.retryAt, err.getMessage());
+        return Future.succeededFuture();
+      })
+      .mapEmpty();
+  }
+
+  /** Somebody deployed from outside: end an active release without touching their deployment, or stop a pending rollback. */
+  private void onExternal(Step s, SplitResult result) {
+    String detail = "deployment " + result.deployment().id() + " serving " + Splits.of(result.deployment().versions()).encode()
+      + " was made outside this release" + (result.deployment().authorEmail() == null ? ""
+      : " by " + result.deployment().authorEmail());
+    if (!s.state.isTerminal()) {
+      transition(s, new ReleaseInput.ExternalDeployment(s.now, detail));
+    } else {
+      // an ended release whose rollback is overtaken by a person's deployment: theirs stands
+      s.row = s.row.withDesired(null);
+      s.changed = true;
+      LOG.info("release {}: rollback not applied, {}", s.row.id(), detail);
+    }
+  }
+
+  /** Runs the check that is due, if any; schedules the next one on the account's grid. */
+  private Future<Void> runCheck(Step s) {
+    if (s.state.isTerminal() || !s.machine.acceptsChecks(s.state)) {
+      s.row = s.row.withNextCheck(null);
+      return Future.succeededFuture();
+    }
+    Duration interval = Duration.ofSeconds(s.plan.pollIntervalSeconds());
+    if (s.row.nextCheckAt() == null) {
+      s.row = s.row.withNextCheck(CheckGrid.next(s.now, interval, s.row.accountId()));
+      return Future.succeededFuture();
+    }
+    if (s.now.isBefore(s.row.nextCheckAt())) {
+      return Future.succeededFuture();
+    }
+    Instant windowEnd = s.row.nextCheckAt().minus(telemetryLag);
+    Instant windowStart = windowEnd.minus(interval);
+    long started = System.nanoTime();
+    return tokens.token(s.row.tenantId(), s.row.connectionId())
+      .compose(token -> vertx.eventBus().<CheckTelemetry>request(Addresses.OBSERVE_CHECK,
+        new CheckRequest(s.row.tenantId(), s.row.id(), s.row.accountId(), s.row.workerName(), token, windowStart, windowEnd),
+        new DeliveryOptions().setSendTimeout(BUS_TIMEOUT.toMillis())))
+      .map(reply -> evaluate(s, reply.body(), windowStart))
+      .recover(err -> Future.succeededFuture(new Evaluated(
+        CheckEvaluation.error("telemetry query failed: " + err.getMessage()), null, null)))
+      .map(evaluated -> {
+        checkDuration.record(Duration.ofNanos(System.nanoTime() - started));
+        Counter.builder("hmd.checks").tag("verdict", evaluated.evaluation().verdict().wireName())
+          .description("checks completed, by verdict").register(registry).increment();
+        int stageIndex = s.state.currentStageIndex();
+        ReleaseStatus before = s.state.status();
+        transition(s, new ReleaseInput.CheckCompleted(s.now, evaluated.evaluation().verdict(), windowStart));
+        s.checks.add(new CheckRepository.NewCheck(s.row.tenantId(), s.row.id(), stageIndex, s.now, windowStart, windowEnd,
+          evaluated.evaluation(), evaluated.newStats(), evaluated.oldStats()));
+        if (before != s.state.status() && s.state.outcome() != null
+          && s.state.outcome().code() == OutcomeCode.SLO_VIOLATION) {
+          rollbackSince.put(s.row.id(), windowEnd);
+        }
+        s.row = s.row.withNextCheck(CheckGrid.next(s.now, interval, s.row.accountId()));
+        s.changed = true;
+        return null;
+      });
+  }
+
+  private record Evaluated(CheckEvaluation evaluation, VersionStats newStats, VersionStats oldStats) {
+  }
+
+  private Evaluated evaluate(Step s, CheckTelemetry telemetry, Instant windowStart) {
+    VersionStats newStats = StatsMapping.of(telemetry.byVersion().get(s.row.newVersionId()));
+    VersionStats oldStats = StatsMapping.of(telemetry.byVersion().get(s.row.oldVersionId()));
+    VersionStats fallback = s.row.baseline() == null ? null : StatsMapping.fromJson(s.row.baseline());
+    CheckEvaluation evaluation = SloEvaluator.evaluate(s.plan, newStats, oldStats, fallback);
+    if (oldStats.requests() >= s.plan.minRequests()) {
+      s.row = s.row.withBaseline(StatsMapping.toJson(oldStats));
+    }
+    // Cheap outside-deployment detection: traffic to a version that is neither ours nor the old
+    // one, or no traffic to the new version where the split gives it plenty. Confirm by reading
+    // the deployment (the deployer does) before believing it.
+    boolean strangers = telemetry.byVersion().entrySet().stream().anyMatch(e -> e.getValue().requests() > 0
+      && !e.getKey().equals(s.row.newVersionId()) && !e.getKey().equals(s.row.oldVersionId()));
+    StageState stage = s.state.currentStage();
+    boolean starved = stage.soakStartedAt() != null && stage.soakStartedAt().isBefore(windowStart)
+      && newStats.requests() == 0 && oldStats.requests() >= s.plan.minRequests();
+    if (strangers || starved) {
+      s.verifyDeployment = true;
+    }
+    return new Evaluated(evaluation, newStats, oldStats);
+  }
+
+  /** The soak's end and the approval deadline, when they have come. */
+  private Future<Void> fireTimers(Step s) {
+    for (int guard = 0; guard < 3 && !s.state.isTerminal(); guard++) {
+      StageState stage = s.state.currentStage();
+      if (s.state.status() == ReleaseStatus.RUNNING && stage.status() == StageStatus.SOAKING
+        && stage.soakEndsAt() != null && !s.now.isBefore(stage.soakEndsAt())) {
+        transition(s, new ReleaseInput.SoakElapsed(s.now));
+      } else if (s.state.status() == ReleaseStatus.AWAITING_APPROVAL && stage.approvalDeadline() != null
+        && !s.now.isBefore(stage.approvalDeadline())) {
+        transition(s, new ReleaseInput.ApprovalTimedOut(s.now));
+      } else {
+        break;
+      }
+    }
     return Future.succeededFuture();
+  }
+
+  private Future<Void> save(Step s) {
+    Instant due = s.retryAt != null ? s.retryAt : Releases.nextDue(s.row, s.state, s.now);
+    if (s.state.isTerminal() && s.row.desiredSplit() == null) {
+      due = null;
+    }
+    s.row = s.row.withNextDue(due);
+    if (s.row.equals(s.original) && s.checks.isEmpty() && s.events.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return releases.save(s.row, s.checks, s.events, s.changed).mapEmpty();
+  }
+
+  /** Wakes the scheduler of this process for a release that needs attention now. */
+  public static void kick(io.vertx.core.Vertx vertx, String tenantId, String releaseId) {
+    vertx.eventBus().send(Addresses.SCHEDULER_KICK, new ReleaseKick(tenantId, releaseId));
   }
 }

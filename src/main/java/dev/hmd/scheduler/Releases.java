@@ -1,0 +1,147 @@
+package dev.hmd.scheduler;
+
+import dev.hmd.events.EventLog;
+import dev.hmd.events.EventLog.NewEvent;
+import dev.hmd.slo.Outcome;
+import dev.hmd.slo.Plan;
+import dev.hmd.slo.ReleaseMachine;
+import dev.hmd.slo.ReleaseState;
+import dev.hmd.slo.ReleaseStatus;
+import dev.hmd.slo.StageState;
+import dev.hmd.slo.StageStatus;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Moving a release row through the pure state machine and saving the result: the one place
+ * that maps rows to machine states and back, used by the scheduler and by the API's actions.
+ * A save appends the events of the change in the same transaction and succeeds only if nobody
+ * changed the row since it was read.
+ */
+public final class Releases {
+
+  /** The row was changed by someone else since it was read; read it again. */
+  public static final class ConcurrentChange extends RuntimeException {
+    public ConcurrentChange(String releaseId) {
+      super("release " + releaseId + " changed meanwhile", null, false, false);
+    }
+  }
+
+  private final Pool pool;
+  private final ReleaseRepository releases;
+  private final CheckRepository checks;
+
+  public Releases(Pool pool, ReleaseRepository releases, CheckRepository checks) {
+    this.pool = pool;
+    this.releases = releases;
+    this.checks = checks;
+  }
+
+  public ReleaseRepository repository() {
+    return releases;
+  }
+
+  public static Plan plan(ReleaseRow row) {
+    return Plan.fromJson(row.plan());
+  }
+
+  public static ReleaseState state(ReleaseRow row) {
+    List<StageState> stages = new ArrayList<>();
+    for (int i = 0; i < row.stages().size(); i++) {
+      stages.add(StageState.fromJson(row.stages().getJsonObject(i)));
+    }
+    ReleaseStatus status = ReleaseStatus.fromWireName(row.state())
+      .orElseThrow(() -> new IllegalStateException("release " + row.id() + " has an unknown state " + row.state()));
+    Outcome outcome = row.outcomeCode() == null ? null : new Outcome(
+      dev.hmd.slo.OutcomeCode.fromWireName(row.outcomeCode()).orElseThrow(), row.outcomeMessage());
+    return new ReleaseState(status, row.currentStageIndex(), stages, row.consecutiveErrors(), outcome);
+  }
+
+  /** The row with {@code next} written into it: state, stages, outcome, times and the wanted split. */
+  public static ReleaseRow withState(ReleaseRow row, ReleaseState next, Instant now) {
+    ReleaseMachine machine = new ReleaseMachine(plan(row));
+    JsonArray stages = new JsonArray();
+    next.stages().forEach(s -> stages.add(s.toJson()));
+    Integer wanted = machine.wantedNewPercent(next);
+    JsonArray desired = wanted == null ? null : Splits.wanted(row.newVersionId(), row.oldVersionId(), wanted);
+    Instant started = row.startedAt() == null && next.isStarted() ? next.stages().get(0).startedAt() : row.startedAt();
+    Instant finished = next.isTerminal() && row.finishedAt() == null ? now : row.finishedAt();
+    return new ReleaseRow(row.id(), row.tenantId(), row.connectionId(), row.accountId(), row.workerName(),
+      row.oldVersionId(), row.newVersionId(), row.planRevision(), row.plan(), next.status().wireName(),
+      next.currentStageIndex(), stages, next.outcome() == null ? null : next.outcome().code().wireName(),
+      next.outcome() == null ? null : next.outcome().message(), row.createdAt(), started, finished, row.nextDueAt(),
+      row.leaseOwner(), row.leaseExpiresAt(), desired, row.appliedSplit(), row.appliedDeploymentId(), row.nextCheckAt(),
+      next.consecutiveErrors(), row.baseline(), row.rowVersion());
+  }
+
+  /** Whether the split the release wants is not what it last saw serving. */
+  public static boolean splitPending(ReleaseRow row) {
+    return row.desiredSplit() != null && !Splits.same(row.desiredSplit(), row.appliedSplit());
+  }
+
+  /**
+   * When the scheduler must look next: now while a split is pending, else the earliest of the
+   * next check, the soak's end and the approval deadline; null when nothing is left to do.
+   */
+  public static Instant nextDue(ReleaseRow row, ReleaseState state, Instant now) {
+    if (splitPending(row)) {
+      return now;
+    }
+    if (state.isTerminal()) {
+      return null;
+    }
+    Instant due = row.nextCheckAt();
+    StageState stage = state.currentStage();
+    if (state.status() == ReleaseStatus.RUNNING && stage.status() == StageStatus.SOAKING && stage.soakEndsAt() != null) {
+      due = min(due, stage.soakEndsAt());
+    }
+    if (state.status() == ReleaseStatus.AWAITING_APPROVAL && stage.approvalDeadline() != null) {
+      due = min(due, stage.approvalDeadline());
+    }
+    return due;
+  }
+
+  /**
+   * Saves {@code next} (conditional on the version it was read at) with its checks and events in
+   * one transaction; {@code releaseChanged} adds a {@code release} event with the saved release.
+   * Fails with {@link ConcurrentChange} when the row moved meanwhile.
+   */
+  public Future<ReleaseRow> save(ReleaseRow next, List<CheckRepository.NewCheck> newChecks, List<NewEvent> before,
+                                 boolean releaseChanged) {
+    return pool.withTransaction(tx -> releases.save(tx, next).compose(saved -> {
+      if (saved.isEmpty()) {
+        return Future.failedFuture(new ConcurrentChange(next.id()));
+      }
+      ReleaseRow row = saved.get();
+      List<NewEvent> events = new ArrayList<>(before);
+      Future<Void> stored = Future.succeededFuture();
+      for (CheckRepository.NewCheck check : newChecks) {
+        stored = stored.compose(v -> checks.insert(tx, check).map(json -> {
+          events.add(new NewEvent(row.id(), "check", json));
+          return null;
+        }));
+      }
+      return stored.compose(v -> {
+        if (releaseChanged) {
+          events.add(new NewEvent(row.id(), "release", ReleaseView.toJson(row)));
+        }
+        return EventLog.append(tx, row.tenantId(), events).map(row);
+      });
+    }));
+  }
+
+  /** A {@code deployment} event: the split Cloudflare now serves for the release. */
+  public static NewEvent deploymentEvent(String releaseId, JsonArray versions, String deploymentId) {
+    return new NewEvent(releaseId, "deployment", new JsonObject().put("releaseId", releaseId)
+      .put("deploymentId", deploymentId).put("versions", versions));
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : (a.isBefore(b) ? a : b);
+  }
+}

@@ -1,0 +1,72 @@
+package dev.hmd.testing;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** A tenant with a connection to a simulated Worker that has a serving version and a few new ones. */
+public record Fixture(Api api, String key, String tenantId, TestSimulator.Account account, String script,
+                      String connectionId, String servingVersion) {
+
+  /** Creates tenant, Worker ({@code rps} requests/s) and connection. */
+  public static Fixture create(Api root, TestSimulator sim, int rps) {
+    Api.TenantKeys tenant = root.newTenant("t" + System.nanoTime());
+    TestSimulator.Account account = sim.newAccount();
+    String script = "w" + Long.toString(System.nanoTime(), 36);
+    String serving = sim.newWorker(account, script, rps);
+    Api api = root.as(tenant.adminKey());
+    String connectionId = api.post("/v1/connections", new JsonObject().put("accountId", account.accountId())
+      .put("workerName", script).put("apiToken", account.token())).bodyAsJsonObject().getString("id");
+    return new Fixture(api, tenant.adminKey(), tenant.tenantId(), account, script, connectionId, serving);
+  }
+
+  public String version(TestSimulator sim, JsonObject profile) {
+    return sim.newVersion(account, script, profile);
+  }
+
+  public void plan(JsonObject plan) {
+    int status = api.put("/v1/connections/" + connectionId + "/plan", plan).statusCode();
+    if (status != 200) {
+      throw new IllegalStateException("plan refused: " + status);
+    }
+  }
+
+  public JsonObject start(String newVersionId) {
+    var res = api.post("/v1/connections/" + connectionId + "/releases", new JsonObject().put("newVersionId", newVersionId));
+    if (res.statusCode() != 201) {
+      throw new IllegalStateException("release refused: " + res.statusCode() + " " + res.bodyAsString());
+    }
+    return res.bodyAsJsonObject();
+  }
+
+  public JsonObject release(String id) {
+    return api.get("/v1/releases/" + id).bodyAsJsonObject();
+  }
+
+  public JsonArray checks(String id) {
+    return api.get("/v1/releases/" + id + "/checks").bodyAsJsonObject().getJsonArray("items");
+  }
+
+  /** A plan with quick stages: soaks of {@code soak} s at the given percentages, checks every {@code poll} s. */
+  public static JsonObject quickPlan(int soak, int poll, int... percents) {
+    JsonArray stages = new JsonArray();
+    for (int p : percents) {
+      stages.add(new JsonObject().put("targetPercent", p).put("soakSeconds", soak).put("autoProgress", true));
+    }
+    return new JsonObject().put("stages", stages)
+      .put("slos", new JsonArray()
+        .add(new JsonObject().put("sli", "latency_p99").put("threshold", 500))
+        .add(new JsonObject().put("sli", "error_rate").put("threshold", 0.01)))
+      .put("pollIntervalSeconds", poll).put("minRequests", 20).put("failureThreshold", 1)
+      .put("onInsufficientData", "pause").putNull("approvalTimeoutSeconds");
+  }
+
+  public static JsonObject healthy() {
+    return new JsonObject().put("message", "healthy").put("latencyMs", new JsonObject().put("p50", 30).put("p99", 200))
+      .put("errorRate", 0.0005);
+  }
+
+  public static JsonObject faulty() {
+    return new JsonObject().put("message", "faulty").put("latencyMs", new JsonObject().put("p50", 60).put("p99", 900))
+      .put("errorRate", 0.05);
+  }
+}
