@@ -25,6 +25,11 @@ public final class Api {
     this.port = port;
   }
 
+  /** A client for a service in another process, listening on {@code port}. */
+  public static Api of(io.vertx.core.Vertx vertx, int port) {
+    return new Api(WebClient.create(vertx, new WebClientOptions().setDefaultHost("localhost")), port);
+  }
+
   public static Api of(Service service) {
     return new Api(WebClient.create(service.vertx(), new WebClientOptions().setDefaultHost("localhost")), service.httpPort());
   }

@@ -17,6 +17,11 @@ public final class TestService {
   }
 
   public static Service start(Map<String, String> extraEnv) {
+    return Service.start(config(extraEnv));
+  }
+
+  /** The configuration of a service on a fresh database, without starting it. */
+  public static Config config(Map<String, String> extraEnv) {
     DatabaseUrl db = TestDatabase.fresh();
     Map<String, String> env = new HashMap<>();
     env.put(Config.DATABASE_URL, "postgresql://" + db.user() + "@" + db.host() + ":" + db.port() + "/" + db.database());
@@ -25,7 +30,7 @@ public final class TestService {
     env.put(Config.MASTER_KEY, Secrets.newKey());
     env.put(Config.JWT_SECRET, JWT_SECRET);
     env.putAll(extraEnv);
-    return Service.start(Config.from(env));
+    return Config.from(env);
   }
 
   /** Another process on the same database as {@code config} (same secrets), on its own port. */

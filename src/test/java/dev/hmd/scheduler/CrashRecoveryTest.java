@@ -1,0 +1,131 @@
+package dev.hmd.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hmd.config.Config;
+import dev.hmd.testing.Api;
+import dev.hmd.testing.ChildService;
+import dev.hmd.testing.Fixture;
+import dev.hmd.testing.TestService;
+import dev.hmd.testing.TestSimulator;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Service processes killed with SIGKILL mid-release, and several processes sharing one database. */
+class CrashRecoveryTest {
+
+  static final Map<String, String> FAST = Map.of(Config.LEASE_SECONDS, "3", Config.SCHEDULER_TICK_MS, "100",
+    Config.TELEMETRY_LAG_SECONDS, "1", Config.RATE_LIMIT_PER_MINUTE, "60000");
+
+  static TestSimulator sim;
+  static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    sim = TestSimulator.start();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    vertx.close().await();
+    sim.close();
+  }
+
+  static Config config() {
+    Map<String, String> env = new java.util.HashMap<>(FAST);
+    env.put(Config.CLOUDFLARE_API_BASE, sim.apiBase());
+    return TestService.config(env);
+  }
+
+  static Instant instant(JsonObject stage, String field) {
+    return stage.getString(field) == null ? null : Instant.parse(stage.getString(field));
+  }
+
+  @Test
+  @DisplayName("kill -9 mid-soak, start again: the release finishes and its soak neither restarts nor is skipped")
+  void killedMidSoak() {
+    Config config = config();
+    JsonObject stageBefore;
+    String id;
+    Fixture f;
+    try (ChildService first = ChildService.start(config, "crash-a-" + System.nanoTime(), Map.of())) {
+      Api api = Api.of(vertx, first.port());
+      f = Fixture.create(api, sim, 200);
+      String next = f.version(sim, Fixture.healthy());
+      f.plan(Fixture.quickPlan(12, 2, 10, 100));
+      id = f.start(next).getString("id");
+      await().atMost(Duration.ofSeconds(20)).until(() ->
+        f.release(id).getJsonArray("stages").getJsonObject(0).getString("soakStartedAt") != null);
+      stageBefore = f.release(id).getJsonArray("stages").getJsonObject(0);
+      Instant soakStarted = instant(stageBefore, "soakStartedAt");
+      await().atMost(Duration.ofSeconds(20)).until(() -> Instant.now().isAfter(soakStarted.plusSeconds(4)));
+      first.kill();
+    }
+    try (ChildService second = ChildService.start(config, "crash-b-" + System.nanoTime(), Map.of())) {
+      Api api = Api.of(vertx, second.port()).as(f.key());
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() ->
+        !List.of("running", "awaiting_approval").contains(api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state")));
+      JsonObject done = api.get("/v1/releases/" + id).bodyAsJsonObject();
+      assertThat(done.getString("state")).isEqualTo("succeeded");
+      JsonObject stageAfter = done.getJsonArray("stages").getJsonObject(0);
+      assertThat(stageAfter.getString("soakStartedAt")).isEqualTo(stageBefore.getString("soakStartedAt"));
+      assertThat(stageAfter.getString("soakEndsAt")).isEqualTo(stageBefore.getString("soakEndsAt"));
+      assertThat(instant(stageAfter, "completedAt")).isAfterOrEqualTo(instant(stageBefore, "soakEndsAt"));
+      JsonArray deployments = sim.worker(f.account(), f.script()).getJsonArray("deployments");
+      long tenPercent = deployments.stream().filter(d -> ((JsonObject) d).getJsonArray("versions").size() == 2).count();
+      assertThat(tenPercent).as("the 10% split was deployed once, not again after the restart").isEqualTo(1);
+    }
+  }
+
+  @Test
+  @DisplayName("two processes on one database drive each release exactly once, and the survivor takes over a killed one's")
+  void twoProcesses() {
+    Config config = config();
+    try (ChildService a = ChildService.start(config, "pair-a-" + System.nanoTime(), Map.of());
+         ChildService b = ChildService.start(config, "pair-b-" + System.nanoTime(), Map.of())) {
+      Api apiA = Api.of(vertx, a.port());
+      List<Fixture> fixtures = new ArrayList<>();
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        Fixture f = Fixture.create(apiA, sim, 200);
+        String next = f.version(sim, Fixture.healthy());
+        f.plan(Fixture.quickPlan(10, 2, 10, 100));
+        fixtures.add(f);
+        ids.add(f.start(next).getString("id"));
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> java.util.stream.IntStream.range(0, ids.size()).allMatch(i ->
+        fixtures.get(i).release(ids.get(i)).getJsonArray("stages").getJsonObject(0).getString("soakStartedAt") != null));
+      a.kill();
+      Api apiB = Api.of(vertx, b.port());
+      for (int i = 0; i < fixtures.size(); i++) {
+        Api api = apiB.as(fixtures.get(i).key());
+        String id = ids.get(i);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() ->
+          !List.of("running", "awaiting_approval").contains(api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state")));
+        assertThat(api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state")).isEqualTo("succeeded");
+        JsonArray checks = api.get("/v1/releases/" + id + "/checks").bodyAsJsonObject().getJsonArray("items");
+        Set<String> windows = new HashSet<>();
+        for (int c = 0; c < checks.size(); c++) {
+          assertThat(windows.add(checks.getJsonObject(c).getString("windowEnd")))
+            .as("window %s of release %s checked twice", checks.getJsonObject(c).getString("windowEnd"), id).isTrue();
+        }
+      }
+      String metrics = apiB.get("/metrics").bodyAsString();
+      assertThat(metrics).contains("hmd_lease_takeovers_total");
+    }
+  }
+}
