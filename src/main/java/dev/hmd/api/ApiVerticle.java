@@ -13,12 +13,14 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
+import java.util.List;
 import java.util.Set;
 
 /** The HTTP face of the service: REST, SSE, the dashboard, health and metrics. */
@@ -35,6 +37,7 @@ public final class ApiVerticle extends VerticleBase {
   private final Secrets secrets;
   private final CloudflareClient cloudflare;
   private HttpServer server;
+  private Router router;
 
   public ApiVerticle(Config config, Pool pool, PrometheusMeterRegistry registry, String schemaVersion, Secrets secrets,
                      CloudflareClient cloudflare) {
@@ -58,10 +61,12 @@ public final class ApiVerticle extends VerticleBase {
     ConnectionsApi connections = new ConnectionsApi(pool, connectionRepository, audit, cloudflare);
     PlansApi plans = new PlansApi(pool, connectionRepository, new PlanRepository(pool), audit);
 
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     router.get("/health/live").handler(this::live);
     router.get("/health/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
+      .sendFile("openapi.yaml").onFailure(ctx::fail));
 
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES)).handler(ApiVerticle::jsonOnly);
     Handler<RoutingContext> viewer = require(Role.VIEWER);
@@ -108,6 +113,11 @@ public final class ApiVerticle extends VerticleBase {
   /** The port actually bound (useful when configured with 0). */
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** Every route of the router, in order (the OpenAPI tests compare them with the document). */
+  public List<Route> routes() {
+    return router.getRoutes();
   }
 
   /** A body, when there is one, must be JSON. */
