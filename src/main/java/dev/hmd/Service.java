@@ -153,6 +153,10 @@ public final class Service implements AutoCloseable {
     return registry;
   }
 
+  public ApiVerticle api() {
+    return api;
+  }
+
   public int httpPort() {
     return api.actualPort();
   }

@@ -14,16 +14,19 @@ import dev.hmd.secrets.Secrets;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
+import java.util.List;
 import java.util.Set;
 
 /** The HTTP face of the service: REST, SSE, the dashboard, health and metrics. */
@@ -44,6 +47,7 @@ public final class ApiVerticle extends VerticleBase {
   private HttpServer server;
   private EventHub hub;
   private EventStreamsApi streams;
+  private Router router;
 
   public ApiVerticle(Config config, Pool pool, PrometheusMeterRegistry registry, String schemaVersion, Secrets secrets,
                      CloudflareClient cloudflare, DatabaseUrl databaseUrl, Releases releases) {
@@ -75,10 +79,12 @@ public final class ApiVerticle extends VerticleBase {
     hub = new EventHub(vertx, eventLog, databaseUrl.connectOptions());
     streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry);
 
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     router.get("/health/live").handler(this::live);
     router.get("/health/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    Buffer openapi = classpathResource("openapi.yaml");
+    router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openapi));
 
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES)).handler(ApiVerticle::jsonOnly);
     Handler<RoutingContext> viewer = require(Role.VIEWER);
@@ -145,6 +151,11 @@ public final class ApiVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /** Every route of the router, in order (the OpenAPI tests compare them with the document). */
+  public List<Route> routes() {
+    return router.getRoutes();
+  }
+
   /** A body, when there is one, must be JSON. */
   private static void jsonOnly(RoutingContext ctx) {
     if (WITH_BODY.contains(ctx.request().method()) && !Json.isEmpty(ctx)) {
@@ -161,15 +172,30 @@ public final class ApiVerticle extends VerticleBase {
     ctx.json(new JsonObject().put("status", "up"));
   }
 
+  /** 200 when the database answers with our schema; otherwise a 503 problem, as every failure is. */
   private void ready(RoutingContext ctx) {
     Database.ready(pool, schemaVersion)
       .recover(err -> Future.succeededFuture(false))
-      .onSuccess(ok -> ctx.response()
-        .setStatusCode(ok ? 200 : 503)
-        .putHeader("Content-Type", "application/json")
-        .end(new JsonObject()
-          .put("status", ok ? "ready" : "not ready")
-          .put("database", ok ? "up" : "down or schema behind")
-          .put("schemaVersion", schemaVersion).encode()));
+      .onSuccess(ok -> {
+        JsonObject body = ok
+          ? new JsonObject().put("status", "ready")
+          : new ApiException(503, "Service Unavailable", "the database is down or its schema is behind this build",
+            java.util.List.of(), null).toJson();
+        body.put("database", ok ? "up" : "down or schema behind").put("schemaVersion", schemaVersion);
+        ctx.response().setStatusCode(ok ? 200 : 503)
+          .putHeader("Content-Type", ok ? "application/json" : Problems.CONTENT_TYPE)
+          .end(body.encode());
+      });
+  }
+
+  private static Buffer classpathResource(String name) {
+    try (var in = ApiVerticle.class.getClassLoader().getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the classpath");
+      }
+      return Buffer.buffer(in.readAllBytes());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

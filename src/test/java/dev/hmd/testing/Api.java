@@ -70,7 +70,7 @@ public final class Api {
   public HttpResponse<Buffer> send(HttpMethod method, String path, JsonObject body) {
     HttpRequest<Buffer> request = client.request(method, port, "localhost", path).timeout(REQUEST_TIMEOUT_MS);
     request.headers().addAll(headers);
-    return (body == null ? request.send() : request.sendJsonObject(body)).await();
+    return OpenApiContract.verify(method, path, (body == null ? request.send() : request.sendJsonObject(body)).await());
   }
 
   /** Sends raw bytes with the given content type (for malformed-body tests). */
@@ -80,7 +80,7 @@ public final class Api {
     if (contentType != null) {
       request.putHeader("Content-Type", contentType);
     }
-    return request.sendBuffer(body).await();
+    return OpenApiContract.verify(method, path, request.sendBuffer(body).await());
   }
 
   /** Creates a tenant through the platform-admin endpoint and returns its admin key. */
