@@ -54,6 +54,12 @@ import org.slf4j.MDC;
 public final class ReleaseSchedulerVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ReleaseSchedulerVerticle.class);
+  /**
+   * How many times a window in which no version served anything is asked again before it counts
+   * as inconclusive: a Worker with traffic never has an empty window, so an empty one usually
+   * means telemetry is later than {@code HMD_TELEMETRY_LAG_SECONDS}, and the data will come.
+   */
+  public static final int EMPTY_WINDOW_RETRIES = 3;
   /** Releases claimed per tick. */
   public static final int CLAIM_BATCH = 500;
   /** Longest wait between two attempts to apply a split; a rollback is retried at least this often, forever. */
@@ -74,7 +80,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     boolean changed;
     boolean verifyDeployment;
     Instant retryAt;
-    Instant failingWindowEnd;
+    Instant retryCheckAt;
 
     Step(ReleaseRow row, Instant now) {
       this.original = row;
@@ -97,6 +103,8 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   private final Clock clock;
   private final Set<String> inFlight = new HashSet<>();
   private final Map<String, Integer> deployAttempts = new HashMap<>();
+  /** Empty windows asked again, per release: telemetry may be later than the configured lag. */
+  private final Map<String, Integer> emptyWindowRetries = new HashMap<>();
   /** End of the window whose failing check rolled a release back, until the rollback lands (for the latency metric). */
   private final Map<String, Instant> rollbackSince = new HashMap<>();
   private final AtomicLong active = new AtomicLong();
@@ -348,6 +356,13 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
       .recover(err -> Future.succeededFuture(new Evaluated(
         CheckEvaluation.error("telemetry query failed: " + err.getMessage()), null, null)))
       .map(evaluated -> {
+        if (evaluated.newStats() != null && evaluated.newStats().requests() == 0 && evaluated.oldStats().requests() == 0
+          && emptyWindowRetries.merge(s.row.id(), 1, Integer::sum) <= EMPTY_WINDOW_RETRIES) {
+          // ask for the same window again a little later; the due check stays where it is
+          s.retryCheckAt = s.now.plus(Duration.ofMillis(Math.max(1000, interval.toMillis() / 2)));
+          return null;
+        }
+        emptyWindowRetries.remove(s.row.id());
         checkDuration.record(Duration.ofNanos(System.nanoTime() - started));
         Counter.builder("hmd.checks").tag("verdict", evaluated.evaluation().verdict().wireName())
           .description("checks completed, by verdict").register(registry).increment();
@@ -409,7 +424,9 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   }
 
   private Future<Void> save(Step s) {
-    Instant due = s.retryAt != null ? s.retryAt : Releases.nextDue(s.row, s.state, s.now);
+    // a window asked again is due at its retry, without moving the grid instant it belongs to
+    ReleaseRow timing = s.retryCheckAt == null ? s.row : s.row.withNextCheck(s.retryCheckAt);
+    Instant due = s.retryAt != null ? s.retryAt : Releases.nextDue(timing, s.state, s.now);
     if (s.state.isTerminal() && s.row.desiredSplit() == null) {
       due = null;
     }
