@@ -26,6 +26,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
@@ -33,7 +34,9 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,15 +56,17 @@ public final class Service implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final Optional<EmbeddedDatabase> embedded;
   private final ApiVerticle api;
+  private final List<String> deployments;
 
   private Service(Config config, Vertx vertx, Pool pool, PrometheusMeterRegistry registry,
-                  Optional<EmbeddedDatabase> embedded, ApiVerticle api) {
+                  Optional<EmbeddedDatabase> embedded, ApiVerticle api, List<String> deployments) {
     this.config = config;
     this.vertx = vertx;
     this.pool = pool;
     this.registry = registry;
     this.embedded = embedded;
     this.api = api;
+    this.deployments = List.copyOf(deployments);
   }
 
   /**
@@ -96,14 +101,16 @@ public final class Service implements AutoCloseable {
       Releases releases = new Releases(pool, new ReleaseRepository(pool), new CheckRepository(pool));
       ConnectionTokens tokens = new ConnectionTokens(new ConnectionRepository(pool, secrets.cipher()));
       ApiVerticle api = new ApiVerticle(config, pool, registry, schemaVersion, secrets, cloudflare, url, releases);
-      vertx.deployVerticle(new DeployerVerticle(cloudflare))
-        .compose(id -> vertx.deployVerticle(new ObservabilityPollerVerticle(cloudflare)))
-        .compose(id -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool, releases, tokens, registry,
-          config.instanceId(), config.leaseDuration(), config.schedulerTick(), config.telemetryLag(), Clock.systemUTC())))
-        .compose(id -> vertx.deployVerticle(api))
+      List<String> deployments = new ArrayList<>();
+      vertx.deployVerticle(new DeployerVerticle(cloudflare)).map(deployments::add)
+        .compose(v -> vertx.deployVerticle(new ObservabilityPollerVerticle(cloudflare)).map(deployments::add))
+        .compose(v -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool, releases, tokens, registry,
+          config.instanceId(), config.leaseDuration(), config.schedulerTick(), config.telemetryLag(), Clock.systemUTC()))
+          .map(deployments::add))
+        .compose(v -> vertx.deployVerticle(api).map(deployments::add))
         .await();
       LOG.info("service {} listening on :{}", config.instanceId(), api.actualPort());
-      return new Service(config, vertx, pool, registry, embedded, api);
+      return new Service(config, vertx, pool, registry, embedded, api, deployments);
     } catch (RuntimeException e) {
       embedded.ifPresent(EmbeddedDatabase::close);
       throw e;
@@ -161,9 +168,21 @@ public final class Service implements AutoCloseable {
     return api.actualPort();
   }
 
+  /**
+   * Stops in the reverse order of the start, while the pool and the Cloudflare client still work:
+   * the API stops taking requests and ends its streams with a retry hint, the scheduler finishes
+   * the steps under way and gives its leases back, then the poller and deployer go. Only then
+   * does Vert.x close the pool.
+   */
   @Override
   public void close() {
     try {
+      Future<Void> stopped = Future.succeededFuture();
+      for (int i = deployments.size() - 1; i >= 0; i--) {
+        String id = deployments.get(i);
+        stopped = stopped.compose(v -> vertx.undeploy(id).recover(err -> Future.succeededFuture()));
+      }
+      stopped.await();
       vertx.close().await();
     } finally {
       embedded.ifPresent(EmbeddedDatabase::close);

@@ -30,6 +30,8 @@ public final class EventStreamsApi {
 
   /** Sent first: how long a browser waits before reconnecting. */
   public static final long RETRY_MILLIS = 2_000;
+  /** The reconnect hint sent as a stream is closed on shutdown: soon, to another replica. */
+  public static final long SHUTDOWN_RETRY_MILLIS = 500;
   /** Bytes queued for a client before it counts as too slow and is disconnected (it resumes with Last-Event-ID). */
   public static final int MAX_QUEUED_BYTES = 256 * 1024;
   /** Live events held while a stream replays; beyond this the stream is closed and resumes later. */
@@ -81,7 +83,10 @@ public final class EventStreamsApi {
 
   /** Ends every stream with a last retry hint (on shutdown: clients reconnect to another process). */
   public void closeAll() {
-    new ArrayList<>(streams).forEach(s -> s.close(false));
+    new ArrayList<>(streams).forEach(s -> {
+      s.write("retry: " + SHUTDOWN_RETRY_MILLIS + "\n\n");
+      s.close(false);
+    });
   }
 
   private void open(RoutingContext ctx, String tenantId, String releaseId, Long after) {

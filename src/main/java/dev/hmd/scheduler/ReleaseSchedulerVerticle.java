@@ -140,6 +140,13 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     rollbackLatency = Timer.builder("hmd.rollback.latency")
       .description("from the end of the failing check's window to the rollback applied at Cloudflare")
       .publishPercentileHistogram().register(registry);
+    // every outcome and verdict is a series from the start, at 0, so dashboards and alerts see them
+    for (OutcomeCode code : OutcomeCode.values()) {
+      outcomeCounter(code.wireName());
+    }
+    for (dev.hmd.slo.Verdict verdict : dev.hmd.slo.Verdict.values()) {
+      checkCounter(verdict.wireName());
+    }
     takeovers = Counter.builder("hmd.lease.takeovers").description("releases taken over from a process whose lease ran out")
       .register(registry);
     tickTimer = vertx.setPeriodic(tick.toMillis(), id -> runTick());
@@ -245,8 +252,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     s.row = Releases.withState(s.row, s.state, s.now);
     s.changed = true;
     if (!before.isTerminal() && s.state.isTerminal()) {
-      Counter.builder("hmd.release.outcomes").tag("outcome", s.state.outcome().code().wireName())
-        .description("releases ended, by outcome").register(registry).increment();
+      outcomeCounter(s.state.outcome().code().wireName()).increment();
       LOG.info("release {} ended {} ({}): {}", s.row.id(), s.state.status().wireName(),
         s.state.outcome().code().wireName(), s.state.outcome().message());
     }
@@ -364,8 +370,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
         }
         emptyWindowRetries.remove(s.row.id());
         checkDuration.record(Duration.ofNanos(System.nanoTime() - started));
-        Counter.builder("hmd.checks").tag("verdict", evaluated.evaluation().verdict().wireName())
-          .description("checks completed, by verdict").register(registry).increment();
+        checkCounter(evaluated.evaluation().verdict().wireName()).increment();
         int stageIndex = s.state.currentStageIndex();
         ReleaseStatus before = s.state.status();
         transition(s, new ReleaseInput.CheckCompleted(s.now, evaluated.evaluation().verdict(), windowStart));
@@ -435,6 +440,16 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     return releases.save(s.row, s.checks, s.events, s.changed).mapEmpty();
+  }
+
+  private Counter outcomeCounter(String outcome) {
+    return Counter.builder("hmd.release.outcomes").tag("outcome", outcome).description("releases ended, by outcome")
+      .register(registry);
+  }
+
+  private Counter checkCounter(String verdict) {
+    return Counter.builder("hmd.checks").tag("verdict", verdict).description("checks completed, by verdict")
+      .register(registry);
   }
 
   /** Wakes the scheduler of this process for a release that needs attention now. */

@@ -92,6 +92,37 @@ class CrashRecoveryTest {
   }
 
   @Test
+  @DisplayName("SIGTERM mid-release: the process gives its leases back and another one finishes the release at once")
+  void gracefulShutdown() throws Exception {
+    // a lease far longer than the test: only a released lease lets the other process take over in time
+    Config config = config().with(Config.LEASE_SECONDS, "300");
+    try (ChildService a = ChildService.start(config, "term-a-" + System.nanoTime(), Map.of());
+         ChildService b = ChildService.start(config, "term-b-" + System.nanoTime(), Map.of())) {
+      Api apiA = Api.of(vertx, a.port());
+      List<Fixture> fixtures = new ArrayList<>();
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        Fixture f = Fixture.create(apiA, sim, 200);
+        String next = f.version(sim, Fixture.healthy());
+        f.plan(Fixture.quickPlan(8, 2, 10, 100));
+        fixtures.add(f);
+        ids.add(f.start(next).getString("id"));
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> java.util.stream.IntStream.range(0, ids.size()).allMatch(i ->
+        fixtures.get(i).release(ids.get(i)).getJsonArray("stages").getJsonObject(0).getString("soakStartedAt") != null));
+      a.terminate();
+      assertThat(java.nio.file.Files.readString(a.log())).contains("lease(s) of");
+      Api apiB = Api.of(vertx, b.port());
+      for (int i = 0; i < ids.size(); i++) {
+        Api api = apiB.as(fixtures.get(i).key());
+        String id = ids.get(i);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() ->
+          api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state").equals("succeeded"));
+      }
+    }
+  }
+
+  @Test
   @DisplayName("two processes on one database drive each release exactly once, and the survivor takes over a killed one's")
   void twoProcesses() {
     Config config = config();
