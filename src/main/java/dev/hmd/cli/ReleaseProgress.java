@@ -73,7 +73,9 @@ final class ReleaseProgress {
       JsonObject stage = stages.getJsonObject(i);
       String was = before == null ? "pending" : stageState(before, i);
       String is = stage.getString("state", "pending");
-      if (!is.equals(was)) {
+      // a stage that never started and is cancelled by the ending says nothing the outcome does not
+      boolean neverRan = was.equals("pending") && is.equals("cancelled") && stage.getString("startedAt") == null;
+      if (!is.equals(was) && !neverRan) {
         lines.add(stageLine(next, stage, stages.size()));
       }
     }

@@ -103,6 +103,7 @@ class ReleaseCommandTest {
     String id = releaseId(run);
     assertThat(run.out()).contains("check in stage 1/2: FAIL", "stage 1/2 (10%): FAILED",
       "release " + id + " ROLLED BACK (slo_violation): ");
+    assertThat(run.out()).as("a stage that never started says nothing").doesNotContain("stage 2/2");
     // it waits for Cloudflare to serve the old version again before it exits
     assertThat(run.out().strip()).endsWith("traffic: 100% " + shortId(f.servingVersion()) + " (old)");
     assertThat(f.release(id).getString("state")).isEqualTo("rolled_back");
