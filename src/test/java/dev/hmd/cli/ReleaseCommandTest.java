@@ -24,6 +24,8 @@ import picocli.CommandLine;
 /** {@code hmd release ...} against a real service and the Cloudflare simulator, with the real engine. */
 class ReleaseCommandTest {
 
+  /** A stuck release fails the test with exit 3 instead of hanging it. */
+  static final String BOUND = "120";
   static final Pattern STARTED = Pattern.compile("started release (\\S+) on connection");
 
   static TestSimulator sim;
@@ -70,7 +72,7 @@ class ReleaseCommandTest {
     f.plan(Fixture.quickPlan(6, 2, 10, 100));
     Cli cli = pipeline(f);
 
-    Cli.Run run = cli.run("start", "--connection", f.connectionId(), "--version", next, "--wait");
+    Cli.Run run = cli.run("start", "--connection", f.connectionId(), "--version", next, "--wait", "--timeout", BOUND);
 
     assertThat(run.code()).as(run.all()).isEqualTo(ReleaseCommand.SUCCEEDED);
     String id = releaseId(run);
@@ -97,7 +99,7 @@ class ReleaseCommandTest {
     String bad = f.version(sim, Fixture.faulty());
     f.plan(Fixture.quickPlan(30, 2, 10, 100));
 
-    Cli.Run run = pipeline(f).run("start", "--connection", f.connectionId(), "--version", bad, "--wait");
+    Cli.Run run = pipeline(f).run("start", "--connection", f.connectionId(), "--version", bad, "--wait", "--timeout", BOUND);
 
     assertThat(run.code()).as(run.all()).isEqualTo(ReleaseCommand.NOT_SUCCEEDED);
     String id = releaseId(run);
@@ -128,7 +130,7 @@ class ReleaseCommandTest {
     assertThat(approved.code()).as(approved.all()).isZero();
     assertThat(approved.out()).startsWith("approved: release " + id + " running");
 
-    Cli.Run watched = cli.run("watch", id);
+    Cli.Run watched = cli.run("watch", id, "--timeout", BOUND);
     assertThat(watched.code()).as(watched.all()).isEqualTo(ReleaseCommand.SUCCEEDED);
     assertThat(watched.out()).contains("stage 1/2 (10%): soaking 6 s, then waits for approval",
       "stage 1/2 (10%): awaiting approval (hmd release approve " + id + ", or deny)",
@@ -155,7 +157,7 @@ class ReleaseCommandTest {
     assertThat(denied.code()).as(denied.all()).isZero();
     assertThat(denied.out()).startsWith("denied: release " + id + " ROLLED BACK (approval_denied)").contains("not on a Friday");
 
-    Cli.Run watched = cli.run("watch", id);
+    Cli.Run watched = cli.run("watch", id, "--timeout", BOUND);
     assertThat(watched.code()).as(watched.all()).isEqualTo(ReleaseCommand.NOT_SUCCEEDED);
     assertThat(watched.out()).contains("release " + id + " ROLLED BACK (approval_denied)");
   }
@@ -177,7 +179,7 @@ class ReleaseCommandTest {
     assertThat(cancelled.code()).as(cancelled.all()).isZero();
     assertThat(cancelled.out()).startsWith("cancelled: release " + id + " CANCELLED (cancelled)").contains("wrong version");
 
-    Cli.Run watched = cli.run("watch", id);
+    Cli.Run watched = cli.run("watch", id, "--timeout", BOUND);
     assertThat(watched.code()).as(watched.all()).isEqualTo(ReleaseCommand.NOT_SUCCEEDED);
     assertThat(watched.out()).contains("release " + id + " CANCELLED (cancelled)");
   }
