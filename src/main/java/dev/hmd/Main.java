@@ -1,6 +1,7 @@
 package dev.hmd;
 
 import dev.hmd.cli.DemoCommand;
+import dev.hmd.cli.ReleaseCommand;
 import dev.hmd.cli.ServeCommand;
 import dev.hmd.cli.SimulateCommand;
 import picocli.CommandLine;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
 /** {@code java -jar hmd.jar <command>}: the service, the Cloudflare simulator, or both as a demo. */
 @Command(name = "hmd", mixinStandardHelpOptions = true, version = "Workers HMD 0.1",
   description = "Health-mediated staged rollouts of Cloudflare Workers versions.",
-  subcommands = {ServeCommand.class, SimulateCommand.class, DemoCommand.class})
+  subcommands = {ServeCommand.class, SimulateCommand.class, DemoCommand.class, ReleaseCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
