@@ -116,6 +116,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   private long gaugeTimer = -1;
   private Timer checkDuration;
   private Timer rollbackLatency;
+  private Timer schedulerLag;
   private Counter takeovers;
 
   public ReleaseSchedulerVerticle(Pool pool, Releases releases, ConnectionTokens tokens, MeterRegistry registry,
@@ -147,6 +148,9 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     for (dev.hmd.slo.Verdict verdict : dev.hmd.slo.Verdict.values()) {
       checkCounter(verdict.wireName());
     }
+    schedulerLag = Timer.builder("hmd.scheduler.lag")
+      .description("how late a check starts: when it ran minus when it was due").publishPercentileHistogram()
+      .register(registry);
     takeovers = Counter.builder("hmd.lease.takeovers").description("releases taken over from a process whose lease ran out")
       .register(registry);
     tickTimer = vertx.setPeriodic(tick.toMillis(), id -> runTick());
@@ -350,6 +354,9 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     }
     if (s.now.isBefore(s.row.nextCheckAt())) {
       return Future.succeededFuture();
+    }
+    if (!emptyWindowRetries.containsKey(s.row.id())) {
+      schedulerLag.record(Duration.between(s.row.nextCheckAt(), s.now));
     }
     Instant windowEnd = s.row.nextCheckAt().minus(telemetryLag);
     Instant windowStart = windowEnd.minus(interval);
