@@ -70,7 +70,7 @@ class MetricsTest {
       "hmd_rollback_latency_seconds_bucket",
       "hmd_lease_takeovers_total",
       "jvm_memory_used_bytes",
-      "jvm_gc_pause_seconds",
+      "jvm_threads_live_threads",
       "vertx_http_server_requests_total");
     assertThat(scrape).containsPattern("hmd_sse_clients(\\{[^}]*\\})? 1(\\.0)?\\n");
   }
