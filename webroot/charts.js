@@ -43,7 +43,7 @@ export function setProgress(bar, fraction) {
 
 const W = 640;
 const H = 220;
-const M = {left: 64, right: 16, top: 14, bottom: 30};
+const M = {left: 78, right: 16, top: 18, bottom: 30};
 
 /**
  * A line chart over time. series: [{name, cls, points: [{t (ms), v}]}]; threshold: {cls, points}
@@ -72,14 +72,14 @@ export function lineChart({title, series, threshold, marks = [], stageMarks = []
   for (let i = 0; i <= 4; i++) {
     const v = (max * i) / 4;
     svg.append(s('line', {class: 'grid', x1: M.left, x2: W - M.right, y1: y(v), y2: y(v)}));
-    svg.append(s('text', {class: 'axis', x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end'}, format(v)));
+    svg.append(s('text', {class: 'axis', x: M.left - 6, y: y(v) + 5, 'text-anchor': 'end'}, format(v)));
   }
   for (const mark of stageMarks) {
     svg.append(s('line', {class: 'stage-rule', x1: x(mark.t), x2: x(mark.t), y1: M.top, y2: H - M.bottom}));
-    svg.append(s('text', {class: 'axis', x: x(mark.t) + 3, y: M.top + 10}, mark.label));
+    svg.append(s('text', {class: 'axis', x: x(mark.t) + 4, y: M.top + 2}, mark.label));
   }
-  svg.append(s('text', {class: 'axis', x: M.left, y: H - 8}, clock(t0)));
-  svg.append(s('text', {class: 'axis', x: W - M.right, y: H - 8, 'text-anchor': 'end'}, clock(t1)));
+  svg.append(s('text', {class: 'axis', x: M.left, y: H - 6}, clock(t0)));
+  svg.append(s('text', {class: 'axis', x: W - M.right, y: H - 6, 'text-anchor': 'end'}, clock(t1)));
   if (threshold) {
     svg.append(s('path', {class: `line ${threshold.cls}`, d: path(threshold.points, x, y)}));
   }

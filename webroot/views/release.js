@@ -247,8 +247,14 @@ class ReleasePage {
         failed ? ` — ${violations(failed)}` : ''),
       h('p', {class: 'outcome-message'}, capitalize(r.outcome.message)),
       failed ? h('p', {class: 'muted'}, `Failed check at ${time(failed.at)}: ${failed.reason}`) : null,
-      r.state === 'succeeded' ? h('p', {}, `${this.label(r.newVersionId)} now serves 100% of traffic.`)
-        : h('p', {}, `${this.label(r.oldVersionId)} (the old version) serves all traffic again.`)));
+      r.state === 'succeeded' ? null : h('p', {}, this.backToOld()
+        ? `${this.label(r.oldVersionId)} (the old version) serves all traffic again.`
+        : `Moving all traffic back to ${this.label(r.oldVersionId)} (the old version)…`)));
+  }
+
+  backToOld() {
+    const serving = norm(this.split);
+    return serving.length === 1 && serving[0].versionId === this.release.oldVersionId;
   }
 
   renderCharts() {
@@ -386,9 +392,9 @@ function stageTiming(stage, now) {
 
 function legend() {
   return h('p', {class: 'legend', 'aria-hidden': 'true'},
-    h('span', {class: 'key new'}, 'new version'), h('span', {class: 'key old'}, 'old version'),
-    h('span', {class: 'key threshold'}, 'threshold'), h('span', {class: 'key fail'}, 'failed check'),
-    h('span', {class: 'key stage'}, 'stage start'));
+    h('span', {class: 'key key-new'}, 'new version'), h('span', {class: 'key key-old'}, 'old version'),
+    h('span', {class: 'key key-threshold'}, 'threshold'), h('span', {class: 'key key-fail'}, 'failed check'),
+    h('span', {class: 'key key-stage'}, 'stage start'));
 }
 
 function norm(split) {
