@@ -12,14 +12,17 @@ export function splitBar(split, label, kind) {
   const description = parts.length
     ? parts.map((p) => `${label(p.versionId)} ${p.percentage}%`).join(', ')
     : 'no deployment known';
-  return h('div', {class: 'split', role: 'img', 'aria-label': `Traffic split: ${description}`},
+  const bar = h('div', {class: 'split', role: 'img', 'aria-label': `Traffic split: ${description}`},
     parts.length === 0 ? h('div', {class: 'split-part other', style: 'width:100%'}, 'unknown') : null,
     parts.map((p) => h('div', {
       class: `split-part ${kind(p.versionId)}`,
       style: `width:${p.percentage}%`,
       title: `${label(p.versionId)}: ${p.percentage}%`,
       dataset: {versionId: p.versionId, percentage: String(p.percentage)},
-    }, h('span', {class: 'split-text'}, `${label(p.versionId)} ${p.percentage}%`))));
+    }, p.percentage >= 15 ? h('span', {class: 'split-text'}, `${label(p.versionId)} ${p.percentage}%`) : null)));
+  // the same in words below the bar, where a thin segment has no room for its label
+  return h('div', {class: 'split-box'}, bar, h('p', {class: 'split-legend', 'aria-hidden': 'true'},
+    parts.map((p) => h('span', {class: `split-key ${kind(p.versionId)}`}, `${label(p.versionId)}: ${p.percentage}%`))));
 }
 
 function order(kind) {
@@ -46,13 +49,14 @@ const H = 220;
 const M = {left: 78, right: 16, top: 18, bottom: 30};
 
 /**
- * A line chart over time. series: [{name, cls, points: [{t (ms), v}]}]; threshold: {cls, points}
- * drawn dashed; marks: [{t, v}] drawn as crosses (failed checks); stageMarks: [{t, label}] as
+ * A line chart over time. series: [{name, cls, points: [{t (ms), v}]}]; threshold: {cls, value}
+ * (a fixed limit) or {cls, points} (one that moves), drawn dashed; marks: [{t, v}] drawn as crosses (failed checks); stageMarks: [{t, label}] as
  * vertical rules. format(v) labels the y axis.
  */
 export function lineChart({title, series, threshold, marks = [], stageMarks = [], format}) {
-  const all = [...series, threshold].filter(Boolean).flatMap((x) => x.points).filter((p) => p.v != null);
-  const times = all.map((p) => p.t).concat(stageMarks.map((m) => m.t));
+  const limits = threshold && threshold.value != null ? [{t: NaN, v: threshold.value}] : (threshold ? threshold.points : []);
+  const all = [...series.flatMap((x) => x.points), ...limits].filter((p) => p.v != null);
+  const times = all.map((p) => p.t).filter(Number.isFinite).concat(stageMarks.map((m) => m.t));
   let t0 = Math.min(...times);
   let t1 = Math.max(...times);
   if (!Number.isFinite(t0)) {
@@ -80,7 +84,11 @@ export function lineChart({title, series, threshold, marks = [], stageMarks = []
   }
   svg.append(s('text', {class: 'axis', x: M.left, y: H - 6}, clock(t0)));
   svg.append(s('text', {class: 'axis', x: W - M.right, y: H - 6, 'text-anchor': 'end'}, clock(t1)));
-  if (threshold) {
+  if (threshold && threshold.value != null) {
+    // a fixed limit spans the whole chart
+    svg.append(s('line', {class: `line ${threshold.cls}`, x1: M.left, x2: W - M.right, y1: y(threshold.value),
+      y2: y(threshold.value)}));
+  } else if (threshold) {
     svg.append(s('path', {class: `line ${threshold.cls}`, d: path(threshold.points, x, y)}));
   }
   for (const line of series) {

@@ -48,6 +48,7 @@ class ReleasePage {
     this.checks = new Map();
     this.stream = 'ended';
     this.actionsKey = null;
+    this.outcomeKey = null;
     this.pending = null;
 
     this.stateBadge = h('span', {class: 'badge', id: 'release-state'});
@@ -238,11 +239,16 @@ class ReleasePage {
   renderOutcome() {
     const r = this.release;
     if (!r.outcome) {
+      this.outcomeKey = null;
       replace(this.outcome);
       return;
     }
     const failed = r.outcome.code === 'slo_violation' ? this.failedCheck() : null;
-    replace(this.outcome, notice(r.state === 'succeeded' ? 'ok' : 'error',
+    const key = [r.state, r.outcome.code, r.outcome.message, failed && failed.id, this.backToOld()].join('|');
+    if (key === this.outcomeKey) return;
+    this.outcomeKey = key;
+    // not an alert: the status line above already announces the end
+    replace(this.outcome, h('div', {class: `notice ${r.state === 'succeeded' ? 'ok' : 'error'}`},
       h('p', {class: 'outcome-line'}, h('strong', {}, `${stateLabel(r.state)}: ${r.outcome.code}`),
         failed ? ` — ${violations(failed)}` : ''),
       h('p', {class: 'outcome-message'}, capitalize(r.outcome.message)),
@@ -281,8 +287,7 @@ class ReleasePage {
       const lastOld = [...oldPoints].reverse().find((p) => p.v != null);
       const title = `${sloText(slo)}: new version ${sliValue(slo.sli, lastNew?.v)}, old version `
         + `${sliValue(slo.sli, lastOld?.v)} in the latest check`;
-      const threshold = slo.mode === 'relative' ? {cls: 'threshold', points: limit}
-        : {cls: 'threshold', points: limit.length ? limit : [{t: Date.now(), v: slo.threshold}]};
+      const threshold = slo.mode === 'relative' ? {cls: 'threshold', points: limit} : {cls: 'threshold', value: slo.threshold};
       return h('figure', {class: 'chart-card', dataset: {sli: slo.sli}},
         h('figcaption', {}, h('strong', {}, sloText(slo)), ' ',
           h('span', {class: 'muted'}, `latest: new ${sliValue(slo.sli, lastNew?.v)}, old ${sliValue(slo.sli, lastOld?.v)}`)),

@@ -31,8 +31,8 @@ import org.openqa.selenium.support.ui.Select;
  * The dashboard in a real headless Chromium against a real service and Cloudflare simulator:
  * what a person does with it, click by click. Each test has its own tenant.
  *
- * <p>Screenshots go to {@code target/screenshots/}; with {@code -Dhmd.screenshots=docs} they
- * replace the ones committed in {@code docs/}.
+ * <p>Screenshots go to {@code target/screenshots/}; with {@code -Dhmd.screenshots=docs} the two
+ * the docs show ({@code dashboard-release.png}, {@code dashboard-plan.png}) replace the committed ones.
  */
 class DashboardBrowserTest {
 
@@ -77,9 +77,14 @@ class DashboardBrowserTest {
     browser.consoleLog().forEach(line -> System.out.println("  " + line));
   }
 
+  /** Where a screenshot for the docs goes. */
   static Path screenshot(String name) {
-    String where = System.getProperty("hmd.screenshots", "target/screenshots");
-    return Path.of(where).resolve(name);
+    return Path.of(System.getProperty("hmd.screenshots", "target/screenshots")).resolve(name);
+  }
+
+  /** Where any other screenshot goes: only ever under target/. */
+  static Path extraScreenshot(String name) {
+    return Path.of("target/screenshots").resolve(name);
   }
 
   /** Set on the page's window; still there later proves the page was never reloaded. */
@@ -96,7 +101,8 @@ class DashboardBrowserTest {
   void faultyRollsBackLive() {
     Fixture f = Fixture.create(api, sim, 200);
     String bad = f.version(sim, Fixture.faulty());
-    f.plan(Fixture.quickPlan(30, 2, 10, 50, 100));
+    // three failed checks before the rollback: a few points on the charts
+    f.plan(Fixture.quickPlan(30, 2, 10, 50, 100).put("failureThreshold", 3));
 
     browser.signIn(f.key());
     assertThat(browser.visible(By.id("who-role")).getText()).isEqualTo("admin");
@@ -132,7 +138,7 @@ class DashboardBrowserTest {
     try {
       await().atMost(Browser.WAIT).until(() -> (Boolean) browser.script(
         "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"));
-      browser.screenshot(screenshot("dashboard-release-narrow.png"));
+      browser.screenshot(extraScreenshot("dashboard-release-narrow.png"));
     } finally {
       browser.driver.manage().window().setSize(new Dimension(1280, 1000));
     }
@@ -173,7 +179,7 @@ class DashboardBrowserTest {
     browser.visible(By.cssSelector("#split .split-part.new[data-percentage='100']"), Duration.ofSeconds(20));
     assertSamePage();
     assertThat(f.release(id).getString("state")).isEqualTo("succeeded");
-    browser.screenshot(screenshot("dashboard-release-succeeded.png"));
+    browser.screenshot(extraScreenshot("dashboard-release-succeeded.png"));
   }
 
   @Test
