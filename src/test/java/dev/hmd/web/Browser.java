@@ -51,8 +51,8 @@ final class Browser implements AutoCloseable {
     this.baseUrl = baseUrl;
   }
 
-  /** Fails (under CI) or skips with a banner (elsewhere) when the browser or its driver is missing. */
-  static void assumeInstalled() {
+  /** Why the browser tests cannot run here, or null when the browser and its driver are installed. */
+  static String missing() {
     List<String> missing = new ArrayList<>();
     if (!Files.isExecutable(CHROMIUM)) {
       missing.add(CHROMIUM + " (Debian package chromium)");
@@ -60,17 +60,25 @@ final class Browser implements AutoCloseable {
     if (!Files.isExecutable(CHROMEDRIVER)) {
       missing.add(CHROMEDRIVER + " (Debian package chromium-driver)");
     }
-    if (missing.isEmpty()) {
+    return missing.isEmpty() ? null : "dashboard browser tests need " + String.join(" and ", missing)
+      + "; install them with: apt-get install -y chromium chromium-driver";
+  }
+
+  /**
+   * Fails under CI (which must install the browser) or skips the test with a banner elsewhere, when
+   * the browser or its driver is missing. Each test says so: a skipped class would count as no test.
+   */
+  static void assumeInstalled() {
+    String missing = missing();
+    if (missing == null) {
       return;
     }
-    String message = "dashboard browser tests need " + String.join(" and ", missing)
-      + "; install them with: apt-get install -y chromium chromium-driver";
     if (System.getenv("CI") != null) {
-      Assertions.fail("CI must install the browser: " + message);
+      Assertions.fail("CI must install the browser: " + missing);
     }
     String bar = "!".repeat(100);
-    System.err.println(bar + "\n!!! SKIPPED: " + message + "\n" + bar);
-    Assumptions.abort("SKIPPED: " + message);
+    System.err.println(bar + "\n!!! SKIPPED: " + missing + "\n" + bar);
+    Assumptions.abort("SKIPPED: " + missing);
   }
 
   /** A fresh headless browser with its own empty profile, talking to the service at {@code baseUrl}. */
