@@ -281,6 +281,25 @@ class DashboardBrowserTest {
     await().atMost(Duration.ofSeconds(15)).until(() -> f.release(id).getJsonArray("currentSplit").encode().contains("\"percentage\":20"));
 
     browser.signIn(f.key());
+    // adding a connection: the server's errors land at their fields
+    browser.type(By.cssSelector("#add-connection input[name='accountId']"), "not-an-account");
+    browser.type(By.cssSelector("#add-connection input[name='workerName']"), "some-worker");
+    browser.type(By.cssSelector("#add-connection input[name='apiToken']"), "a-token-of-some-length");
+    browser.click(By.cssSelector("#add-connection button[type='submit']"));
+    browser.textContains(By.cssSelector("#add-connection .field-error:not([hidden])"), "32 hex", Browser.WAIT);
+    assertThat(browser.visible(By.cssSelector("#add-connection input[name='accountId']")).getDomAttribute("aria-invalid"))
+      .isEqualTo("true");
+    // a well-formed token Cloudflare refuses
+    browser.type(By.cssSelector("#add-connection input[name='accountId']"), f.account().accountId());
+    browser.type(By.cssSelector("#add-connection input[name='workerName']"), f.script());
+    browser.click(By.cssSelector("#add-connection button[type='submit']"));
+    await().atMost(Browser.WAIT).until(() -> "true".equals(
+      browser.visible(By.cssSelector("#add-connection input[name='apiToken']")).getDomAttribute("aria-invalid")));
+    assertThat(browser.visible(By.cssSelector("#add-connection input[name='accountId']")).getDomAttribute("aria-invalid"))
+      .isNull();
+    assertThat(browser.visible(By.cssSelector("#add-connection input[name='apiToken']")).getDomAttribute("aria-invalid"))
+      .isEqualTo("true");
+
     browser.open("/connections/" + f.connectionId());
     assertThat(browser.visible(By.id("versions")).getText()).contains("healthy");
     assertThat(browser.driver.findElements(By.cssSelector("#versions tbody tr"))).hasSize(2);
@@ -288,6 +307,12 @@ class DashboardBrowserTest {
     browser.type(By.cssSelector("#rename-form input"), "Storefront");
     browser.click(By.cssSelector("#rename-form button[type='submit']"));
     browser.textContains(By.tagName("h1"), "Storefront", Browser.WAIT);
+    browser.type(By.cssSelector("#rotate-form input"), "cf-token-that-cloudflare-refuses");
+    browser.click(By.cssSelector("#rotate-form button[type='submit']"));
+    browser.visible(By.cssSelector("#rotate-form .field-error:not([hidden])"));
+    browser.type(By.cssSelector("#rotate-form input"), f.account().token());
+    browser.click(By.cssSelector("#rotate-form button[type='submit']"));
+    browser.textContains(By.cssSelector("#rotate-form .notice.ok"), "Token replaced", Browser.WAIT);
     browser.click(By.id("delete-connection"));
     browser.click(By.id("confirm-delete"));
     browser.textContains(By.cssSelector(".notice.error"), "is active on this connection", Browser.WAIT);
