@@ -174,6 +174,12 @@ onUnauthorized(() => {
 
 window.addEventListener('hashchange', render);
 
+// the routes live in the hash, so the skip link moves focus itself instead of changing it
+document.querySelector('.skip-link').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
+
 async function boot() {
   try {
     app.session = await api.session();

@@ -25,6 +25,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.Select;
 
 /**
@@ -256,6 +257,16 @@ class DashboardBrowserTest {
     Fixture f = Fixture.create(api, sim, 5);
     browser.signIn(f.key());
     assertThat(browser.driver.manage().getCookieNamed("hmd_session")).isNotNull();
+    // keyboard: the first Tab reaches the skip link, which moves focus to the content and keeps the route
+    browser.open("/connections");
+    browser.driver.navigate().refresh();
+    browser.visible(By.id("connections"));
+    new Actions(browser.driver).sendKeys(Keys.TAB).perform();
+    assertThat(browser.driver.switchTo().activeElement().getText()).isEqualTo("Skip to content");
+    new Actions(browser.driver).sendKeys(Keys.ENTER).perform();
+    assertThat(browser.driver.switchTo().activeElement().getDomAttribute("id")).isEqualTo("main");
+    assertThat(browser.driver.getCurrentUrl()).endsWith("#/connections");
+    assertThat(browser.present(By.id("connections"))).isTrue();
     browser.click(By.id("sign-out"));
     browser.visible(By.id("api-key"));
     assertThat(browser.present(By.id("who-role"))).isFalse();
