@@ -1,0 +1,369 @@
+// The release plan of a connection. Operators edit it; the server validates it and each of its
+// errors ({field: "stages[1].targetPercent", message}) is shown at that field. Viewers read it.
+
+import {api} from '../api.js';
+import {h, notice, replace} from '../dom.js';
+import {SLIS, dateTime, duration, sliLabel, sloText} from '../format.js';
+
+const POLICIES = [
+  ['pause', 'pause and wait for a person'],
+  ['rollback', 'roll back'],
+  ['proceed', 'proceed to the next stage'],
+];
+
+export async function planView(ctx, id) {
+  const {app, root} = ctx;
+  const [connection, plan] = await Promise.all([api.connection(id), api.plan(id)]);
+  const header = [
+    h('p', {class: 'crumbs'}, h('a', {href: '#/connections'}, 'Connections'), ' / ',
+      h('a', {href: `#/connections/${id}`}, connection.name), ' / '),
+    h('h1', {}, 'Release plan'),
+  ];
+  if (!app.can('operator')) {
+    replace(root, header, readOnly(plan));
+    return;
+  }
+  new PlanEditor(root, header, id, plan).render();
+}
+
+function revisionText(plan) {
+  return plan.revision === 0 ? 'Default plan, not saved yet.' : `Revision ${plan.revision}, saved ${dateTime(plan.updatedAt)}.`;
+}
+
+/** The plan as tables, for viewers. */
+function readOnly(plan) {
+  return [
+    h('p', {class: 'muted', id: 'plan-revision'}, revisionText(plan)),
+    h('h2', {}, 'Stages'),
+    h('div', {class: 'table-wrap'}, h('table', {id: 'plan-stages'},
+      h('thead', {}, h('tr', {}, ['Stage', 'Traffic to the new version', 'Soak', 'Then', 'Description']
+        .map((t) => h('th', {scope: 'col'}, t)))),
+      h('tbody', {}, plan.stages.map((s, i) => h('tr', {},
+        h('th', {scope: 'row'}, String(i + 1)), h('td', {}, `${s.targetPercent}%`), h('td', {}, duration(s.soakSeconds)),
+        h('td', {}, s.autoProgress ? 'moves on automatically' : 'waits for approval'),
+        h('td', {}, s.description || '')))))),
+    h('h2', {}, 'SLOs'),
+    plan.slos.length ? h('ul', {}, plan.slos.map((slo) => h('li', {}, sloText(slo))))
+      : h('p', {class: 'muted'}, 'No SLOs: releases are not health-checked.'),
+    h('h2', {}, 'Checks'),
+    h('dl', {class: 'facts'},
+      h('dt', {}, 'Check every'), h('dd', {}, duration(plan.pollIntervalSeconds)),
+      h('dt', {}, 'Minimum requests per check'), h('dd', {}, String(plan.minRequests)),
+      h('dt', {}, 'Failed checks that fail a stage'), h('dd', {}, String(plan.failureThreshold)),
+      h('dt', {}, 'When a soak ends without a conclusive pass'),
+      h('dd', {}, (POLICIES.find(([v]) => v === plan.onInsufficientData) || [, plan.onInsufficientData])[1]),
+      h('dt', {}, 'Approval timeout'),
+      h('dd', {}, plan.approvalTimeoutSeconds == null ? 'wait forever' : duration(plan.approvalTimeoutSeconds))),
+    notice('info', 'Changing the plan needs an operator or admin key.'),
+  ];
+}
+
+class PlanEditor {
+  constructor(root, header, connectionId, plan) {
+    this.root = root;
+    this.header = header;
+    this.connectionId = connectionId;
+    this.saved = plan;
+    this.model = copy(plan);
+    /** path -> {input, error} for every control and group, rebuilt on each render. */
+    this.fields = new Map();
+    this.summary = h('div', {class: 'form-status', id: 'plan-errors'});
+    this.revision = h('p', {class: 'muted', id: 'plan-revision'}, revisionText(plan));
+  }
+
+  render(focusPath) {
+    this.fields.clear();
+    const m = this.model;
+    const form = h('form', {class: 'plan', id: 'plan-form', novalidate: true, onsubmit: (e) => this.save(e)},
+      this.group('stages', h('fieldset', {class: 'section'},
+        h('legend', {}, h('h2', {}, 'Stages')),
+        h('p', {class: 'hint'}, 'Each stage sends a larger share of traffic to the new version, then soaks while checks '
+          + 'run. Percentages go up; the last stage is 100%.'),
+        h('ol', {class: 'rows', id: 'stage-rows'}, m.stages.map((stage, i) => this.stageRow(stage, i))),
+        h('button', {type: 'button', id: 'add-stage', onclick: () => this.addStage()}, 'Add stage'))),
+      this.group('slos', h('fieldset', {class: 'section'},
+        h('legend', {}, h('h2', {}, 'SLOs')),
+        h('p', {class: 'hint'}, 'Measured on the new version alone. Absolute: its value must stay at or under the '
+          + 'threshold. Relative: at or under threshold × the old version\'s value.'),
+        m.slos.length ? null : h('p', {class: 'muted'}, 'No SLOs: releases will not be health-checked.'),
+        h('ol', {class: 'rows', id: 'slo-rows'}, m.slos.map((slo, i) => this.sloRow(slo, i))),
+        h('button', {type: 'button', id: 'add-slo', onclick: () => this.addSlo()}, 'Add SLO'))),
+      h('fieldset', {class: 'section'},
+        h('legend', {}, h('h2', {}, 'Checks and decisions')),
+        h('div', {class: 'grid'},
+          this.number('pollIntervalSeconds', 'Check every (seconds)', m.pollIntervalSeconds, {min: 1}),
+          this.number('minRequests', 'Minimum requests per check', m.minRequests, {min: 1},
+            'A check with fewer requests to the new version is inconclusive, never a pass.'),
+          this.number('failureThreshold', 'Failed checks that fail a stage', m.failureThreshold, {min: 1}),
+          this.select('onInsufficientData', 'When a soak ends without a conclusive pass', m.onInsufficientData, POLICIES),
+          this.number('approvalTimeoutSeconds', 'Approval timeout (seconds)', m.approvalTimeoutSeconds, {min: 1},
+            'Empty: wait for a person forever. Otherwise an approval not given in time cancels and rolls back.'))),
+      this.summary,
+      h('div', {class: 'actions'},
+        h('button', {type: 'submit', class: 'primary', id: 'save-plan'}, 'Save plan'),
+        h('button', {type: 'button', id: 'reset-plan', onclick: () => this.reset()}, 'Undo changes'),
+        this.revision));
+    replace(this.root, this.header, form);
+    if (focusPath && this.fields.has(focusPath)) this.fields.get(focusPath).input.focus();
+  }
+
+  stageRow(stage, i) {
+    const n = this.model.stages.length;
+    const path = `stages[${i}]`;
+    const auto = this.control(`${path}.autoProgress`, h('input', {type: 'checkbox', checked: stage.autoProgress}));
+    return this.group(path, h('li', {class: 'row'},
+      h('fieldset', {},
+        h('legend', {}, `Stage ${i + 1}`),
+        h('div', {class: 'row-fields'},
+          this.number(`${path}.targetPercent`, 'Traffic %', stage.targetPercent, {min: 1, max: 100}),
+          this.number(`${path}.soakSeconds`, 'Soak (seconds)', stage.soakSeconds, {min: 1}, duration(stage.soakSeconds)),
+          h('div', {class: 'field check'}, auto.input, h('label', {for: auto.input.id}, 'Move on automatically'), auto.error),
+          this.text(`${path}.description`, 'Description', stage.description, {maxlength: 200, class: 'grow'})),
+        h('div', {class: 'row-buttons'},
+          h('button', {type: 'button', disabled: i === 0, 'aria-label': `Move stage ${i + 1} up`, id: `stage-${i}-up`,
+            onclick: () => this.move('stages', i, -1)}, '↑ Up'),
+          h('button', {type: 'button', disabled: i === n - 1, 'aria-label': `Move stage ${i + 1} down`, id: `stage-${i}-down`,
+            onclick: () => this.move('stages', i, 1)}, '↓ Down'),
+          h('button', {type: 'button', class: 'danger', disabled: n === 1, 'aria-label': `Remove stage ${i + 1}`,
+            id: `stage-${i}-remove`, onclick: () => this.remove('stages', i)}, 'Remove')))));
+  }
+
+  sloRow(slo, i) {
+    const path = `slos[${i}]`;
+    return this.group(path, h('li', {class: 'row'},
+      h('fieldset', {},
+        h('legend', {}, `SLO ${i + 1}`),
+        h('div', {class: 'row-fields'},
+          this.select(`${path}.sli`, 'Indicator', slo.sli, SLIS.map((v) => [v, `${sliLabel(v)} (${v})`])),
+          this.number(`${path}.threshold`, 'Threshold', slo.threshold, {step: 'any', min: 0}, unitHint(slo)),
+          this.select(`${path}.mode`, 'Mode', slo.mode || 'absolute',
+            [['absolute', 'absolute'], ['relative', 'relative to the old version']])),
+        h('div', {class: 'row-buttons'},
+          h('button', {type: 'button', class: 'danger', 'aria-label': `Remove SLO ${i + 1}`, id: `slo-${i}-remove`,
+            onclick: () => this.remove('slos', i)}, 'Remove')))));
+  }
+
+  number(path, label, value, attrs, hint) {
+    return this.labelled(path, label, h('input', {type: 'number', inputmode: 'decimal', value: value ?? '', ...attrs}), hint,
+      'num');
+  }
+
+  text(path, label, value, attrs) {
+    const {class: className, ...rest} = attrs;
+    return this.labelled(path, label, h('input', {type: 'text', value: value ?? '', ...rest}), null, className);
+  }
+
+  select(path, label, value, options) {
+    const select = h('select', {}, options.map(([v, text]) => h('option', {value: v, selected: v === value}, text)));
+    if (path.endsWith('.sli') || path.endsWith('.mode')) {
+      // the threshold's unit depends on both
+      select.addEventListener('change', () => {
+        const i = Number(path.match(/\[(\d+)\]/)[1]);
+        this.read();
+        const hintEl = this.fields.get(`slos[${i}].threshold`).hint;
+        if (hintEl) hintEl.textContent = unitHint(this.model.slos[i]);
+      });
+    }
+    return this.labelled(path, label, select);
+  }
+
+  labelled(path, label, input, hint, className) {
+    const f = this.control(path, input);
+    const hintEl = hint != null ? h('p', {class: 'hint', id: `${input.id}-hint`}, hint) : null;
+    if (hintEl) input.setAttribute('aria-describedby', `${input.id}-hint ${f.error.id}`);
+    f.hint = hintEl;
+    return h('div', {class: `field ${className || ''}`.trim()}, h('label', {for: input.id}, label), input, hintEl, f.error);
+  }
+
+  /** Registers a control under its API path, with an id derived from it and an error slot. */
+  control(path, input) {
+    input.id = `plan-${path.replace(/[[\].]+/g, '-').replace(/-$/, '')}`;
+    input.dataset.field = path;
+    const error = h('p', {class: 'field-error', id: `${input.id}-error`, hidden: true});
+    input.setAttribute('aria-describedby', error.id);
+    const f = {input, error};
+    this.fields.set(path, f);
+    return f;
+  }
+
+  /** A whole stage, SLO or list: errors about it (not one of its fields) are shown at its top. */
+  group(path, el) {
+    const error = h('p', {class: 'field-error group-error', id: `plan-${path.replace(/[[\].]+/g, '-').replace(/-$/, '')}-error`,
+      hidden: true});
+    const target = el.tagName === 'FIELDSET' ? el : el.querySelector('fieldset');
+    target.querySelector(':scope > legend').after(error);
+    this.fields.set(path, {input: target.querySelector('input, select, button'), error});
+    return el;
+  }
+
+  /** The form's values back into the model, as the API wants them (numbers where they parse). */
+  read() {
+    const value = (path) => this.fields.get(path).input.value.trim();
+    const num = (path) => {
+      const raw = value(path);
+      if (raw === '') return null;
+      const n = Number(raw);
+      return Number.isFinite(n) ? n : raw;
+    };
+    const m = this.model;
+    m.stages = m.stages.map((_, i) => {
+      const p = `stages[${i}]`;
+      const description = value(`${p}.description`);
+      return {targetPercent: num(`${p}.targetPercent`), soakSeconds: num(`${p}.soakSeconds`),
+        autoProgress: this.fields.get(`${p}.autoProgress`).input.checked, description: description || null};
+    });
+    m.slos = m.slos.map((_, i) => {
+      const p = `slos[${i}]`;
+      return {sli: value(`${p}.sli`), threshold: num(`${p}.threshold`), mode: value(`${p}.mode`)};
+    });
+    for (const name of ['pollIntervalSeconds', 'minRequests', 'failureThreshold', 'approvalTimeoutSeconds']) {
+      m[name] = num(name);
+    }
+    m.onInsufficientData = value('onInsufficientData');
+    return m;
+  }
+
+  addStage() {
+    this.read();
+    const last = this.model.stages[this.model.stages.length - 1];
+    this.model.stages.push({targetPercent: 100, soakSeconds: last ? last.soakSeconds : 300, autoProgress: true,
+      description: null});
+    this.render(`stages[${this.model.stages.length - 1}].targetPercent`);
+  }
+
+  addSlo() {
+    this.read();
+    this.model.slos.push({sli: 'error_rate', threshold: 0.01, mode: 'absolute'});
+    this.render(`slos[${this.model.slos.length - 1}].sli`);
+  }
+
+  move(list, i, by) {
+    this.read();
+    const items = this.model[list];
+    [items[i], items[i + by]] = [items[i + by], items[i]];
+    this.render();
+    const button = document.getElementById(`stage-${i + by}-${by < 0 ? 'up' : 'down'}`);
+    (button && !button.disabled ? button : document.getElementById(`stage-${i + by}-${by < 0 ? 'down' : 'up'}`)).focus();
+  }
+
+  remove(list, i) {
+    this.read();
+    this.model[list].splice(i, 1);
+    const left = this.model[list].length;
+    this.render();
+    const focus = left === 0 ? document.getElementById(list === 'stages' ? 'add-stage' : 'add-slo')
+      : this.fields.get(`${list}[${Math.min(i, left - 1)}]`).input;
+    focus.focus();
+  }
+
+  reset() {
+    this.model = copy(this.saved);
+    this.render();
+    replace(this.summary);
+  }
+
+  async save(event) {
+    event.preventDefault();
+    const plan = this.read();
+    const body = {
+      stages: plan.stages.map((s) => (s.description ? s : {...s, description: undefined})),
+      slos: plan.slos,
+      pollIntervalSeconds: plan.pollIntervalSeconds,
+      minRequests: plan.minRequests,
+      failureThreshold: plan.failureThreshold,
+      onInsufficientData: plan.onInsufficientData,
+      approvalTimeoutSeconds: plan.approvalTimeoutSeconds,
+    };
+    const button = document.getElementById('save-plan');
+    button.disabled = true;
+    try {
+      const saved = await api.savePlan(this.connectionId, body);
+      this.saved = saved;
+      this.model = copy(saved);
+      this.revision = h('p', {class: 'muted', id: 'plan-revision'}, revisionText(saved));
+      this.render();
+      replace(this.summary, notice('ok', `Saved: revision ${saved.revision}. New releases use it; running ones keep `
+        + 'the plan they started with.'));
+      document.getElementById('save-plan').focus();
+    } catch (error) {
+      button.disabled = false;
+      this.showErrors(error);
+    }
+  }
+
+  /** Each error at the closest field the form has for its path; all of them listed above the save button. */
+  showErrors(error) {
+    for (const f of this.fields.values()) {
+      f.error.hidden = true;
+      f.error.textContent = '';
+      f.input?.removeAttribute('aria-invalid');
+    }
+    if (!error.errors.length) {
+      replace(this.summary, notice('error', error.message));
+      return;
+    }
+    let first = null;
+    const items = error.errors.map((e) => {
+      const f = this.closest(e.field);
+      if (f) {
+        f.error.hidden = false;
+        f.error.textContent = f.error.textContent ? `${f.error.textContent} ${e.message}` : e.message;
+        if (f.input) f.input.setAttribute('aria-invalid', 'true');
+        first = first || f.input;
+      }
+      const text = `${describePath(e.field)}: ${e.message}`;
+      return h('li', {}, f && f.input ? h('a', {href: `#${f.input.id}`, onclick: (ev) => {
+        ev.preventDefault();
+        f.input.focus();
+      }}, text) : text);
+    });
+    replace(this.summary, notice('error', h('p', {}, error.errors.length === 1 ? 'The plan was not saved: 1 problem.'
+      : `The plan was not saved: ${error.errors.length} problems.`), h('ul', {}, items)));
+    if (first) first.focus();
+  }
+
+  closest(path) {
+    let p = path || '';
+    while (p) {
+      if (this.fields.has(p)) return this.fields.get(p);
+      const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+      p = cut > 0 ? p.slice(0, cut) : '';
+    }
+    return null;
+  }
+}
+
+/** "stages[1].targetPercent" as a person says it: "Stage 2, traffic %". */
+function describePath(path) {
+  const names = {
+    targetPercent: 'traffic %', soakSeconds: 'soak', autoProgress: 'auto-progress', description: 'description',
+    sli: 'indicator', threshold: 'threshold', mode: 'mode', pollIntervalSeconds: 'Check every',
+    minRequests: 'Minimum requests', failureThreshold: 'Failed checks that fail a stage',
+    onInsufficientData: 'Without a conclusive pass', approvalTimeoutSeconds: 'Approval timeout',
+  };
+  const m = (path || '').match(/^(stages|slos)\[(\d+)\](?:\.(\w+))?$/);
+  if (m) {
+    const what = `${m[1] === 'stages' ? 'Stage' : 'SLO'} ${Number(m[2]) + 1}`;
+    return m[3] ? `${what}, ${names[m[3]] || m[3]}` : what;
+  }
+  return names[path] || (path === 'stages' ? 'Stages' : path === 'slos' ? 'SLOs' : path || 'Plan');
+}
+
+function unitHint(slo) {
+  if (slo.mode === 'relative') return '× the old version\'s value (e.g. 1.2)';
+  if (slo.sli === 'error_rate') return 'fraction of requests, 0 to 1 (0.01 = 1%)';
+  return 'milliseconds';
+}
+
+function copy(plan) {
+  return {
+    stages: plan.stages.map((s) => ({targetPercent: s.targetPercent, soakSeconds: s.soakSeconds,
+      autoProgress: s.autoProgress, description: s.description || null})),
+    slos: plan.slos.map((s) => ({sli: s.sli, threshold: s.threshold, mode: s.mode || 'absolute'})),
+    pollIntervalSeconds: plan.pollIntervalSeconds,
+    minRequests: plan.minRequests,
+    failureThreshold: plan.failureThreshold,
+    onInsufficientData: plan.onInsufficientData,
+    approvalTimeoutSeconds: plan.approvalTimeoutSeconds ?? null,
+  };
+}
