@@ -8,6 +8,7 @@ import dev.hmd.bus.Messages.ReleaseKick;
 import dev.hmd.bus.Messages.SplitResult;
 import dev.hmd.events.EventLog.NewEvent;
 import dev.hmd.slo.CheckEvaluation;
+import dev.hmd.slo.Outcome;
 import dev.hmd.slo.OutcomeCode;
 import dev.hmd.slo.Plan;
 import dev.hmd.slo.ReleaseInput;
@@ -277,8 +278,11 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
 
   /** Level-triggered: ask the deployer for the wanted split whenever it is not what we last saw serving. */
   private Future<Void> applySplit(Step s) {
+    // An ended release always asks the deployer, which reads what really serves: the step that
+    // applied the last split may have lost its save to the API's cancel, leaving the row's idea of
+    // what serves out of date. Once the final split is confirmed the release is due no more.
     if (s.retryAt != null || s.row.desiredSplit() == null
-      || (!Releases.splitPending(s.row) && !s.verifyDeployment)) {
+      || (!Releases.splitPending(s.row) && !s.verifyDeployment && !s.state.isTerminal())) {
       return Future.succeededFuture();
     }
     s.verifyDeployment = false;
@@ -381,6 +385,14 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
         int stageIndex = s.state.currentStageIndex();
         ReleaseStatus before = s.state.status();
         transition(s, new ReleaseInput.CheckCompleted(s.now, evaluated.evaluation().verdict(), windowStart));
+        if (before != s.state.status() && s.state.outcome() != null && evaluated.evaluation().reason() != null
+          && (s.state.outcome().code() == OutcomeCode.SLO_VIOLATION || s.state.outcome().code() == OutcomeCode.ERROR)) {
+          // the machine says how many checks failed; the people reading it want to know which SLO
+          s.state = new ReleaseState(s.state.status(), s.state.currentStageIndex(), s.state.stages(),
+            s.state.consecutiveErrors(), new Outcome(s.state.outcome().code(),
+              s.state.outcome().message() + "; last check: " + evaluated.evaluation().reason()));
+          s.row = Releases.withState(s.row, s.state, s.now);
+        }
         s.checks.add(new CheckRepository.NewCheck(s.row.tenantId(), s.row.id(), stageIndex, s.now, windowStart, windowEnd,
           evaluated.evaluation(), evaluated.newStats(), evaluated.oldStats()));
         if (before != s.state.status() && s.state.outcome() != null

@@ -128,6 +128,22 @@ class ReleaseEngineTest {
   }
 
   @Test
+  @DisplayName("cancel right after the start, racing the first split, still ends at 100% old")
+  void cancelRacingTheFirstSplit() {
+    for (int i = 0; i < 3; i++) {
+      Fixture f = Fixture.create(api, sim, 20);
+      String next = f.version(sim, Fixture.healthy());
+      f.plan(Fixture.quickPlan(60, 2, 50, 100));
+      String id = f.start(next).getString("id");
+      assertThat(f.api().post("/v1/releases/" + id + "/cancel", null).statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(15)).until(() -> history(f).get(history(f).size() - 1)
+        .equals(split(f.servingVersion(), 100, null, 0)));
+      await().atMost(Duration.ofSeconds(15)).until(() ->
+        f.release(id).getJsonArray("currentSplit").equals(split(f.servingVersion(), 100, null, 0)));
+    }
+  }
+
+  @Test
   @DisplayName("a manual stage waits for approval; approve moves on, and approving again is 409")
   void manualApproval() {
     Fixture f = Fixture.create(api, sim, 200);
