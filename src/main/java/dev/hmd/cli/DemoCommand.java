@@ -33,6 +33,10 @@ public final class DemoCommand implements Callable<Integer> {
     }
     Config config = env.withCloudflareApiBase("http://localhost:" + boundSim + "/client/v4")
       .withHttpPort(port != null ? port : env.httpPort());
+    if (!config.env().containsKey(Config.TELEMETRY_LAG_SECONDS)) {
+      // the simulator's telemetry is never late: a short lag keeps the demo's checks close to now
+      config = config.with(Config.TELEMETRY_LAG_SECONDS, "1");
+    }
     if (config.adminToken().isEmpty()) {
       // the demo creates its tenant through the platform-admin endpoint, like an operator would
       config = config.with(Config.ADMIN_TOKEN, Secrets.newKey());
