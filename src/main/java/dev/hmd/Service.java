@@ -10,6 +10,7 @@ import dev.hmd.db.DatabaseUrl;
 import dev.hmd.db.EmbeddedDatabase;
 import dev.hmd.db.Migrations;
 import dev.hmd.deploy.DeployerVerticle;
+import dev.hmd.notify.NotifierVerticle;
 import dev.hmd.observe.ObservabilityPollerVerticle;
 import dev.hmd.api.ConnectionRepository;
 import dev.hmd.scheduler.CheckRepository;
@@ -100,6 +101,7 @@ public final class Service implements AutoCloseable {
         .compose(id -> vertx.deployVerticle(new ObservabilityPollerVerticle(cloudflare)))
         .compose(id -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool, releases, tokens, registry,
           config.instanceId(), config.leaseDuration(), config.schedulerTick(), config.telemetryLag(), Clock.systemUTC())))
+        .compose(id -> vertx.deployVerticle(NotifierVerticle.create(pool, secrets.cipher(), registry, config, url)))
         .compose(id -> vertx.deployVerticle(api))
         .await();
       LOG.info("service {} listening on :{}", config.instanceId(), api.actualPort());
