@@ -15,10 +15,15 @@ import org.junit.jupiter.api.Test;
 class NotificationsTest {
 
   static ReleaseRow row(String state, int stage, String outcomeCode, String outcomeMessage) {
+    return row("t_1", "c_1", "r_1", state, stage, outcomeCode, outcomeMessage);
+  }
+
+  static ReleaseRow row(String tenantId, String connectionId, String releaseId, String state, int stage,
+                        String outcomeCode, String outcomeMessage) {
     JsonObject plan = Fixture.quickPlan(60, 10, 10, 50, 100);
     plan.getJsonArray("stages").getJsonObject(1).put("autoProgress", false);
     dev.hmd.slo.Plan parsed = dev.hmd.slo.Plan.fromJson(plan);
-    return new ReleaseRow("r_1", "t_1", "c_1", "acc", "shop<&>", "0c7e2a11-old-version", "5b9d0f3e-new-version", 1,
+    return new ReleaseRow(releaseId, tenantId, connectionId, "acc", "shop<&>", "0c7e2a11-old-version", "5b9d0f3e-new-version", 1,
       parsed.toJson(), state, stage, new JsonArray(), outcomeCode, outcomeMessage, Instant.EPOCH, Instant.EPOCH, null, null,
       null, null, null, null, null, null, 0, null, 3);
   }

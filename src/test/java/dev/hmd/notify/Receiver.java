@@ -33,6 +33,7 @@ final class Receiver implements AutoCloseable {
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final Map<String, Deque<Integer>> scripts = new ConcurrentHashMap<>();
   private final HttpServer server;
+  private volatile long delayMillis;
 
   Receiver() {
     server = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
@@ -40,13 +41,23 @@ final class Receiver implements AutoCloseable {
       requests.add(new Request(request.method().name(), request.path(), headers, body));
       Deque<Integer> script = scripts.get(request.path());
       Integer status = script == null ? null : script.poll();
-      request.response().setStatusCode(status == null ? 200 : status).end(status == null ? "ok" : "scripted");
+      int code = status == null ? 200 : status;
+      if (delayMillis > 0) {
+        vertx.setTimer(delayMillis, id -> request.response().setStatusCode(code).end());
+      } else {
+        request.response().setStatusCode(code).end(status == null ? "ok" : "scripted");
+      }
     })).listen(0).await();
   }
 
   /** The URL of a fresh path on this receiver. */
   String url(String path) {
     return "http://localhost:" + server.actualPort() + path;
+  }
+
+  /** Answers every request this much later (a slow receiver). */
+  void delay(long millis) {
+    delayMillis = millis;
   }
 
   /** The next answers to {@code path}, in order; 200 after them. */

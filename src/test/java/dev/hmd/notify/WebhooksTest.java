@@ -1,6 +1,7 @@
 package dev.hmd.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.hmd.Service;
@@ -11,6 +12,7 @@ import dev.hmd.testing.LogCapture;
 import dev.hmd.testing.OpenApiContract;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -402,5 +404,27 @@ class WebhooksTest {
     JsonArray audit = f.api().get("/v1/audit").bodyAsJsonObject().getJsonArray("items");
     assertThat(audit.stream().map(e -> ((JsonObject) e).getString("action")))
       .contains("webhook.create", "webhook.test", "webhook.delete");
+  }
+
+  @Test
+  @DisplayName("enqueueing is idempotent: the same change saved twice makes one delivery per webhook")
+  void enqueueIdempotent() {
+    Fixture f = Fixture.create(api, sim, 5);
+    String path = path();
+    String id = webhook(f, receiver.url(path), null).getString("id");
+    var before = NotificationsTest.row(f.tenantId(), f.connectionId(), "r_idem" + System.nanoTime(), "running", 0, null, null);
+    var after = NotificationsTest.row(f.tenantId(), f.connectionId(), before.id(), "rolled_back", 0, "slo_violation", "bad");
+    for (int i = 0; i < 2; i++) {
+      service.pool().withTransaction(tx -> Notifications.enqueue(tx, null, before)
+        .compose(v -> Notifications.enqueue(tx, before, after))).await();
+    }
+    // a transaction that fails takes its deliveries with it
+    var other = NotificationsTest.row(f.tenantId(), f.connectionId(), "r_rollback" + System.nanoTime(), "running", 0, null,
+      null);
+    assertThatThrownBy(() -> service.pool().withTransaction(tx -> Notifications.enqueue(tx, null, other)
+      .compose(v -> Future.failedFuture(new IllegalStateException("crash")))).await()).hasMessageContaining("crash");
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiver.to(path).size() >= 2);
+    assertThat(events(receiver.to(path))).containsExactly("release.started", "release.rolled_back");
+    assertThat(deliveries(f.api(), id)).hasSize(2);
   }
 }
