@@ -206,7 +206,7 @@ public final class NotifierVerticle extends VerticleBase {
           .as(BodyCodec.none())
           .sendBuffer(body)
           .compose(response -> record(d, response.statusCode(), failure(response)),
-            err -> record(d, null, scrub(message(err), d.url())));
+            err -> record(d, null, WebhookUrls.scrub(message(err), d.url())));
       })
       .recover(err -> {
         LOG.warn("webhook delivery {}: recording the attempt failed: {}", d.id(), err.getMessage());
@@ -280,11 +280,6 @@ public final class NotifierVerticle extends VerticleBase {
       MDC.remove("tenantId");
       MDC.remove("releaseId");
     }
-  }
-
-  /** An error message may quote the URL, whose path and query are often a credential: only its origin is kept. */
-  static String scrub(String message, String url) {
-    return message.replace(url, WebhookUrls.redacted(url));
   }
 
   private static String message(Throwable err) {

@@ -83,6 +83,28 @@ public final class WebhookUrls {
         .map(a -> host + " resolves to " + a.getHostAddress() + ", which is not a public address"));
   }
 
+  /**
+   * {@code message} (an error of an attempt) with the URL's path and query, often a credential,
+   * replaced by {@code /…}, wherever it quotes the URL or just the request line.
+   */
+  public static String scrub(String message, String url) {
+    String scrubbed = message.replace(url, redacted(url));
+    try {
+      URI uri = URI.create(url);
+      String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+      String pathAndQuery = path + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+      if (pathAndQuery.length() > 1) {
+        scrubbed = scrubbed.replace(pathAndQuery, "/…");
+      }
+      if (path.length() > 1) {
+        scrubbed = scrubbed.replace(path, "/…");
+      }
+    } catch (IllegalArgumentException ignored) {
+      // a URL that does not parse was never called
+    }
+    return scrubbed;
+  }
+
   /** The first address that is not on the public internet, if any. */
   public static Optional<InetAddress> firstPrivate(List<InetAddress> addresses) {
     return addresses.stream().filter(WebhookUrls::isPrivate).findFirst();

@@ -132,6 +132,9 @@ class NotificationsTest {
     assertThat(WebhookUrls.problem("https://example.com/" + "x".repeat(1980))).isEmpty();
     assertThat(WebhookUrls.redacted("https://hooks.slack.com/services/T0/B0/x")).isEqualTo("https://hooks.slack.com/…");
     assertThat(WebhookUrls.origin("http://localhost:8080/a/b?c")).isEqualTo("http://localhost:8080");
+    assertThat(WebhookUrls.scrub("timed out executing POST /services/T0/B0/tok?x=1 for server h:1",
+      "https://h:1/services/T0/B0/tok?x=1")).isEqualTo("timed out executing POST /… for server h:1");
+    assertThat(WebhookUrls.scrub("bad https://h/a/b", "https://h/a/b")).isEqualTo("bad https://h/…");
     for (String address : new String[] {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
       "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1", "224.0.0.1"}) {
       assertThat(WebhookUrls.isPrivate(java.net.InetAddress.getByName(address))).as(address).isTrue();

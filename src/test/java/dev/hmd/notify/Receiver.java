@@ -34,6 +34,7 @@ final class Receiver implements AutoCloseable {
   private final Map<String, Deque<Integer>> scripts = new ConcurrentHashMap<>();
   private final HttpServer server;
   private volatile long delayMillis;
+  private final Map<String, Long> pathDelays = new ConcurrentHashMap<>();
 
   Receiver() {
     server = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
@@ -42,8 +43,13 @@ final class Receiver implements AutoCloseable {
       Deque<Integer> script = scripts.get(request.path());
       Integer status = script == null ? null : script.poll();
       int code = status == null ? 200 : status;
-      if (delayMillis > 0) {
-        vertx.setTimer(delayMillis, id -> request.response().setStatusCode(code).end());
+      long delay = pathDelays.getOrDefault(request.path(), delayMillis);
+      if (delay > 0) {
+        vertx.setTimer(delay, id -> {
+          if (!request.response().closed()) {
+            request.response().setStatusCode(code).end();
+          }
+        });
       } else {
         request.response().setStatusCode(code).end(status == null ? "ok" : "scripted");
       }
@@ -58,6 +64,11 @@ final class Receiver implements AutoCloseable {
   /** Answers every request this much later (a slow receiver). */
   void delay(long millis) {
     delayMillis = millis;
+  }
+
+  /** Answers every request to {@code path} this much later. */
+  void delay(String path, long millis) {
+    pathDelays.put(path, millis);
   }
 
   /** The next answers to {@code path}, in order; 200 after them. */

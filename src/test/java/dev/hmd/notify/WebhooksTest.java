@@ -274,6 +274,20 @@ class WebhooksTest {
   }
 
   @Test
+  @DisplayName("a receiver slower than the timeout fails the attempt as timed out, without the URL's path in lastError")
+  void slowReceiverTimesOut() {
+    Fixture f = Fixture.create(api, sim, 5);
+    String path = path() + "/secret-token";
+    receiver.delay(path, 5_000);
+    String id = webhook(f, receiver.url(path), null).getString("id");
+    f.api().post("/v1/webhooks/" + id + "/test", null);
+    await().atMost(Duration.ofSeconds(15)).until(() -> deliveries(f.api(), id).getJsonObject(0).getInteger("attempts") >= 1);
+    JsonObject delivery = deliveries(f.api(), id).getJsonObject(0);
+    assertThat(delivery.getValue("lastStatusCode")).isNull();
+    assertThat(delivery.getString("lastError")).containsIgnoringCase("time").doesNotContain("secret-token");
+  }
+
+  @Test
   @DisplayName("another tenant's webhook and connection are 404 for every webhook operation")
   void otherTenant() {
     Fixture mine = Fixture.create(api, sim, 5);
