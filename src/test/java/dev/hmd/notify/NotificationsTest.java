@@ -105,9 +105,11 @@ class NotificationsTest {
     assertThat(Signatures.verify(Signatures.newSecret(), "1700000000", body, signature)).isFalse();
     assertThat(Signatures.verify(secret, "1700000000", "{\"text\":\"ho\"}".getBytes(), signature)).isFalse();
     assertThat(Signatures.verify(secret, "soon", body, signature)).isFalse();
-    // a known answer, so that receivers in other languages can check their code against it
     assertThat(Signatures.sign("whsec_test", 1700000000L, "{}".getBytes()))
       .isEqualTo("sha256=" + hmacHex("whsec_test", "1700000000.{}"));
+    // the known answer of docs/notifications.md, for receivers in other languages to check their code against
+    assertThat(Signatures.sign("whsec_test", 1700000000L, "{\"text\":\"hi\"}".getBytes()))
+      .isEqualTo("sha256=add2fc7010ee7aa23f65449ce9240cd32763de7515ca26c43cd1e9d447a5361a");
   }
 
   static String hmacHex(String key, String message) {
