@@ -10,6 +10,7 @@ import dev.hmd.db.DatabaseUrl;
 import dev.hmd.db.EmbeddedDatabase;
 import dev.hmd.db.Migrations;
 import dev.hmd.deploy.DeployerVerticle;
+import dev.hmd.notify.NotifierVerticle;
 import dev.hmd.observe.ObservabilityPollerVerticle;
 import dev.hmd.api.ConnectionRepository;
 import dev.hmd.scheduler.CheckRepository;
@@ -106,6 +107,8 @@ public final class Service implements AutoCloseable {
         .compose(v -> vertx.deployVerticle(new ObservabilityPollerVerticle(cloudflare)).map(deployments::add))
         .compose(v -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool, releases, tokens, registry,
           config.instanceId(), config.leaseDuration(), config.schedulerTick(), config.telemetryLag(), Clock.systemUTC()))
+          .map(deployments::add))
+        .compose(v -> vertx.deployVerticle(NotifierVerticle.create(pool, secrets.cipher(), registry, config, url))
           .map(deployments::add))
         .compose(v -> vertx.deployVerticle(api).map(deployments::add))
         .await();

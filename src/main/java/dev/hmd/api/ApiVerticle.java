@@ -8,6 +8,10 @@ import dev.hmd.db.Database;
 import dev.hmd.db.DatabaseUrl;
 import dev.hmd.events.EventHub;
 import dev.hmd.events.EventLog;
+import dev.hmd.notify.DeliveryRepository;
+import dev.hmd.notify.WebhookRepository;
+import dev.hmd.notify.WebhookSettings;
+import dev.hmd.notify.WebhooksApi;
 import dev.hmd.scheduler.CheckRepository;
 import dev.hmd.scheduler.Releases;
 import dev.hmd.secrets.Secrets;
@@ -75,6 +79,8 @@ public final class ApiVerticle extends VerticleBase {
     PlansApi plans = new PlansApi(pool, connectionRepository, planRepository, audit);
     ReleasesApi releasesApi = new ReleasesApi(vertx, pool, connectionRepository, planRepository, releases,
       new CheckRepository(pool), audit, cloudflare);
+    WebhooksApi webhooks = new WebhooksApi(vertx, pool, new WebhookRepository(pool, secrets.cipher()),
+      new DeliveryRepository(pool), connectionRepository, audit, WebhookSettings.from(config));
     EventLog eventLog = new EventLog(pool);
     hub = new EventHub(vertx, eventLog, databaseUrl.connectOptions());
     streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry);
@@ -115,6 +121,12 @@ public final class ApiVerticle extends VerticleBase {
 
     router.get("/v1/connections/:id/plan").handler(viewer).handler(plans::get);
     router.put("/v1/connections/:id/plan").handler(require(Role.OPERATOR)).handler(plans::put);
+
+    router.post("/v1/connections/:id/webhooks").handler(admin).handler(webhooks::create);
+    router.get("/v1/connections/:id/webhooks").handler(viewer).handler(webhooks::list);
+    router.delete("/v1/webhooks/:id").handler(admin).handler(webhooks::delete);
+    router.get("/v1/webhooks/:id/deliveries").handler(viewer).handler(webhooks::deliveries);
+    router.post("/v1/webhooks/:id/test").handler(admin).handler(webhooks::test);
 
 
     Handler<RoutingContext> operator = require(Role.OPERATOR);

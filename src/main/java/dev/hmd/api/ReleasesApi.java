@@ -6,6 +6,7 @@ import dev.hmd.cloudflare.VersionSplit;
 import dev.hmd.cloudflare.WorkerVersion;
 import dev.hmd.db.Ids;
 import dev.hmd.events.EventLog;
+import dev.hmd.notify.Notifications;
 import dev.hmd.scheduler.CheckRepository;
 import dev.hmd.scheduler.ReleaseRow;
 import dev.hmd.scheduler.ReleaseSchedulerVerticle;
@@ -84,6 +85,7 @@ public final class ReleasesApi {
               .compose(saved -> audit.record(tx, principal, "release.create", "release", saved.id(),
                   new JsonObject().put("connectionId", connectionId).put("newVersionId", newVersionId)
                     .put("oldVersionId", oldVersionId))
+                .compose(v -> Notifications.enqueue(tx, null, saved))
                 .compose(v -> EventLog.append(tx, saved.tenantId(),
                   List.of(new EventLog.NewEvent(saved.id(), "release", ReleaseView.toJson(saved)))))
                 .map(saved)));

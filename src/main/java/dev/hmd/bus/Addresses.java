@@ -18,6 +18,9 @@ public final class Addresses {
   /** Published after events were committed, so SSE streams of this process read them at once. Body: {@link Messages.EventsCommitted}. */
   public static final String EVENTS_COMMITTED = "hmd.events.committed";
 
+  /** Look for due webhook deliveries now: some were just committed. Body: {@link Messages.DeliveriesDue}. */
+  public static final String NOTIFY_KICK = "hmd.notify.kick";
+
   private Addresses() {
   }
 }

@@ -17,6 +17,10 @@ public final class Messages {
   public record ReleaseKick(String tenantId, String releaseId) {
   }
 
+  /** Webhook deliveries of a tenant were committed; look for due ones now. */
+  public record DeliveriesDue(String tenantId) {
+  }
+
   /** Events up to {@code lastEventId} of a tenant are committed. */
   public record EventsCommitted(String tenantId, long lastEventId) {
   }

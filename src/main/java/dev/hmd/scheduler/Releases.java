@@ -2,6 +2,7 @@ package dev.hmd.scheduler;
 
 import dev.hmd.events.EventLog;
 import dev.hmd.events.EventLog.NewEvent;
+import dev.hmd.notify.Notifications;
 import dev.hmd.slo.Outcome;
 import dev.hmd.slo.Plan;
 import dev.hmd.slo.ReleaseMachine;
@@ -113,7 +114,7 @@ public final class Releases {
    */
   public Future<ReleaseRow> save(ReleaseRow next, List<CheckRepository.NewCheck> newChecks, List<NewEvent> before,
                                  boolean releaseChanged) {
-    return pool.withTransaction(tx -> releases.save(tx, next).compose(saved -> {
+    return pool.withTransaction(tx -> Notifications.beforeSave(tx, releases, next).compose(v -> releases.save(tx, next)).compose(saved -> {
       if (saved.isEmpty()) {
         return Future.failedFuture(new ConcurrentChange(next.id()));
       }

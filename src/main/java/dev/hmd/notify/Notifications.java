@@ -1,0 +1,71 @@
+package dev.hmd.notify;
+
+import dev.hmd.scheduler.ReleaseRepository;
+import dev.hmd.scheduler.ReleaseRow;
+import dev.hmd.scheduler.ReleaseView;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.SqlClient;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The hook the release writers call inside their transactions: which notifications a change of a
+ * release makes, enqueued with the change itself so that a crash can neither lose nor duplicate
+ * one. Which events a change makes is decided here alone, from the row before and after.
+ */
+public final class Notifications {
+
+  /** One notification a change makes: the event and the stage it is about. */
+  public record Notice(WebhookEvent event, int stageIndex) {
+  }
+
+  private Notifications() {
+  }
+
+  /**
+   * What changed, as notifications: {@code started} for a new release ({@code before} null),
+   * {@code awaiting_approval} each time a stage starts waiting for a person, and the end state when
+   * an active release ends.
+   */
+  public static List<Notice> notices(ReleaseRow before, ReleaseRow after) {
+    List<Notice> notices = new ArrayList<>();
+    if (before == null) {
+      notices.add(new Notice(WebhookEvent.STARTED, after.currentStageIndex()));
+    }
+    boolean awaiting = "awaiting_approval".equals(after.state());
+    if (awaiting && (before == null || !"awaiting_approval".equals(before.state())
+      || before.currentStageIndex() != after.currentStageIndex())) {
+      notices.add(new Notice(WebhookEvent.AWAITING_APPROVAL, after.currentStageIndex()));
+    }
+    if (!after.active() && (before == null || before.active())) {
+      WebhookEvent.ended(after.state()).ifPresent(e -> notices.add(new Notice(e, after.currentStageIndex())));
+    }
+    return notices;
+  }
+
+  /** Enqueues the notifications of {@code before} becoming {@code after}, in the caller's transaction. */
+  public static Future<Void> enqueue(SqlClient tx, ReleaseRow before, ReleaseRow after) {
+    Future<Void> done = Future.succeededFuture();
+    for (Notice notice : notices(before, after)) {
+      done = done.compose(v -> DeliveryRepository.enqueue(tx, after.tenantId(), after.connectionId(), after.id(),
+        notice.event(), notice.stageIndex(),
+        NotificationText.payload(notice.event(), NotificationText.of(notice.event(), after), ReleaseView.toJson(after)))
+        .mapEmpty());
+    }
+    return done;
+  }
+
+  /**
+   * For a conditional save of {@code next}: call it in the save's transaction before the row is
+   * written. It compares the stored row with {@code next} (only when {@code next} could make a
+   * notification: it waits for approval or has ended). If the stored row is not the version
+   * {@code next} was made from, the save fails anyway and takes these rows with it.
+   */
+  public static Future<Void> beforeSave(SqlClient tx, ReleaseRepository releases, ReleaseRow next) {
+    if (next.active() && !"awaiting_approval".equals(next.state())) {
+      return Future.succeededFuture();
+    }
+    return releases.get(tx, next.tenantId(), next.id()).compose(stored -> stored.isPresent()
+      && stored.get().rowVersion() == next.rowVersion() ? enqueue(tx, stored.get(), next) : Future.succeededFuture());
+  }
+}

@@ -1,0 +1,290 @@
+package dev.hmd.notify;
+
+import dev.hmd.api.Json;
+import dev.hmd.bus.Addresses;
+import dev.hmd.config.Config;
+import dev.hmd.db.DatabaseUrl;
+import dev.hmd.secrets.TokenCipher;
+import dev.hmd.bus.Messages.DeliveriesDue;
+import dev.hmd.notify.DeliveryRepository.Claimed;
+import dev.hmd.notify.DeliveryRepository.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.codec.BodyCodec;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Sends webhook deliveries. It claims the due ones (with {@code FOR UPDATE SKIP LOCKED} and a
+ * lease, so however many processes run, each delivery is sent by one at a time), signs and POSTs
+ * each, marks it delivered on a 2xx, else schedules the next attempt with exponential backoff
+ * until the last one fails it. It looks when woken (a Postgres NOTIFY from the enqueueing
+ * transaction reaches every process on commit; the event bus wakes this one at once), when a
+ * retry comes due, and every poll interval in case a wake-up was lost.
+ */
+public final class NotifierVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NotifierVerticle.class);
+  /** Deliveries claimed per query. */
+  public static final int CLAIM_BATCH = 50;
+  /** Deliveries in flight per process at most. */
+  public static final int MAX_IN_FLIGHT = 200;
+  /** How much of an error message is kept in {@code lastError}. */
+  static final int ERROR_MAX = 500;
+  private static final String USER_AGENT = "Workers-HMD-Webhooks/1";
+
+  private final DeliveryRepository deliveries;
+  private final WebhookRepository webhooks;
+  private final MeterRegistry registry;
+  private final WebhookSettings settings;
+  private final String owner;
+  private final PgConnectOptions connectOptions;
+  private final Clock clock;
+  private final Backoff backoff;
+  private final Set<String> inFlight = new HashSet<>();
+  private final Map<Status, Counter> results = new EnumMap<>(Status.class);
+  private WebClient client;
+  private PgSubscriber subscriber;
+  private boolean claiming;
+  private boolean claimAgain;
+  private boolean stopping;
+  private long pollTimer = -1;
+
+  public NotifierVerticle(DeliveryRepository deliveries, WebhookRepository webhooks, MeterRegistry registry,
+                          WebhookSettings settings, String owner, PgConnectOptions connectOptions, Clock clock) {
+    this.deliveries = deliveries;
+    this.webhooks = webhooks;
+    this.registry = registry;
+    this.settings = settings;
+    this.owner = owner;
+    this.connectOptions = connectOptions;
+    this.clock = clock;
+    this.backoff = new Backoff(settings.retryBase(), settings.retryMax());
+  }
+
+  /** The notifier of a service process: its settings from {@code config}, leases in the process's name. */
+  public static NotifierVerticle create(Pool pool, TokenCipher cipher, MeterRegistry registry, Config config,
+                                        DatabaseUrl databaseUrl) {
+    return new NotifierVerticle(new DeliveryRepository(pool), new WebhookRepository(pool, cipher), registry,
+      WebhookSettings.from(config), config.instanceId(), databaseUrl.connectOptions(), Clock.systemUTC());
+  }
+
+  /** Wakes the notifier of this process, for deliveries committed just now. */
+  public static void kick(io.vertx.core.Vertx vertx, String tenantId) {
+    vertx.eventBus().send(Addresses.NOTIFY_KICK, new DeliveriesDue(tenantId));
+  }
+
+  @Override
+  public Future<?> start() {
+    for (Status status : Status.values()) {
+      String result = status == Status.PENDING ? "retried" : status.wireName();
+      results.put(status, Counter.builder("hmd.webhook.deliveries").tag("result", result)
+        .description("webhook delivery attempts, by result: delivered, retried (failed, another attempt comes), "
+          + "failed (the last attempt failed)").register(registry));
+    }
+    client = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false).setUserAgent(USER_AGENT)
+      .setConnectTimeout((int) settings.timeout().toMillis()));
+    subscriber = PgSubscriber.subscriber(vertx, connectOptions)
+      .reconnectPolicy(attempt -> Math.min(5_000L, 100L * (1L << Math.min(attempt, 6))));
+    subscriber.channel(DeliveryRepository.CHANNEL)
+      .handler(payload -> claim())
+      .subscribeHandler(v -> claim());
+    pollTimer = vertx.setPeriodic(settings.poll().toMillis(), id -> claim());
+    return subscriber.connect()
+      .compose(v -> vertx.eventBus().<DeliveriesDue>consumer(Addresses.NOTIFY_KICK, message -> claim()).completion())
+      .onSuccess(v -> claim());
+  }
+
+  /** Stops claiming, lets the attempts under way finish, then gives the leases up so another process sends at once. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(pollTimer);
+    int polls = (int) (settings.timeout().toMillis() / 100) + 10;
+    return waitForAttempts(polls)
+      .compose(v -> deliveries.releaseLeases(owner))
+      .onSuccess(n -> {
+        if (n > 0) {
+          LOG.info("released {} webhook delivery lease(s) of {}", n, owner);
+        }
+      })
+      .recover(err -> Future.succeededFuture())
+      .compose(v -> subscriber.close().recover(err -> Future.succeededFuture()))
+      .onComplete(v -> client.close());
+  }
+
+  private Future<Void> waitForAttempts(int polls) {
+    if (inFlight.isEmpty() || polls == 0) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(100).compose(v -> waitForAttempts(polls - 1));
+  }
+
+  /** One claim at a time; a wake-up during one makes another right after it. */
+  private void claim() {
+    if (stopping) {
+      return;
+    }
+    if (claiming) {
+      claimAgain = true;
+      return;
+    }
+    int room = Math.min(CLAIM_BATCH, MAX_IN_FLIGHT - inFlight.size());
+    if (room <= 0) {
+      claimAgain = true;
+      return;
+    }
+    claiming = true;
+    claimAgain = false;
+    deliveries.claimDue(owner, settings.lease().toSeconds(), room).onComplete(result -> {
+      claiming = false;
+      if (result.failed()) {
+        if (!stopping) {
+          LOG.warn("claiming due webhook deliveries failed: {}", result.cause().getMessage());
+        }
+        return;
+      }
+      for (Claimed d : result.result()) {
+        if (inFlight.add(d.id())) {
+          attempt(d).onComplete(done -> {
+            inFlight.remove(d.id());
+            // the next delivery of the same release may have waited for this one
+            claim();
+          });
+        }
+      }
+      if (claimAgain || result.result().size() == room) {
+        vertx.runOnContext(v -> claim());
+      }
+    });
+  }
+
+  /** One attempt of one delivery, recorded; never fails. */
+  private Future<Void> attempt(Claimed d) {
+    String secret;
+    try {
+      secret = webhooks.openSecret(d.tenantId(), d.webhookId(), d.secretKeyId(), d.secretCiphertext());
+    } catch (RuntimeException e) {
+      return record(d, null, "the signing secret cannot be opened: " + e.getMessage());
+    }
+    Instant now = clock.instant();
+    Buffer body = Buffer.buffer(body(d, now).encode());
+    long timestamp = now.getEpochSecond();
+    String signature = Signatures.sign(secret, timestamp, body.getBytes());
+    return allowed(d.url())
+      .compose(refusal -> {
+        if (refusal.isPresent()) {
+          return record(d, null, refusal.get());
+        }
+        return client.postAbs(d.url())
+          .timeout(settings.timeout().toMillis())
+          .putHeader("Content-Type", "application/json")
+          .putHeader("X-HMD-Event", d.event())
+          .putHeader("X-HMD-Delivery", d.id())
+          .putHeader("X-HMD-Timestamp", String.valueOf(timestamp))
+          .putHeader("X-HMD-Signature", signature)
+          .as(BodyCodec.none())
+          .sendBuffer(body)
+          .compose(response -> record(d, response.statusCode(), failure(response)),
+            err -> record(d, null, WebhookUrls.scrub(message(err), d.url())));
+      })
+      .recover(err -> {
+        LOG.warn("webhook delivery {}: recording the attempt failed: {}", d.id(), err.getMessage());
+        return Future.succeededFuture();
+      });
+  }
+
+  /** The body sent: the stored payload, the delivery's id and the time of this attempt. */
+  static JsonObject body(Claimed d, Instant now) {
+    JsonObject payload = d.payload();
+    JsonObject body = new JsonObject().put("text", payload.getString("text")).put("event", payload.getString("event"))
+      .put("release", payload.getValue("release"));
+    if (payload.containsKey("webhook")) {
+      body.put("webhook", payload.getValue("webhook"));
+    }
+    return body.put("deliveryId", d.id()).put("sentAt", Json.time(now));
+  }
+
+  /** Null for a 2xx; else why the receiver's answer is a failure. */
+  private static String failure(HttpResponse<Void> response) {
+    int status = response.statusCode();
+    if (status >= 200 && status < 300) {
+      return null;
+    }
+    String reason = response.statusMessage() == null ? "" : " " + response.statusMessage();
+    return "HTTP " + status + reason + (status >= 300 && status < 400 ? " (redirects are not followed)" : "");
+  }
+
+  /** With private addresses refused, the host is resolved before each attempt; a refusal says why. */
+  private Future<Optional<String>> allowed(String url) {
+    if (settings.allowPrivate()) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return WebhookUrls.privateAddressRefusal(vertx, url).map(refusal -> refusal.map(why -> "refused: " + why));
+  }
+
+  /** Records the attempt: delivered ({@code error} null), another attempt later, or failed for good. */
+  private Future<Void> record(Claimed d, Integer statusCode, String error) {
+    int attempts = d.attempts() + 1;
+    Status status = error == null ? Status.DELIVERED : attempts >= settings.maxAttempts() ? Status.FAILED : Status.PENDING;
+    Duration wait = status == Status.PENDING
+      ? backoff.after(attempts, bound -> ThreadLocalRandom.current().nextLong(bound + 1)) : Duration.ZERO;
+    String kept = error == null || error.length() <= ERROR_MAX ? error : error.substring(0, ERROR_MAX);
+    results.get(status).increment();
+    log(d, status, attempts, kept, wait);
+    return deliveries.recordAttempt(d, owner, status, statusCode, kept, wait.toMillis() / 1000.0)
+      .map(recorded -> {
+        if (recorded && status == Status.PENDING) {
+          vertx.setTimer(Math.max(1, wait.toMillis()), id -> claim());
+        }
+        return null;
+      });
+  }
+
+  private static void log(Claimed d, Status status, int attempts, String error, Duration wait) {
+    MDC.put("tenantId", d.tenantId());
+    if (d.releaseId() != null) {
+      MDC.put("releaseId", d.releaseId());
+    }
+    try {
+      String where = d.webhookId() + " (" + WebhookUrls.origin(d.url()) + ")";
+      switch (status) {
+        case DELIVERED -> LOG.debug("webhook delivery {} ({}) to {} delivered at attempt {}", d.id(), d.event(), where,
+          attempts);
+        case PENDING -> LOG.info("webhook delivery {} ({}) to {}: attempt {} failed, next in {} ms: {}", d.id(), d.event(),
+          where, attempts, wait.toMillis(), error);
+        case FAILED -> LOG.warn("webhook delivery {} ({}) to {} failed for good after {} attempts: {}", d.id(), d.event(),
+          where, attempts, error);
+      }
+    } finally {
+      MDC.remove("tenantId");
+      MDC.remove("releaseId");
+    }
+  }
+
+  private static String message(Throwable err) {
+    String message = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+    return err instanceof java.util.concurrent.TimeoutException || message.toLowerCase(java.util.Locale.ROOT).contains("timeout")
+      ? "timed out: " + message : message;
+  }
+}

@@ -1,0 +1,149 @@
+package dev.hmd.notify;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Which URLs a webhook may call. */
+public final class WebhookUrls {
+
+  public static final int MAX_LENGTH = 2000;
+
+  private WebhookUrls() {
+  }
+
+  /** Why {@code url} cannot be a webhook URL; empty when it can (apart from where it resolves to). */
+  public static Optional<String> problem(String url) {
+    if (url.length() > MAX_LENGTH) {
+      return Optional.of("must be at most " + MAX_LENGTH + " characters");
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      return Optional.of("is not a valid URL");
+    }
+    if (!uri.isAbsolute() || uri.getScheme() == null) {
+      return Optional.of("must be an absolute http or https URL");
+    }
+    String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      return Optional.of("must be an http or https URL");
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      return Optional.of("must name a host");
+    }
+    if (uri.getRawUserInfo() != null) {
+      return Optional.of("must not carry user:password@; put a credential in the path or the query instead");
+    }
+    if (uri.getRawFragment() != null) {
+      return Optional.of("must not have a #fragment");
+    }
+    return Optional.empty();
+  }
+
+  /** The host to resolve, without the brackets of an IPv6 literal. */
+  public static String host(String url) {
+    String host = URI.create(url).getHost();
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  }
+
+  /** Scheme, host and port, for logs: the path and query of a webhook URL are often a credential. */
+  public static String origin(String url) {
+    try {
+      URI uri = URI.create(url);
+      return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    } catch (IllegalArgumentException e) {
+      return "<invalid url>";
+    }
+  }
+
+  /** The URL as shown to roles below admin: the origin, with the rest (often a credential) hidden. */
+  public static String redacted(String url) {
+    String origin = origin(url);
+    return url.length() > origin.length() ? origin + "/…" : origin;
+  }
+
+  /**
+   * Resolves the URL's host (off the event loop) and says why it may not be called when one of its
+   * addresses is not public; fails when the host does not resolve.
+   */
+  public static Future<Optional<String>> privateAddressRefusal(Vertx vertx, String url) {
+    String host = host(url);
+    return vertx.executeBlocking(() -> Arrays.asList(InetAddress.getAllByName(host)), false)
+      .map(addresses -> firstPrivate(addresses)
+        .map(a -> host + " resolves to " + a.getHostAddress() + ", which is not a public address"));
+  }
+
+  /**
+   * {@code message} (an error of an attempt) with the URL's path and query, often a credential,
+   * replaced by {@code /…}, wherever it quotes the URL or just the request line.
+   */
+  public static String scrub(String message, String url) {
+    String scrubbed = message.replace(url, redacted(url));
+    try {
+      URI uri = URI.create(url);
+      String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+      String pathAndQuery = path + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+      if (pathAndQuery.length() > 1) {
+        scrubbed = scrubbed.replace(pathAndQuery, "/…");
+      }
+      if (path.length() > 1) {
+        scrubbed = scrubbed.replace(path, "/…");
+      }
+    } catch (IllegalArgumentException ignored) {
+      // a URL that does not parse was never called
+    }
+    return scrubbed;
+  }
+
+  /** The first address that is not on the public internet, if any. */
+  public static Optional<InetAddress> firstPrivate(List<InetAddress> addresses) {
+    return addresses.stream().filter(WebhookUrls::isPrivate).findFirst();
+  }
+
+  /** Loopback, unspecified, private, shared (CGNAT), link-local (cloud metadata), multicast and unique-local addresses. */
+  public static boolean isPrivate(InetAddress address) {
+    if (address.isLoopbackAddress() || address.isAnyLocalAddress() || address.isSiteLocalAddress()
+      || address.isLinkLocalAddress() || address.isMulticastAddress()) {
+      return true;
+    }
+    byte[] b = address.getAddress();
+    if (address instanceof Inet4Address) {
+      int first = b[0] & 0xff;
+      int second = b[1] & 0xff;
+      return first == 0 || (first == 100 && second >= 64 && second < 128) || first >= 240
+        || (first == 192 && second == 0 && (b[2] & 0xff) == 0);
+    }
+    if (address instanceof Inet6Address) {
+      boolean uniqueLocal = (b[0] & 0xfe) == 0xfc;
+      boolean mappedV4 = isMappedV4(b);
+      if (mappedV4) {
+        try {
+          return isPrivate(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
+        } catch (java.net.UnknownHostException e) {
+          return true;
+        }
+      }
+      return uniqueLocal;
+    }
+    return true;
+  }
+
+  private static boolean isMappedV4(byte[] b) {
+    for (int i = 0; i < 10; i++) {
+      if (b[i] != 0) {
+        return false;
+      }
+    }
+    return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+  }
+}
