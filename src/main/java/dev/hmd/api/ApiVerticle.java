@@ -142,12 +142,12 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v1/releases/:id/events").handler(viewer).handler(streams::releaseStream);
 
     // the dashboard's files keep their names across versions: browsers must revalidate, not keep them a day
-    StaticHandler dashboard = StaticHandler.create("webroot").setCachingEnabled(false);
-    router.get("/*").handler(ctx -> {
-      ctx.response().putHeader("Cache-Control", "no-cache");
-      ctx.next();
-    }).handler(dashboard);
-    router.head("/*").handler(dashboard);
+    router.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
+      .handler(ctx -> {
+        ctx.response().putHeader("Cache-Control", "no-cache");
+        ctx.next();
+      })
+      .handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
     router.route().failureHandler(Problems::handle);
     for (int status : new int[] {400, 401, 403, 404, 405, 413, 415}) {

@@ -44,7 +44,8 @@ public final class DeployerVerticle extends VerticleBase {
       .onSuccess(message::reply)
       .onFailure(err -> {
         String reason = err instanceof CloudflareException ? err.getMessage() : "deployer failed: " + err;
-        LOG.warn("release {}: split {} not applied: {}", wanted.releaseId(), wanted.versions(), reason);
+        LOG.atWarn().addKeyValue("tenantId", wanted.tenantId()).addKeyValue("releaseId", wanted.releaseId())
+          .log("release {}: split {} not applied: {}", wanted.releaseId(), wanted.versions(), reason);
         message.fail(FAILURE_CODE, reason);
       });
   }

@@ -74,7 +74,8 @@ public final class ObservabilityPollerVerticle extends VerticleBase {
       cloudflare.versionStats(token, key.accountId(), chunk, key.from(), key.to())
         .onSuccess(stats -> waiting.forEach(m -> m.reply(new CheckTelemetry(forScript(stats, m.body().script())))))
         .onFailure(err -> {
-          LOG.warn("telemetry query for {} scripts of account {} failed: {}", chunk.size(), key.accountId(), err.getMessage());
+          LOG.atWarn().addKeyValue("tenantId", key.tenantId()).addKeyValue("accountId", key.accountId())
+            .log("telemetry query for {} scripts of account {} failed: {}", chunk.size(), key.accountId(), err.getMessage());
           waiting.forEach(m -> m.fail(FAILURE_CODE, err.getMessage()));
         });
     }

@@ -42,7 +42,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The release state machine's shell. Every tick it claims the releases that are due (with
@@ -199,7 +199,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
         for (ReleaseRepository.Claimed claimed : result.result()) {
           if (claimed.takenOver()) {
             takeovers.increment();
-            LOG.info("release {} taken over after its lease ran out", claimed.row().id());
+            about(LOG.atInfo(), claimed.row()).log("release {} taken over after its lease ran out", claimed.row().id());
           }
           if (inFlight.add(claimed.row().id())) {
             step(claimed.row()).onComplete(done -> inFlight.remove(claimed.row().id()));
@@ -225,10 +225,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   /** One pass over one release: split, check, timers, split again (a transition may want another), save. */
   private Future<Void> step(ReleaseRow row) {
     Step s = new Step(row, clock.instant());
-    MDC.put("tenantId", row.tenantId());
-    MDC.put("releaseId", row.id());
-    try {
-      return applySplit(s)
+    return applySplit(s)
         .compose(v -> runCheck(s))
         .compose(v -> fireTimers(s))
         .compose(v -> applySplit(s))
@@ -238,13 +235,18 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
             // the API changed the release meanwhile (approve, cancel); it left it due now
             return Future.succeededFuture();
           }
-          LOG.warn("release {}: step failed: {}", row.id(), err.toString());
+          about(LOG.atWarn(), row).log("release {}: step failed: {}", row.id(), err.toString());
           return Future.succeededFuture();
         });
-    } finally {
-      MDC.remove("tenantId");
-      MDC.remove("releaseId");
-    }
+  }
+
+  /**
+   * Tenant, release and Worker as key-value pairs of the log event: fields of their own in the
+   * JSON lines (an MDC would not follow a step across its callbacks).
+   */
+  static LoggingEventBuilder about(LoggingEventBuilder event, ReleaseRow row) {
+    return event.addKeyValue("tenantId", row.tenantId()).addKeyValue("releaseId", row.id())
+      .addKeyValue("accountId", row.accountId()).addKeyValue("worker", row.workerName());
   }
 
   private void transition(Step s, ReleaseInput input) {
@@ -258,7 +260,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     s.changed = true;
     if (!before.isTerminal() && s.state.isTerminal()) {
       outcomeCounter(s.state.outcome().code().wireName()).increment();
-      LOG.info("release {} ended {} ({}): {}", s.row.id(), s.state.status().wireName(),
+      about(LOG.atInfo(), s.row).log("release {} ended {} ({}): {}", s.row.id(), s.state.status().wireName(),
         s.state.outcome().code().wireName(), s.state.outcome().message());
     }
     recordStageDurations(before, s.state);
@@ -323,7 +325,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
         int attempt = deployAttempts.merge(s.row.id(), 1, Integer::sum);
         long backoff = Math.min(MAX_DEPLOY_BACKOFF.toMillis(), 500L * (1L << Math.min(attempt, 10)));
         s.retryAt = s.now.plusMillis(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
-        LOG.warn("release {}: applying {} failed (attempt {}), retrying at {}: {}", s.row.id(), s.row.desiredSplit(),
+        about(LOG.atWarn(), s.row).log("release {}: applying {} failed (attempt {}), retrying at {}: {}", s.row.id(), s.row.desiredSplit(),
           attempt, s.retryAt, err.getMessage());
         return Future.succeededFuture();
       })
@@ -341,7 +343,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
       // an ended release whose rollback is overtaken by a person's deployment: theirs stands
       s.row = s.row.withDesired(null);
       s.changed = true;
-      LOG.info("release {}: rollback not applied, {}", s.row.id(), detail);
+      about(LOG.atInfo(), s.row).log("release {}: rollback not applied, {}", s.row.id(), detail);
     }
   }
 

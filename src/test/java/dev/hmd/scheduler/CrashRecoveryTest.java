@@ -97,7 +97,7 @@ class CrashRecoveryTest {
     // a lease far longer than the test: only a released lease lets the other process take over in time
     Config config = config().with(Config.LEASE_SECONDS, "300");
     try (ChildService a = ChildService.start(config, "term-a-" + System.nanoTime(), Map.of());
-         ChildService b = ChildService.start(config, "term-b-" + System.nanoTime(), Map.of())) {
+         ChildService b = ChildService.start(config, "term-b-" + System.nanoTime(), Map.of(Config.LOG_FORMAT, "json"))) {
       Api apiA = Api.of(vertx, a.port());
       List<Fixture> fixtures = new ArrayList<>();
       List<String> ids = new ArrayList<>();
@@ -119,6 +119,12 @@ class CrashRecoveryTest {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() ->
           api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state").equals("succeeded"));
       }
+      // serve logs JSON lines; the engine's carry the tenant and release as fields of their own
+      List<JsonObject> lines = java.nio.file.Files.readAllLines(b.log()).stream().filter(l -> l.startsWith("{"))
+        .map(JsonObject::new).toList();
+      assertThat(lines).isNotEmpty().allSatisfy(l -> assertThat(l.getString("level")).isNotNull());
+      assertThat(lines.stream().filter(l -> l.getString("formattedMessage", "").contains(" ended succeeded")))
+        .isNotEmpty().allSatisfy(l -> assertThat(l.encode()).contains("\"releaseId\"").contains("\"tenantId\""));
     }
   }
 
