@@ -18,6 +18,7 @@ import dev.hmd.scheduler.ConnectionTokens;
 import dev.hmd.scheduler.ReleaseRepository;
 import dev.hmd.scheduler.ReleaseSchedulerVerticle;
 import dev.hmd.scheduler.Releases;
+import dev.hmd.secrets.KeyRotation;
 import dev.hmd.secrets.Secrets;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -84,6 +85,8 @@ public final class Service implements AutoCloseable {
       embedded = Optional.of(EmbeddedDatabase.start(config.dataDir().resolve("pg")));
       url = embedded.get().url();
     }
+    // closed again if the start fails half-way, so a refused start leaves no threads behind
+    java.util.concurrent.atomic.AtomicReference<Vertx> started = new java.util.concurrent.atomic.AtomicReference<>();
     try {
       String schemaVersion = migrate(url);
       Secrets secrets = Secrets.load(config);
@@ -95,8 +98,10 @@ public final class Service implements AutoCloseable {
           .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE, Label.POOL_NAME))))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
+      started.set(vertx);
       LocalCodec.register(vertx);
       Pool pool = Database.pool(vertx, url, config.dbPoolSize());
+      KeyRotation.resealStale(pool, secrets.cipher()).await();
       CloudflareClient cloudflare = new CloudflareClient(vertx,
         CloudflareClientOptions.defaults().withBaseUrl(config.cloudflareApiBase()), registry);
       Releases releases = new Releases(pool, new ReleaseRepository(pool), new CheckRepository(pool));
@@ -115,6 +120,9 @@ public final class Service implements AutoCloseable {
       LOG.info("service {} listening on :{}", config.instanceId(), api.actualPort());
       return new Service(config, vertx, pool, registry, embedded, api, deployments);
     } catch (RuntimeException e) {
+      if (started.get() != null) {
+        started.get().close();
+      }
       embedded.ifPresent(EmbeddedDatabase::close);
       throw e;
     }
