@@ -35,6 +35,7 @@ import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.sqlclient.Pool;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -51,6 +52,8 @@ import org.slf4j.LoggerFactory;
 public final class Service implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Service.class);
+  /** Where {@code serve} keeps the embedded Postgres, under the data directory. */
+  public static final String EMBEDDED_DIR = "pg";
 
   private final Config config;
   private final Vertx vertx;
@@ -76,13 +79,23 @@ public final class Service implements AutoCloseable {
    * thread, never from an event loop.
    */
   public static Service start(Config config) {
+    return start(config, EMBEDDED_DIR);
+  }
+
+  /**
+   * As {@link #start(Config)}, with the embedded Postgres (when no database is configured) in
+   * {@code embeddedDir} under the data directory: the demo keeps its own, so a demo and a
+   * {@code serve} can run side by side from one directory.
+   */
+  public static Service start(Config config, String embeddedDir) {
     Optional<EmbeddedDatabase> embedded = Optional.empty();
     DatabaseUrl url;
     if (config.databaseUrl().isPresent()) {
       url = DatabaseUrl.parse(config.databaseUrl().get());
     } else {
-      LOG.info("{} is not set: starting an embedded Postgres under {}", Config.DATABASE_URL, config.dataDir().resolve("pg"));
-      embedded = Optional.of(EmbeddedDatabase.start(config.dataDir().resolve("pg")));
+      Path dir = config.dataDir().resolve(embeddedDir);
+      LOG.info("{} is not set: starting an embedded Postgres under {}", Config.DATABASE_URL, dir);
+      embedded = Optional.of(EmbeddedDatabase.start(dir));
       url = embedded.get().url();
     }
     // closed again if the start fails half-way, so a refused start leaves no threads behind

@@ -15,6 +15,9 @@ import picocli.CommandLine.Option;
     "connected to a simulated Worker that has a healthy and a faulty new version."})
 public final class DemoCommand implements Callable<Integer> {
 
+  /** The demo's own embedded Postgres, beside (not in) the one {@code serve} uses. */
+  static final String DEMO_EMBEDDED_DIR = "demo-pg";
+
   @Option(names = "--port", description = "service HTTP port (default: HMD_HTTP_PORT or 8080)")
   Integer port;
 
@@ -42,7 +45,7 @@ public final class DemoCommand implements Callable<Integer> {
       config = config.with(Config.ADMIN_TOKEN, Secrets.newKey());
     }
     Config serviceConfig = config;
-    Service service = Startup.run(() -> Service.start(serviceConfig));
+    Service service = Startup.run(() -> Service.start(serviceConfig, DEMO_EMBEDDED_DIR));
     if (service == null) {
       simVertx.close();
       return 1;

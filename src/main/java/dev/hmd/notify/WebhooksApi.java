@@ -127,6 +127,8 @@ public final class WebhooksApi {
   public void test(RoutingContext ctx) {
     Principal principal = Principal.of(ctx);
     String id = ctx.pathParam("id");
+    // no body is needed, but one that is there must be a JSON object, as everywhere
+    Json.optionalBody(ctx);
     webhooks.get(principal.tenantId(), id)
       .map(found -> found.orElseThrow(() -> unknown(id)))
       .compose(w -> connections.get(principal.tenantId(), w.connectionId()).compose(c -> {

@@ -24,7 +24,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** Service processes killed with SIGKILL mid-release, and several processes sharing one database. */
+/**
+ * Service processes killed with SIGKILL mid-release, and several processes sharing one database.
+ * These tests are about who drives a release, not about verdicts: a soak that a loaded machine
+ * leaves without a conclusive pass proceeds instead of pausing for a person.
+ */
 class CrashRecoveryTest {
 
   static final Map<String, String> FAST = Map.of(Config.LEASE_SECONDS, "3", Config.SCHEDULER_TICK_MS, "100",
@@ -66,7 +70,7 @@ class CrashRecoveryTest {
       Api api = Api.of(vertx, first.port());
       f = Fixture.create(api, sim, 200);
       String next = f.version(sim, Fixture.healthy());
-      f.plan(Fixture.quickPlan(12, 2, 10, 100));
+      f.plan(Fixture.quickPlan(12, 2, 10, 100).put("onInsufficientData", "proceed"));
       id = f.start(next).getString("id");
       await().atMost(Duration.ofSeconds(20)).until(() ->
         f.release(id).getJsonArray("stages").getJsonObject(0).getString("soakStartedAt") != null);
@@ -104,7 +108,7 @@ class CrashRecoveryTest {
       for (int i = 0; i < 4; i++) {
         Fixture f = Fixture.create(apiA, sim, 200);
         String next = f.version(sim, Fixture.healthy());
-        f.plan(Fixture.quickPlan(8, 2, 10, 100));
+        f.plan(Fixture.quickPlan(8, 2, 10, 100).put("onInsufficientData", "proceed"));
         fixtures.add(f);
         ids.add(f.start(next).getString("id"));
       }
@@ -140,7 +144,7 @@ class CrashRecoveryTest {
       for (int i = 0; i < 6; i++) {
         Fixture f = Fixture.create(apiA, sim, 200);
         String next = f.version(sim, Fixture.healthy());
-        f.plan(Fixture.quickPlan(10, 2, 10, 100));
+        f.plan(Fixture.quickPlan(10, 2, 10, 100).put("onInsufficientData", "proceed"));
         fixtures.add(f);
         ids.add(f.start(next).getString("id"));
       }
