@@ -3,7 +3,6 @@ package dev.hmd.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hmd.Service;
-import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
@@ -79,7 +78,7 @@ class AccessMatrixTest {
   @BeforeAll
   static void start() {
     sim = TestSimulator.start();
-    service = TestService.start(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(), Config.RATE_LIMIT_PER_MINUTE, "600000"));
+    service = TestService.onSimulator(sim);
     api = Api.of(service);
     mine = Fixture.create(api, sim, 5);
     theirs = Fixture.create(api, sim, 5);

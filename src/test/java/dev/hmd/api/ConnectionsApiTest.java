@@ -3,7 +3,6 @@ package dev.hmd.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hmd.Service;
-import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.LogCapture;
 import dev.hmd.testing.TestService;
@@ -15,7 +14,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -30,7 +28,7 @@ class ConnectionsApiTest {
   @BeforeAll
   static void start() {
     sim = TestSimulator.start();
-    service = TestService.start(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(), Config.RATE_LIMIT_PER_MINUTE, "60000"));
+    service = TestService.onSimulator(sim);
     api = Api.of(service);
   }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hmd.Service;
-import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.SseClient;
@@ -32,8 +31,7 @@ class MetricsTest {
   @BeforeAll
   static void start() {
     sim = TestSimulator.start();
-    service = TestService.start(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(), Config.SCHEDULER_TICK_MS, "100",
-      Config.TELEMETRY_LAG_SECONDS, "1"));
+    service = TestService.onSimulator(sim);
     api = Api.of(service);
     Fixture f = Fixture.create(api, sim, 200);
     String bad = f.version(sim, Fixture.faulty());

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hmd.Main;
 import dev.hmd.Service;
-import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
@@ -36,8 +35,7 @@ class ReleaseCommandTest {
   @BeforeAll
   static void start() {
     sim = TestSimulator.start();
-    service = TestService.start(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(), Config.RATE_LIMIT_PER_MINUTE, "60000",
-      Config.SCHEDULER_TICK_MS, "100", Config.TELEMETRY_LAG_SECONDS, "1"));
+    service = TestService.onSimulator(sim);
     api = Api.of(service);
     url = "http://localhost:" + service.httpPort();
   }

@@ -32,8 +32,9 @@ class PrivateAddressesTest {
   @BeforeAll
   static void start() {
     sim = TestSimulator.start();
-    service = TestService.start(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(), Config.RATE_LIMIT_PER_MINUTE, "60000",
-      WebhookSettings.ALLOW_PRIVATE, "false", WebhookSettings.MAX_ATTEMPTS, "2", WebhookSettings.RETRY_BASE_MS, "100"));
+    service = TestService.onSimulator(sim, Map.of(WebhookSettings.ALLOW_PRIVATE, "false",
+      WebhookSettings.MAX_ATTEMPTS, "2",
+      WebhookSettings.RETRY_BASE_MS, "100"));
     api = Api.of(service);
     receiver = new Receiver();
   }

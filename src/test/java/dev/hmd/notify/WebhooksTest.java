@@ -44,10 +44,8 @@ class WebhooksTest {
   @BeforeAll
   static void start() {
     sim = TestSimulator.start();
-    service = TestService.start(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(), Config.RATE_LIMIT_PER_MINUTE, "60000",
-      Config.SCHEDULER_TICK_MS, "100", Config.TELEMETRY_LAG_SECONDS, "1",
-      WebhookSettings.RETRY_BASE_MS, "400", WebhookSettings.MAX_ATTEMPTS, String.valueOf(MAX_ATTEMPTS),
-      WebhookSettings.TIMEOUT_MS, "2000"));
+    service = TestService.onSimulator(sim, Map.of(WebhookSettings.RETRY_BASE_MS, "400",
+      WebhookSettings.MAX_ATTEMPTS, String.valueOf(MAX_ATTEMPTS), WebhookSettings.TIMEOUT_MS, "2000"));
     api = Api.of(service);
     receiver = new Receiver();
   }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hmd.Service;
-import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
@@ -17,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -33,8 +31,7 @@ class ReleaseScenariosTest {
   @BeforeAll
   static void start() {
     sim = TestSimulator.start();
-    service = TestService.start(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(), Config.RATE_LIMIT_PER_MINUTE, "60000",
-      Config.SCHEDULER_TICK_MS, "100", Config.TELEMETRY_LAG_SECONDS, "1"));
+    service = TestService.onSimulator(sim);
     api = Api.of(service);
   }
 

@@ -38,6 +38,21 @@ public final class TestService {
     return Service.start(config.withHttpPort(0).with(Config.INSTANCE_ID, "hmd-second-" + System.nanoTime()));
   }
 
+  /**
+   * A service whose Cloudflare is {@code sim}, tuned for tests: a 100 ms scheduler tick, a 1 s
+   * telemetry lag (the simulator is never late unless told to be), no practical rate limit.
+   */
+  public static Service onSimulator(TestSimulator sim, Map<String, String> extraEnv) {
+    Map<String, String> env = new HashMap<>(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(),
+      Config.RATE_LIMIT_PER_MINUTE, "600000", Config.SCHEDULER_TICK_MS, "100", Config.TELEMETRY_LAG_SECONDS, "1"));
+    env.putAll(extraEnv);
+    return start(env);
+  }
+
+  public static Service onSimulator(TestSimulator sim) {
+    return onSimulator(sim, Map.of());
+  }
+
   public static Service start() {
     return start(Map.of());
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hmd.Service;
-import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
@@ -12,7 +11,6 @@ import dev.hmd.testing.TestSimulator;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -50,8 +48,7 @@ class DashboardBrowserTest {
       return;
     }
     sim = TestSimulator.start();
-    service = TestService.start(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(), Config.RATE_LIMIT_PER_MINUTE, "60000",
-      Config.SCHEDULER_TICK_MS, "100", Config.TELEMETRY_LAG_SECONDS, "1"));
+    service = TestService.onSimulator(sim);
     api = Api.of(service);
     browser = Browser.start("http://localhost:" + service.httpPort());
   }
