@@ -49,6 +49,9 @@ final class ApiBench {
         load.run(world.servicePort(), apiPaths, key, s.concurrency(), warm);
 
         Phase bareRun = Phase.measure(world, () -> load.run(bare.port(), barePaths, null, s.concurrency(), s.duration()));
+        // the same authentication without the release read: how the API's cost splits
+        Phase authRun = Phase.measure(world, () -> load.run(world.servicePort(), List.of("/v1/session"), key,
+          s.concurrency(), s.duration()));
         Profiler profiler = Profiler.startIf(s.profile(), s.out().resolve("api.jfr"));
         Phase apiRun = Phase.measure(world, () -> load.run(world.servicePort(), apiPaths, key, s.concurrency(), s.duration()));
         JsonObject profile = profiler == null ? null : profiler.stop();
@@ -56,7 +59,8 @@ final class ApiBench {
         double ratio = apiRun.result.throughput() / bareRun.result.throughput();
         JsonObject result = new JsonObject().put("concurrency", s.concurrency())
           .put("responseBytes", sample.encode().length())
-          .put("bare", bareRun.toJson()).put("api", apiRun.toJson()).put("ratio", Report.round(ratio))
+          .put("bare", bareRun.toJson()).put("session", authRun.toJson()).put("api", apiRun.toJson())
+          .put("ratio", Report.round(ratio))
           .put("service", world.serviceSettings());
         if (profile != null) {
           result.put("profile", profile);
@@ -64,14 +68,9 @@ final class ApiBench {
         Report report = new Report(s).run(result);
         Table table = new Table("endpoint", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "CPU JVM",
           "CPU pg");
-        table.row("bare Vert.x JSON (" + sample.encode().length() + " bytes)", Report.fmt(bareRun.result.throughput()),
-          Report.fmt(bareRun.result.ms(50)), Report.fmt(bareRun.result.ms(99)), Report.fmt(bareRun.result.ms(99.9)),
-          Report.fmt(bareRun.result.latencyMicros().getMaxValue() / 1000.0), bareRun.result.errors(),
-          Report.fmt(bareRun.jvmCores), Report.fmt(bareRun.pgCores));
-        table.row("GET /v1/releases/{id}", Report.fmt(apiRun.result.throughput()), Report.fmt(apiRun.result.ms(50)),
-          Report.fmt(apiRun.result.ms(99)), Report.fmt(apiRun.result.ms(99.9)),
-          Report.fmt(apiRun.result.latencyMicros().getMaxValue() / 1000.0), apiRun.result.errors(),
-          Report.fmt(apiRun.jvmCores), Report.fmt(apiRun.pgCores));
+        row(table, "bare Vert.x JSON (" + sample.encode().length() + " bytes)", bareRun);
+        row(table, "GET /v1/session (API key lookup alone)", authRun);
+        row(table, "GET /v1/releases/{id}", apiRun);
         report.table(String.format(Locale.ROOT, "api: %d in flight, %d s each, load generator in the same JVM",
           s.concurrency(), s.duration()), table);
         if (profile != null) {
@@ -84,6 +83,13 @@ final class ApiBench {
         load.close();
       }
     }
+  }
+
+  private static void row(Table table, String label, Phase phase) {
+    LoadGenerator.Result r = phase.result;
+    table.row(label, Report.fmt(r.throughput()), Report.fmt(r.ms(50)), Report.fmt(r.ms(99)), Report.fmt(r.ms(99.9)),
+      Report.fmt(r.latencyMicros().getMaxValue() / 1000.0), r.errors(), Report.fmt(phase.jvmCores),
+      Report.fmt(phase.pgCores));
   }
 
   /** A timed run with the CPU it cost this JVM and Postgres. */

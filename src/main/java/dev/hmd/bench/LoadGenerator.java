@@ -40,6 +40,9 @@ final class LoadGenerator {
     }
   }
 
+  /** A request that has not answered by then counts as an error (and the loop goes on). */
+  static final long REQUEST_TIMEOUT_MS = 30_000;
+
   private final HttpClient http;
 
   LoadGenerator(Vertx vertx, int concurrency) {
@@ -78,7 +81,7 @@ final class LoadGenerator {
     }
     String path = paths.get((int) (next.getAndIncrement() % paths.size()));
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost").setPort(port)
-      .setURI(path);
+      .setURI(path).setIdleTimeout(REQUEST_TIMEOUT_MS);
     if (bearer != null) {
       options.addHeader("Authorization", "Bearer " + bearer);
     }

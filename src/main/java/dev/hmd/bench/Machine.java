@@ -40,6 +40,18 @@ final class Machine {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
+  /** User and system CPU time of this process so far, in nanoseconds ({0, 0} when unknown). */
+  static long[] processUserSystemNanos() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return new long[] {Long.parseLong(f[11]) * 1_000_000_000L / TICKS_PER_SECOND,
+        Long.parseLong(f[12]) * 1_000_000_000L / TICKS_PER_SECOND};
+    } catch (IOException | RuntimeException e) {
+      return new long[] {0, 0};
+    }
+  }
+
   /**
    * CPU time of the Postgres listening on {@code port}: the postmaster, its live children (one
    * backend per pooled connection, the writer, the WAL writer...) and the children it reaped.
@@ -75,7 +87,7 @@ final class Machine {
             continue;
           }
           for (int i = 0; i < args.length; i++) {
-            if (args[i].equals(portArgument) && i > 0 && args[i - 1].equals("-p") || args[i].equals("port=" + port)) {
+            if ((i > 0 && args[i].equals(portArgument) && args[i - 1].equals("-p")) || args[i].equals("port=" + port)) {
               return Long.parseLong(proc.getFileName().toString());
             }
           }

@@ -74,6 +74,7 @@ final class Profiler implements AutoCloseable {
     Map<String, Integer> topFrames = new HashMap<>();
     Map<String, Integer> ownFrames = new HashMap<>();
     Map<String, Integer> threads = new HashMap<>();
+    Map<String, Integer> packages = new HashMap<>();
     long gcPauseNanos = 0;
     int samples = 0;
     for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
@@ -92,13 +93,17 @@ final class Profiler implements AutoCloseable {
       List<RecordedFrame> frames = stack.getFrames();
       topFrames.merge(name(frames.get(0)), 1, Integer::sum);
       String own = "(no dev.hmd frame: Netty, JDK, Vert.x internals)";
+      String ownPackage = "(none)";
       for (RecordedFrame frame : frames) {
-        if (frame.getMethod().getType().getName().startsWith(OWN)) {
+        String className = frame.getMethod().getType().getName();
+        if (className.startsWith(OWN)) {
           own = name(frame);
+          ownPackage = className.substring(OWN.length(), Math.max(OWN.length(), className.indexOf('.', OWN.length())));
           break;
         }
       }
       ownFrames.merge(own, 1, Integer::sum);
+      packages.merge(ownPackage, 1, Integer::sum);
       String thread = event.getThread("sampledThread") == null ? "?" : event.getThread("sampledThread").getJavaName();
       threads.merge(thread == null ? "?" : thread.replaceAll("-\\d+$", "-N"), 1, Integer::sum);
     }
@@ -106,6 +111,7 @@ final class Profiler implements AutoCloseable {
       .put("gcPauseMillis", gcPauseNanos / 1_000_000)
       .put("topOfStack", top(topFrames, samples))
       .put("firstOwnFrame", top(ownFrames, samples))
+      .put("firstOwnPackage", top(packages, samples))
       .put("threads", top(threads, samples));
   }
 
@@ -127,7 +133,7 @@ final class Profiler implements AutoCloseable {
     List<String> lines = new java.util.ArrayList<>();
     lines.add("profile: " + summary.getInteger("executionSamples") + " execution samples, GC pauses "
       + summary.getLong("gcPauseMillis") + " ms; recording " + summary.getString("recording"));
-    for (String section : List.of("topOfStack", "firstOwnFrame", "threads")) {
+    for (String section : List.of("topOfStack", "firstOwnFrame", "firstOwnPackage", "threads")) {
       lines.add("  " + section + ":");
       summary.getJsonArray(section).stream().limit(10).map(JsonObject.class::cast).forEach(e -> lines.add(String.format(
         Locale.ROOT, "    %5.1f%%  %s", e.getDouble("percent"), e.getString("frame"))));

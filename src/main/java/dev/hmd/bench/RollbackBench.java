@@ -144,7 +144,8 @@ final class RollbackBench {
         double latency = Duration.between(firstBadEnd, applied).toMillis() / 1000.0;
         latencies.add(latency);
         detectedAtWindow.merge(failedEnd == null ? -1 : windowsAfter + 1, 1, Integer::sum);
-        long badSecondsInWindow = Duration.between(badFrom[i], firstBadEnd).toSeconds();
+        // the simulator puts a second into a window when the second starts inside it
+        long badSecondsInWindow = Math.min(s.poll(), (Duration.between(badFrom[i], firstBadEnd).toMillis() + 999) / 1000);
         releases.add(new JsonObject().put("releaseId", t.releaseId()).put("state", release.getString("state"))
           .put("outcome", release.getJsonObject("outcome") == null ? null : release.getJsonObject("outcome").getString("code"))
           .put("badFrom", badFrom[i].toString()).put("firstBadWindowEnd", firstBadEnd.toString())
@@ -184,8 +185,12 @@ final class RollbackBench {
         Report.fmt(Meters.quantile(metricBefore, metricAfter, 0.99) / 1000), "");
       report.table(String.format(Locale.ROOT, "rollback: %d releases over %d accounts, poll %d s, Workers at %.0f rps, "
         + "new version to %.0f%% errors mid-soak", n, accounts, s.poll(), s.rps(), BAD_ERROR_RATE * 100), table);
-      Table detection = new Table("bad window that failed", "releases");
-      detectedAtWindow.forEach((k, v) -> detection.row(k < 0 ? "none" : k == 1 ? "the first" : "#" + k, v));
+      Table detection = new Table("bad window that failed", "releases", "bad seconds in the first bad window");
+      detectedAtWindow.forEach((k, v) -> {
+        java.util.LongSummaryStatistics bad = releases.stream().filter(r -> windowIndex(r, s.poll()) == k)
+          .mapToLong(r -> r.getLong("badSecondsInFirstWindow")).summaryStatistics();
+        detection.row(k < 0 ? "none" : k == 1 ? "the first" : "#" + k, v, bad.getMin() + ".." + bad.getMax());
+      });
       report.table("which bad window's check rolled back", detection);
       report.note(String.format(Locale.ROOT, "rolled back: %d of %d; false rollbacks before the change: %d", rolledBack, n,
         falseRollbacks));
@@ -207,6 +212,16 @@ final class RollbackBench {
       .allMatch(v -> v.getString("versionId").equals(oldVersion) ? v.getDouble("percentage") == 100
         : v.getDouble("percentage") == 0);
     return allOld ? newest : null;
+  }
+
+  /** 1 when the first bad window's check failed, 2 for the next one...; -1 when none did. */
+  private static int windowIndex(JsonObject release, int poll) {
+    if (release.getString("failedWindowEnd") == null) {
+      return -1;
+    }
+    long apart = Duration.between(Instant.parse(release.getString("firstBadWindowEnd")),
+      Instant.parse(release.getString("failedWindowEnd"))).toSeconds();
+    return (int) (apart / poll) + 1;
   }
 
   static double nearestRank(List<Double> sorted, double q) {

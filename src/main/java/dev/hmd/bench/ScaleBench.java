@@ -132,6 +132,7 @@ final class ScaleBench {
       System.out.printf("scale: every split applied; warming up %d s, then measuring %d s%n", s.warmup(), s.duration());
       Workload.sleep(s.warmup() * 1000L);
 
+      DatabaseStats dbBefore = DatabaseStats.take(pool);
       Snapshot before = Snapshot.take(registry, world.databasePort());
       Instant from = Instant.now();
       Profiler profiler = Profiler.startIf(s.profile(), s.out().resolve("scale-" + n + ".jfr"));
@@ -140,6 +141,7 @@ final class ScaleBench {
       Instant to = Instant.now();
       Snapshot after = Snapshot.take(registry, world.databasePort());
       double seconds = Duration.between(from, to).toMillis() / 1000.0;
+      JsonObject postgres = DatabaseStats.take(pool).perSecondSince(dbBefore, seconds);
 
       Row lag = pool.preparedQuery(LAG_SQL).execute(Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC),
         world.service().config().telemetryLag().toMillis())).await().iterator().next();
@@ -177,11 +179,14 @@ final class ScaleBench {
         .put("passPercent", Report.round(checks == 0 ? Double.NaN : 100.0 * lag.getLong(4) / checks))
         .put("cloudflarePerCycle", cloudflare)
         .put("dbStatementsPerSecond", Report.round((after.statements - before.statements) / seconds))
+        .put("postgresPerSecond", postgres)
         .put("heapMiB", new JsonObject().put("idle", Report.round(Machine.mib(heapIdle)))
           .put("end", Report.round(Machine.mib(heapEnd)))
           .put("withoutService", Report.round(Machine.mib(heapWithoutService)))
           .put("service", Report.round(Machine.mib(heapEnd - heapWithoutService))))
         .put("cpuCores", new JsonObject().put("jvm", Report.round((after.cpu - before.cpu) / 1e9 / seconds))
+          .put("jvmUser", Report.round((after.userSys[0] - before.userSys[0]) / 1e9 / seconds))
+          .put("jvmSystem", Report.round((after.userSys[1] - before.userSys[1]) / 1e9 / seconds))
           .put("postgres", before.pgCpu < 0 || after.pgCpu < 0 ? null
             : Report.round((after.pgCpu - before.pgCpu) / 1e9 / seconds))
           .put("machine", Runtime.getRuntime().availableProcessors()))
@@ -202,7 +207,8 @@ final class ScaleBench {
 
   /** The counters a measurement subtracts. */
   private record Snapshot(Map<String, Double> cloudflare, double statements, TreeMap<Double, Double> lag,
-                          TreeMap<Double, Double> checkDuration, long cpu, long pgCpu, long gcCount, long gcMillis) {
+                          TreeMap<Double, Double> checkDuration, long cpu, long[] userSys, long pgCpu, long gcCount,
+                          long gcMillis) {
 
     static Snapshot take(MeterRegistry registry, int pgPort) {
       long gcCount = 0;
@@ -213,7 +219,8 @@ final class ScaleBench {
       }
       return new Snapshot(Meters.counts(registry, CloudflareClient.METRIC_REQUESTS, "endpoint"),
         Meters.total(registry, SQL_STATEMENTS), Meters.histogram(registry, "hmd.scheduler.lag"),
-        Meters.histogram(registry, "hmd.check.duration"), Machine.processCpuNanos(), Machine.postgresCpuNanos(pgPort),
+        Meters.histogram(registry, "hmd.check.duration"), Machine.processCpuNanos(), Machine.processUserSystemNanos(),
+        Machine.postgresCpuNanos(pgPort),
         gcCount, gcMillis);
     }
   }
