@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar hmd.jar <command>}: the service, the Cloudflare simulator, or both as a demo. */
 @Command(name = "hmd", mixinStandardHelpOptions = true, version = "Workers HMD 0.1",
   description = "Health-mediated staged rollouts of Cloudflare Workers versions.",
-  subcommands = {ServeCommand.class, SimulateCommand.class, DemoCommand.class, ReleaseCommand.class})
+  subcommands = {ServeCommand.class, SimulateCommand.class, DemoCommand.class, ReleaseCommand.class,
+    dev.hmd.bench.BenchCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

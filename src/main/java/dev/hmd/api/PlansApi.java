@@ -43,14 +43,16 @@ public final class PlansApi {
         .map(e -> new ApiException.FieldError(e.field(), e.message())).toList());
     }
     PlanValidation.Valid valid = (PlanValidation.Valid) validation;
-    pool.withTransaction(tx -> connections.get(principal.tenantId(), id)
-        .compose(found -> found.isEmpty() ? Future.failedFuture(ConnectionsApi.unknown(id))
-          : plans.save(tx, principal.tenantId(), id, valid.plan()))
-        .compose(saved -> {
-          PlanRepository.StoredPlan plan = saved.orElseThrow(() -> ConnectionsApi.unknown(id));
-          return audit.record(tx, principal, "plan.save", "connection", id,
-            new JsonObject().put("revision", plan.revision())).map(plan);
-        }))
+    // the lookup runs before the transaction: a transaction that waited for a second pooled
+    // connection would deadlock the pool once as many saves as connections ran at once
+    connections.get(principal.tenantId(), id)
+      .compose(found -> found.isEmpty() ? Future.failedFuture(ConnectionsApi.unknown(id))
+        : pool.withTransaction(tx -> plans.save(tx, principal.tenantId(), id, valid.plan())
+          .compose(saved -> {
+            PlanRepository.StoredPlan plan = saved.orElseThrow(() -> ConnectionsApi.unknown(id));
+            return audit.record(tx, principal, "plan.save", "connection", id,
+              new JsonObject().put("revision", plan.revision())).map(plan);
+          })))
       .onSuccess(plan -> ctx.json(plan.toJson()))
       .onFailure(ctx::fail);
   }

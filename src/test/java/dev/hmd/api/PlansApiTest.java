@@ -105,4 +105,26 @@ class PlansApiTest {
       .isEqualTo(400);
     assertThat(admin.get("/v1/connections/" + id + "/plan").bodyAsJsonObject().getInteger("revision")).isZero();
   }
+
+  @Test
+  @DisplayName("more concurrent plan saves than the pool has connections all succeed (no save waits for a second connection)")
+  void concurrentSaves() {
+    Api.TenantKeys t = api.newTenant("concurrent-plans");
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3 * Config.DEFAULT_DB_POOL_SIZE; i++) {
+      ids.add(connection(t));
+    }
+    io.vertx.ext.web.client.WebClient client = io.vertx.ext.web.client.WebClient.create(service.vertx(),
+      new io.vertx.ext.web.client.WebClientOptions(), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(ids.size()));
+    try {
+      List<io.vertx.core.Future<HttpResponse<Buffer>>> saves = ids.stream()
+        .map(id -> client.put(service.httpPort(), "localhost", "/v1/connections/" + id + "/plan")
+          .putHeader("Authorization", "Bearer " + t.adminKey()).timeout(20_000).sendJsonObject(contractExample()))
+        .toList();
+      io.vertx.core.Future.all(saves).await();
+      assertThat(saves).allSatisfy(f -> assertThat(f.result().statusCode()).isEqualTo(200));
+    } finally {
+      client.close();
+    }
+  }
 }
