@@ -3,6 +3,7 @@ package dev.hmd.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hmd.Service;
+import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
