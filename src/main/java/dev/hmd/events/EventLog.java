@@ -29,9 +29,21 @@ public final class EventLog {
   public record NewEvent(String releaseId, String type, JsonObject data) {
   }
 
-  private static final String RESERVE = "update event_counters set last_id = last_id + $2 where tenant_id = $1 returning last_id";
-  private static final String INSERT = "insert into events (tenant_id, id, release_id, type, data) values ($1, $2, $3, $4, $5)";
-  private static final String NOTIFY = "select pg_notify('" + CHANNEL + "', $1)";
+  /**
+   * Reserves the ids, inserts the events and NOTIFYs in one statement: the tenant's counter row
+   * stays locked from here to the commit, so the fewer round trips to the client in between, the
+   * sooner the tenant's next writer goes (three statements here made every save of a tenant
+   * wait out three round trips of the one before; at thousands of releases that queue was the
+   * scheduler's bottleneck).
+   */
+  private static final String APPEND = """
+    with counter as (
+      update event_counters set last_id = last_id + cardinality($2::text[]) where tenant_id = $1 returning last_id),
+    appended as (
+      insert into events (tenant_id, id, release_id, type, data)
+      select $1, counter.last_id - cardinality($2::text[]) + e.ord, e.release_id, e.type, e.data::jsonb
+      from counter, unnest($2::text[], $3::text[], $4::text[]) with ordinality as e(release_id, type, data, ord))
+    select last_id, pg_notify('%s', $1 || ':' || last_id) from counter""".formatted(CHANNEL);
   private static final String AFTER_TENANT = """
     select tenant_id, id, release_id, type, data, created_at from events
     where tenant_id = $1 and id > $2 order by id limit $3""";
@@ -54,19 +66,17 @@ public final class EventLog {
     if (events.isEmpty()) {
       return Future.succeededFuture(0L);
     }
-    return tx.preparedQuery(RESERVE).execute(Tuple.of(tenantId, events.size()))
-      .compose(rows -> {
-        long last = rows.iterator().next().getLong(0);
-        long first = last - events.size() + 1;
-        List<Tuple> batch = new ArrayList<>(events.size());
-        for (int i = 0; i < events.size(); i++) {
-          NewEvent e = events.get(i);
-          batch.add(Tuple.of(tenantId, first + i, e.releaseId(), e.type(), e.data()));
-        }
-        return tx.preparedQuery(INSERT).executeBatch(batch)
-          .compose(done -> tx.preparedQuery(NOTIFY).execute(Tuple.of(tenantId + ":" + last)))
-          .map(last);
-      });
+    String[] releaseIds = new String[events.size()];
+    String[] types = new String[events.size()];
+    String[] data = new String[events.size()];
+    for (int i = 0; i < events.size(); i++) {
+      releaseIds[i] = events.get(i).releaseId();
+      types[i] = events.get(i).type();
+      data[i] = events.get(i).data().encode();
+    }
+    return tx.preparedQuery(APPEND).execute(Tuple.of(tenantId, releaseIds, types, data)).compose(rows -> rows.size() == 0
+      ? Future.failedFuture(new IllegalStateException("tenant " + tenantId + " has no event counter"))
+      : Future.succeededFuture(rows.iterator().next().getLong(0)));
   }
 
   /** Events of a tenant after {@code afterId}, oldest first; {@code releaseId} null for all releases. */

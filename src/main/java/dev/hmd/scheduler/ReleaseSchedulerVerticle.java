@@ -189,7 +189,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
       return;
     }
     ticking = true;
-    releases.repository().claimDue(owner, (int) lease.toSeconds(), CLAIM_BATCH)
+    releases.repository().claimDue(owner, (int) lease.toSeconds(), CLAIM_BATCH, inFlight)
       .onComplete(result -> {
         ticking = false;
         if (result.failed()) {
