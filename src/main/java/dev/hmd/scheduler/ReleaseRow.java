@@ -63,38 +63,31 @@ public record ReleaseRow(
   }
 
   public ReleaseRow withNextDue(Instant due) {
-    return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
-      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, due,
-      leaseOwner, leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, nextCheckAt, consecutiveErrors,
-      baseline, rowVersion);
+    return engine(due, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, baseline);
   }
 
   public ReleaseRow withNextCheck(Instant at) {
-    return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
-      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt,
-      leaseOwner, leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, at, consecutiveErrors,
-      baseline, rowVersion);
+    return engine(nextDueAt, at, desiredSplit, appliedSplit, appliedDeploymentId, baseline);
   }
 
   public ReleaseRow withApplied(JsonArray split, String deploymentId) {
-    return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
-      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt,
-      leaseOwner, leaseExpiresAt, desiredSplit, split, deploymentId, nextCheckAt, consecutiveErrors,
-      baseline, rowVersion);
+    return engine(nextDueAt, nextCheckAt, desiredSplit, split, deploymentId, baseline);
   }
 
   public ReleaseRow withDesired(JsonArray split) {
-    return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
-      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt,
-      leaseOwner, leaseExpiresAt, split, appliedSplit, appliedDeploymentId, nextCheckAt, consecutiveErrors,
-      baseline, rowVersion);
+    return engine(nextDueAt, nextCheckAt, split, appliedSplit, appliedDeploymentId, baseline);
   }
 
   public ReleaseRow withBaseline(JsonObject stats) {
+    return engine(nextDueAt, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, stats);
+  }
+
+  /** The same release with the engine's bookkeeping replaced; what people see stays as it is. */
+  private ReleaseRow engine(Instant due, Instant check, JsonArray desired, JsonArray applied, String deploymentId,
+                            JsonObject stats) {
     return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
-      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt,
-      leaseOwner, leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, nextCheckAt, consecutiveErrors,
-      stats, rowVersion);
+      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, due,
+      leaseOwner, leaseExpiresAt, desired, applied, deploymentId, check, consecutiveErrors, stats, rowVersion);
   }
 
   public boolean active() {
