@@ -81,19 +81,23 @@ final class LoadGenerator {
     }
     String path = paths.get((int) (next.getAndIncrement() % paths.size()));
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost").setPort(port)
-      .setURI(path).setIdleTimeout(REQUEST_TIMEOUT_MS);
+      .setURI(path).setIdleTimeout(REQUEST_TIMEOUT_MS).setConnectTimeout(REQUEST_TIMEOUT_MS);
     if (bearer != null) {
       options.addHeader("Authorization", "Bearer " + bearer);
     }
     long sent = System.nanoTime();
     http.request(options).compose(req -> req.send()).compose(res -> res.body().map(body -> res.statusCode()))
       .onComplete(result -> {
-        latencies.recordValue(Math.max(0, (System.nanoTime() - sent) / 1000));
-        requests.incrementAndGet();
-        if (result.failed() || result.result() != 200) {
-          errors.incrementAndGet();
+        try {
+          latencies.recordValue(Math.min(latencies.getHighestTrackableValue(), Math.max(0, (System.nanoTime() - sent) / 1000)));
+          requests.incrementAndGet();
+          if (result.failed() || result.result() != 200) {
+            errors.incrementAndGet();
+          }
+        } finally {
+          // whatever happened to this request, the worker goes on, or the run would never end
+          loop(port, paths, bearer, end, next, requests, errors, latencies, finished);
         }
-        loop(port, paths, bearer, end, next, requests, errors, latencies, finished);
       });
   }
 
