@@ -2,8 +2,6 @@ package dev.hmd.bench;
 
 import dev.hmd.Service;
 import dev.hmd.config.Config;
-import dev.hmd.db.DatabaseUrl;
-import dev.hmd.db.EmbeddedDatabase;
 import dev.hmd.secrets.Secrets;
 import dev.hmd.sim.SimOptions;
 import dev.hmd.sim.SimulatorVerticle;
@@ -32,7 +30,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * One benchmark's world in this process: a throw-away embedded Postgres, the Cloudflare simulator
+ * One benchmark's world in this process: a throw-away embedded Postgres ({@link BenchDatabase}), the Cloudflare simulator
  * on its own Vert.x instance, the service (started exactly as {@code serve} starts it) and a
  * client Vert.x instance that seeds and drives them over real sockets. The three Vert.x
  * instances keep the load generator's and the simulator's event loops off the service's.
@@ -50,7 +48,7 @@ final class BenchEnvironment implements AutoCloseable {
   /** The service's per-key API limit, lifted for the same reason. */
   static final int API_RATE_LIMIT_PER_MINUTE = 100_000_000;
 
-  private final EmbeddedDatabase database;
+  private final BenchDatabase database;
   private final Path dataDir;
   private final Vertx simVertx;
   private final int simPort;
@@ -60,7 +58,7 @@ final class BenchEnvironment implements AutoCloseable {
   private final Map<String, String> serviceEnv;
   private boolean serviceStopped;
 
-  private BenchEnvironment(EmbeddedDatabase database, Path dataDir, Vertx simVertx, int simPort, Service service,
+  private BenchEnvironment(BenchDatabase database, Path dataDir, Vertx simVertx, int simPort, Service service,
                            Vertx clientVertx, Map<String, String> serviceEnv) {
     this.database = database;
     this.dataDir = dataDir;
@@ -79,16 +77,15 @@ final class BenchEnvironment implements AutoCloseable {
    */
   static BenchEnvironment start(SimOptions simOptions, Map<String, String> serviceEnv, boolean durableDb) {
     Path dataDir = tempDir();
-    EmbeddedDatabase database = EmbeddedDatabase.start(durableDb ? dataDir.resolve("pg") : null);
+    BenchDatabase database = BenchDatabase.start(dataDir.resolve("pg"), durableDb);
     Vertx simVertx = null;
     try {
       simVertx = Vertx.vertx();
       simVertx.exceptionHandler(BenchEnvironment::unhandled);
       SimulatorVerticle sim = new SimulatorVerticle(0, simOptions.withRateLimit(SIM_RATE_LIMIT, Duration.ofSeconds(1)));
       simVertx.deployVerticle(sim).await();
-      DatabaseUrl url = database.url();
       Map<String, String> env = new HashMap<>();
-      env.put(Config.DATABASE_URL, "postgresql://" + url.user() + "@" + url.host() + ":" + url.port() + "/" + url.database());
+      env.put(Config.DATABASE_URL, database.url());
       env.put(Config.HTTP_PORT, "0");
       env.put(Config.CLOUDFLARE_API_BASE, "http://localhost:" + sim.actualPort() + "/client/v4");
       env.put(Config.ADMIN_TOKEN, ADMIN_TOKEN);
@@ -151,7 +148,7 @@ final class BenchEnvironment implements AutoCloseable {
 
   /** The embedded Postgres' port (to find its processes for the CPU figures). */
   int databasePort() {
-    return database.url().port();
+    return database.port();
   }
 
   // ---- platform admin and simulator control

@@ -75,6 +75,12 @@ final class ScaleBench {
     report.table("scale: " + s.accounts() + " accounts, poll " + s.poll() + " s, Workers at " + s.rps() + " rps, "
       + s.duration() + " s measured after " + s.warmup() + " s", table);
     for (JsonObject run : runs) {
+      report.note("N = " + run.getInteger("releases") + ", Postgres statements by execution time (pg_stat_statements):");
+      run.getJsonArray("topStatements").stream().limit(6).map(JsonObject.class::cast).forEach(st -> report.note(
+        String.format(java.util.Locale.ROOT, "  %5.1f%%  %7.1f/s  %6.3f ms  %s", st.getDouble("execShare") * 100,
+          st.getDouble("callsPerSecond"), st.getDouble("meanMs"), st.getString("query"))));
+    }
+    for (JsonObject run : runs) {
       if (run.containsKey("profile")) {
         report.note("N = " + run.getInteger("releases") + ":");
         Profiler.lines(run.getJsonObject("profile")).forEach(report::note);
@@ -133,6 +139,7 @@ final class ScaleBench {
       Workload.sleep(s.warmup() * 1000L);
 
       DatabaseStats dbBefore = DatabaseStats.take(pool);
+      BenchDatabase.resetStatements(pool);
       Snapshot before = Snapshot.take(registry, world.databasePort());
       Instant from = Instant.now();
       Profiler profiler = Profiler.startIf(s.profile(), s.out().resolve("scale-" + n + ".jfr"));
@@ -142,7 +149,11 @@ final class ScaleBench {
       Snapshot after = Snapshot.take(registry, world.databasePort());
       double seconds = Duration.between(from, to).toMillis() / 1000.0;
       JsonObject postgres = DatabaseStats.take(pool).perSecondSince(dbBefore, seconds);
+      io.vertx.core.json.JsonArray statements = BenchDatabase.topStatements(pool, seconds, 10);
 
+      // a check is stored when its step saves, which can be a while after it ran: wait until the
+      // window's count stops growing, so that late saves are counted with their lag
+      long settled = settle(pool, from, to);
       Row lag = pool.preparedQuery(LAG_SQL).execute(Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC),
         world.service().config().telemetryLag().toMillis())).await().iterator().next();
       long checks = lag.getLong(0);
@@ -176,10 +187,12 @@ final class ScaleBench {
         .put("checksPerSecond", Report.round(checks / seconds))
         .put("expectedChecksPerSecond", Report.round((double) n / s.poll()))
         .put("releasesChecked", lag.getLong(5))
+        .put("checksSavedAfterTheWindow", settled)
         .put("passPercent", Report.round(checks == 0 ? Double.NaN : 100.0 * lag.getLong(4) / checks))
         .put("cloudflarePerCycle", cloudflare)
         .put("dbStatementsPerSecond", Report.round((after.statements - before.statements) / seconds))
         .put("postgresPerSecond", postgres)
+        .put("topStatements", statements)
         .put("heapMiB", new JsonObject().put("idle", Report.round(Machine.mib(heapIdle)))
           .put("end", Report.round(Machine.mib(heapEnd)))
           .put("withoutService", Report.round(Machine.mib(heapWithoutService)))
@@ -199,6 +212,23 @@ final class ScaleBench {
         lag.getDouble(1), lag.getDouble(2), lag.getDouble(3), checks, seconds);
       return run;
     }
+  }
+
+  /** Waits (at most 60 s) until no more checks of [from, to) are being saved; returns how many came after {@code to}. */
+  private static long settle(Pool pool, Instant from, Instant to) {
+    String sql = "select count(*) from checks where at >= $1 and at < $2";
+    Tuple window = Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC));
+    long first = pool.preparedQuery(sql).execute(window).await().iterator().next().getLong(0);
+    long last = first;
+    for (int i = 0; i < 60; i++) {
+      Workload.sleep(1000);
+      long now = pool.preparedQuery(sql).execute(window).await().iterator().next().getLong(0);
+      if (now == last) {
+        break;
+      }
+      last = now;
+    }
+    return last - first;
   }
 
   static long count(Pool pool, String sql) {

@@ -108,6 +108,8 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   private final Map<String, Integer> emptyWindowRetries = new HashMap<>();
   /** End of the window whose failing check rolled a release back, until the rollback lands (for the latency metric). */
   private final Map<String, Instant> rollbackSince = new HashMap<>();
+  /** The last save queued per tenant (see {@link #inTurn}). */
+  private final Map<String, Future<Void>> tenantSaves = new HashMap<>();
   private final AtomicLong active = new AtomicLong();
   private boolean ticking;
   private boolean tickAgain;
@@ -460,7 +462,23 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     if (s.row.equals(s.original) && s.checks.isEmpty() && s.events.isEmpty()) {
       return Future.succeededFuture();
     }
-    return releases.save(s.row, s.checks, s.events, s.changed).mapEmpty();
+    ReleaseRow row = s.row;
+    return inTurn(row.tenantId(), () -> releases.save(row, s.checks, s.events, s.changed).mapEmpty());
+  }
+
+  /**
+   * Runs a tenant's saves one after the other. Each save appends events, which locks the
+   * tenant's event counter until it commits, so a tenant's saves cannot overlap anyway; but
+   * started together (a tenant's releases are due on the same grid instant) each would hold a
+   * pooled connection while it waited, and one tenant's burst would take the whole pool while
+   * other tenants' saves queue behind it. Queued here, a tenant uses one connection at a time.
+   */
+  private Future<Void> inTurn(String tenantId, java.util.function.Supplier<Future<Void>> save) {
+    Future<Void> previous = tenantSaves.getOrDefault(tenantId, Future.succeededFuture());
+    Future<Void> mine = previous.transform(ignored -> save.get());
+    tenantSaves.put(tenantId, mine);
+    mine.onComplete(done -> tenantSaves.remove(tenantId, mine));
+    return mine;
   }
 
   private Counter outcomeCounter(String outcome) {
