@@ -136,7 +136,8 @@ final class BenchEnvironment implements AutoCloseable {
       .put(Config.TELEMETRY_LAG_SECONDS, c.telemetryLag().toSeconds())
       .put(Config.RATE_LIMIT_PER_MINUTE, c.rateLimitPerMinute())
       .put("CLAIM_BATCH", dev.hmd.scheduler.ReleaseSchedulerVerticle.CLAIM_BATCH)
-      .put("BATCH_DELAY_MS", dev.hmd.observe.ObservabilityPollerVerticle.BATCH_DELAY_MS);
+      .put("BATCH_QUIET_MS", dev.hmd.observe.ObservabilityPollerVerticle.BATCH_QUIET_MS)
+      .put("BATCH_MAX_MS", dev.hmd.observe.ObservabilityPollerVerticle.BATCH_MAX_MS);
     serviceEnv.forEach((k, v) -> {
       if (!json.containsKey(k) && !k.contains("KEY") && !k.contains("SECRET") && !k.contains("TOKEN")
         && !k.equals(Config.DATABASE_URL)) {

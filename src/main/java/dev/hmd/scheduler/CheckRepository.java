@@ -39,14 +39,34 @@ public final class CheckRepository {
 
   /** Stores the check and returns its public JSON (with its id), ready to go into a {@code check} event. */
   public Future<JsonObject> insert(SqlClient tx, NewCheck c) {
-    JsonObject newJson = stats(c.newStats());
-    JsonObject oldJson = stats(c.oldStats());
-    JsonArray slos = slos(c.evaluation());
-    return tx.preparedQuery(INSERT).execute(Tuple.tuple(Arrays.asList(c.tenantId(), c.releaseId(), c.stageIndex(),
+    return insertAll(tx, List.of(c)).map(stored -> stored.get(0));
+  }
+
+  /** Stores the checks in one round trip; their public JSON in the order given. */
+  public Future<List<JsonObject>> insertAll(SqlClient tx, List<NewCheck> checks) {
+    if (checks.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    List<Tuple> tuples = new ArrayList<>(checks.size());
+    List<JsonObject> stored = new ArrayList<>(checks.size());
+    for (NewCheck c : checks) {
+      JsonObject newJson = stats(c.newStats());
+      JsonObject oldJson = stats(c.oldStats());
+      JsonArray slos = slos(c.evaluation());
+      tuples.add(Tuple.tuple(Arrays.asList(c.tenantId(), c.releaseId(), c.stageIndex(),
         c.at().atOffset(ZoneOffset.UTC), c.windowStart().atOffset(ZoneOffset.UTC), c.windowEnd().atOffset(ZoneOffset.UTC),
-        c.evaluation().verdict().wireName(), newJson, oldJson, slos, c.evaluation().reason())))
-      .map(rows -> json(rows.iterator().next().getLong(0), c.releaseId(), c.stageIndex(), c.at(), c.windowStart(),
-        c.windowEnd(), c.evaluation().verdict().wireName(), newJson, oldJson, slos, c.evaluation().reason()));
+        c.evaluation().verdict().wireName(), newJson, oldJson, slos, c.evaluation().reason())));
+      // the id is filled in below, from the insert's answer for this check
+      stored.add(json(0, c.releaseId(), c.stageIndex(), c.at(), c.windowStart(), c.windowEnd(),
+        c.evaluation().verdict().wireName(), newJson, oldJson, slos, c.evaluation().reason()));
+    }
+    return tx.preparedQuery(INSERT).executeBatch(tuples).map(first -> {
+      int i = 0;
+      for (io.vertx.sqlclient.RowSet<Row> result = first; result != null; result = result.next()) {
+        stored.get(i++).put("id", String.valueOf(result.iterator().next().getLong(0)));
+      }
+      return stored;
+    });
   }
 
   /** Oldest first; {@code after} is the last check id of the previous page. */

@@ -48,7 +48,8 @@ public final class ReleaseRepository {
     returning due.previous_owner, """ + " " + prefixed("r.");
   private static final String RENEW = """
     update releases set lease_expires_at = now() + make_interval(secs => $2)
-    where lease_owner = $1 and next_due_at is not null""";
+    where lease_owner = $1 and next_due_at is not null
+      and lease_expires_at < now() + make_interval(secs => $2) * 2 / 3""";
   private static final String RELEASE_LEASES = "update releases set lease_owner = null, lease_expires_at = null where lease_owner = $1";
   private static final String SAVE = """
     update releases set state = $4, current_stage_index = $5, stages = $6, outcome_code = $7, outcome_message = $8,
@@ -112,7 +113,12 @@ public final class ReleaseRepository {
     });
   }
 
-  /** Extends the lease of every release {@code owner} still has work on; returns how many. */
+  /**
+   * Extends the lease of every release {@code owner} still has work on, leaving out those whose
+   * lease has more than two thirds to run (claimed a moment ago): renewed every third of a lease,
+   * a lease never gets within a third of its end, and a renewal rewrites only the rows that need
+   * it rather than every row the process owns. Returns how many.
+   */
   public Future<Integer> renewLeases(String owner, int leaseSeconds) {
     return pool.preparedQuery(RENEW).execute(Tuple.of(owner, leaseSeconds)).map(RowSet::rowCount);
   }
@@ -124,12 +130,34 @@ public final class ReleaseRepository {
 
   /** Writes {@code next} if the row is still at {@code next.rowVersion()}; empty when someone changed it meanwhile. */
   public Future<Optional<ReleaseRow>> save(SqlClient tx, ReleaseRow next) {
-    return tx.preparedQuery(SAVE).execute(Tuple.tuple(Arrays.asList(next.tenantId(), next.id(), next.rowVersion(),
-        next.state(), next.currentStageIndex(), next.stages(), next.outcomeCode(), next.outcomeMessage(),
-        time(next.startedAt()), time(next.finishedAt()), time(next.nextDueAt()), next.desiredSplit(),
-        next.appliedSplit(), next.appliedDeploymentId(), time(next.nextCheckAt()), next.consecutiveErrors(),
-        next.baseline())))
-      .map(ReleaseRepository::first);
+    return tx.preparedQuery(SAVE).execute(saveTuple(next)).map(ReleaseRepository::first);
+  }
+
+  /**
+   * {@link #save(SqlClient, ReleaseRow)} for many rows in one round trip (one batch of the same
+   * prepared statement); the answers are in the order of {@code rows}.
+   */
+  public Future<List<Optional<ReleaseRow>>> saveAll(SqlClient tx, List<ReleaseRow> rows) {
+    if (rows.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    List<Tuple> tuples = new ArrayList<>(rows.size());
+    rows.forEach(row -> tuples.add(saveTuple(row)));
+    return tx.preparedQuery(SAVE).executeBatch(tuples).map(first -> {
+      List<Optional<ReleaseRow>> saved = new ArrayList<>(rows.size());
+      for (RowSet<Row> result = first; result != null; result = result.next()) {
+        saved.add(first(result));
+      }
+      return saved;
+    });
+  }
+
+  private static Tuple saveTuple(ReleaseRow next) {
+    return Tuple.tuple(Arrays.asList(next.tenantId(), next.id(), next.rowVersion(),
+      next.state(), next.currentStageIndex(), next.stages(), next.outcomeCode(), next.outcomeMessage(),
+      time(next.startedAt()), time(next.finishedAt()), time(next.nextDueAt()), next.desiredSplit(),
+      next.appliedSplit(), next.appliedDeploymentId(), time(next.nextCheckAt()), next.consecutiveErrors(),
+      next.baseline()));
   }
 
   private static Optional<ReleaseRow> first(RowSet<Row> rows) {

@@ -25,6 +25,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
@@ -63,6 +64,8 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   public static final int EMPTY_WINDOW_RETRIES = 3;
   /** Releases claimed per tick. */
   public static final int CLAIM_BATCH = 500;
+  /** Most releases of one tenant saved in one transaction. */
+  public static final int SAVE_BATCH = 200;
   /** Longest wait between two attempts to apply a split; a rollback is retried at least this often, forever. */
   public static final Duration MAX_DEPLOY_BACKOFF = Duration.ofSeconds(30);
   private static final Duration BUS_TIMEOUT = Duration.ofSeconds(60);
@@ -108,8 +111,8 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   private final Map<String, Integer> emptyWindowRetries = new HashMap<>();
   /** End of the window whose failing check rolled a release back, until the rollback lands (for the latency metric). */
   private final Map<String, Instant> rollbackSince = new HashMap<>();
-  /** The last save queued per tenant (see {@link #inTurn}). */
-  private final Map<String, Future<Void>> tenantSaves = new HashMap<>();
+  /** The saves of each tenant with saves under way (see {@link #inTurn}). */
+  private final Map<String, TenantSaves> tenantSaves = new HashMap<>();
   private final AtomicLong active = new AtomicLong();
   private boolean ticking;
   private boolean tickAgain;
@@ -462,23 +465,83 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     if (s.row.equals(s.original) && s.checks.isEmpty() && s.events.isEmpty()) {
       return Future.succeededFuture();
     }
-    ReleaseRow row = s.row;
-    return inTurn(row.tenantId(), () -> releases.save(row, s.checks, s.events, s.changed).mapEmpty());
+    return inTurn(new Releases.Save(s.row, s.checks, s.events, s.changed));
+  }
+
+  /** A save waiting for its tenant's turn. */
+  private record QueuedSave(Releases.Save save, Promise<Void> done) {
+  }
+
+  /** A tenant's saves: the ones waiting, and whether a transaction of the tenant is under way. */
+  private static final class TenantSaves {
+    final List<QueuedSave> waiting = new ArrayList<>();
+    boolean writing;
   }
 
   /**
-   * Runs a tenant's saves one after the other. Each save appends events, which locks the
-   * tenant's event counter until it commits, so a tenant's saves cannot overlap anyway; but
-   * started together (a tenant's releases are due on the same grid instant) each would hold a
-   * pooled connection while it waited, and one tenant's burst would take the whole pool while
-   * other tenants' saves queue behind it. Queued here, a tenant uses one connection at a time.
+   * Saves a tenant's steps one transaction at a time, and the ones that queued meanwhile together
+   * in the next (group commit). Each save appends events, which locks the tenant's event counter
+   * until it commits, so a tenant's saves cannot overlap anyway; started together (a tenant's
+   * releases are due on the same grid instant) each would hold a pooled connection while it
+   * waited, and one tenant's burst would take the whole pool. Queued here, a tenant uses one
+   * connection at a time, and a hundred releases due together cost a few transactions, not a
+   * hundred.
    */
-  private Future<Void> inTurn(String tenantId, java.util.function.Supplier<Future<Void>> save) {
-    Future<Void> previous = tenantSaves.getOrDefault(tenantId, Future.succeededFuture());
-    Future<Void> mine = previous.transform(ignored -> save.get());
-    tenantSaves.put(tenantId, mine);
-    mine.onComplete(done -> tenantSaves.remove(tenantId, mine));
-    return mine;
+  private Future<Void> inTurn(Releases.Save save) {
+    String tenantId = save.next().tenantId();
+    TenantSaves tenant = tenantSaves.computeIfAbsent(tenantId, id -> new TenantSaves());
+    Promise<Void> done = Promise.promise();
+    tenant.waiting.add(new QueuedSave(save, done));
+    if (!tenant.writing) {
+      writeNext(tenantId, tenant);
+    }
+    return done.future();
+  }
+
+  private void writeNext(String tenantId, TenantSaves tenant) {
+    if (tenant.waiting.isEmpty()) {
+      tenantSaves.remove(tenantId);
+      return;
+    }
+    tenant.writing = true;
+    List<QueuedSave> batch = new ArrayList<>();
+    List<QueuedSave> alone = new ArrayList<>();
+    for (QueuedSave queued : tenant.waiting) {
+      (Releases.batchable(queued.save().next()) && batch.size() < SAVE_BATCH ? batch : alone).add(queued);
+    }
+    tenant.waiting.clear();
+    // those that did not fit the batch wait for the next turn, as do the rare ones that notify
+    QueuedSave single = alone.stream().filter(q -> !Releases.batchable(q.save().next())).findFirst().orElse(null);
+    alone.stream().filter(q -> q != single).forEach(tenant.waiting::add);
+    Future<Void> written = batch.isEmpty() ? Future.succeededFuture() : releases.saveAll(tenantId,
+        batch.stream().map(QueuedSave::save).toList())
+      .andThen(result -> {
+        for (int i = 0; i < batch.size(); i++) {
+          Promise<Void> promise = batch.get(i).done();
+          if (result.failed()) {
+            promise.fail(result.cause());
+          } else if (result.result().get(i).isEmpty()) {
+            promise.fail(new Releases.ConcurrentChange(batch.get(i).save().next().id()));
+          } else {
+            promise.complete();
+          }
+        }
+      }).mapEmpty();
+    if (single != null) {
+      Releases.Save save = single.save();
+      written = written.transform(ignored -> releases.save(save.next(), save.checks(), save.events(), save.releaseChanged())
+        .andThen(result -> {
+          if (result.failed()) {
+            single.done().fail(result.cause());
+          } else {
+            single.done().complete();
+          }
+        })).mapEmpty();
+    }
+    written.onComplete(ignored -> {
+      tenant.writing = false;
+      writeNext(tenantId, tenant);
+    });
   }
 
   private Counter outcomeCounter(String outcome) {

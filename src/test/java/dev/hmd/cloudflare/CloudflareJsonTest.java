@@ -167,4 +167,39 @@ class CloudflareJsonTest {
       .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new VersionSplit("a", 101)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  @DisplayName("reading a body leaves out every series, at any depth, and keeps everything else as Vert.x decodes it")
+  void seriesAreNotRead() {
+    String body = """
+      {"success": true, "errors": [], "result": {"calculations": [
+        {"alias": "count", "aggregates": [{"value": 12, "count": 3000000000, "ratio": 0.25, "groups": [{"key": "k", "value": "v"}],
+          "flag": false, "none": null, "series": [{"time": "t", "data": [{"value": 1}]}]}],
+         "series": [{"time": "t", "data": [{"value": 240, "count": 100, "nested": {"series": [1, 2]}}]}]}],
+        "list": [1, [2, {"series": 3, "x": "y"}]], "unicode": "caf\\u00e9 \\"quoted\\" tab\\t"}}""";
+
+    JsonObject parsed = CloudflareJson.parseObject(Buffer.buffer(body));
+
+    JsonObject expected = new JsonObject(body);
+    expected.getJsonObject("result").getJsonArray("calculations").getJsonObject(0).remove("series");
+    expected.getJsonObject("result").getJsonArray("calculations").getJsonObject(0).getJsonArray("aggregates")
+      .getJsonObject(0).remove("series");
+    expected.getJsonObject("result").getJsonArray("list").getJsonArray(1).getJsonObject(1).remove("series");
+    assertThat(parsed).isEqualTo(expected);
+    assertThat(parsed.encode()).doesNotContain("series");
+    JsonObject aggregate = parsed.getJsonObject("result").getJsonArray("calculations").getJsonObject(0)
+      .getJsonArray("aggregates").getJsonObject(0);
+    assertThat(aggregate.getValue("value")).isEqualTo(12);
+    assertThat(aggregate.getValue("count")).isEqualTo(3_000_000_000L);
+    assertThat(aggregate.getValue("ratio")).isEqualTo(0.25);
+    assertThat(parsed.getJsonObject("result").getString("unicode")).isEqualTo("caf\u00e9 \"quoted\" tab\t");
+  }
+
+  @Test
+  @DisplayName("a body that is not one JSON object reads as none")
+  void notAnObject() {
+    for (String body : List.of("", "[1, 2]", "\"text\"", "{\"a\": 1", "{\"a\": 1} {\"b\": 2}", "<html>", "{\"a\": tru}")) {
+      assertThat(CloudflareJson.parseObject(Buffer.buffer(body))).as(body).isNull();
+    }
+  }
 }
