@@ -46,7 +46,7 @@ public final class EventStreamsApi {
   private final AtomicInteger clients = new AtomicInteger();
   private final Counter sent;
   private final Counter dropped;
-  private EventLog.Event lastFramed;
+  private List<EventLog.Event> lastFramed;
   private Buffer lastFrame;
 
   public EventStreamsApi(Vertx vertx, Duration heartbeat, EventLog log, EventHub hub,
@@ -114,18 +114,23 @@ public final class EventStreamsApi {
   }
 
   /**
-   * The event as an SSE frame, encoded once for all the streams it goes to: the hub hands one
-   * event to every stream of the tenant in turn, so remembering the last one encoded is enough.
-   * (Encoding per stream was most of the fan-out's CPU at thousands of streams.) A written
-   * Buffer is sliced, so one instance can go to many responses.
+   * The events as SSE frames in one buffer, encoded once for all the streams they go to: the hub
+   * hands the same list to every stream of the tenant in turn, so remembering the last one
+   * encoded is enough. (Encoding per stream was most of the fan-out's CPU at thousands of
+   * streams.) A written Buffer is sliced, so one instance can go to many responses.
    */
-  private Buffer frame(EventLog.Event event) {
-    if (event != lastFramed) {
-      lastFramed = event;
-      lastFrame = Buffer.buffer("id: " + event.id() + "\nevent: " + event.type() + "\ndata: " + event.data().encode()
-        + "\n\n");
+  private Buffer frames(List<EventLog.Event> events) {
+    if (events != lastFramed) {
+      lastFramed = events;
+      lastFrame = Buffer.buffer();
+      events.forEach(event -> appendFrame(lastFrame, event));
     }
     return lastFrame;
+  }
+
+  private static Buffer appendFrame(Buffer buffer, EventLog.Event event) {
+    return buffer.appendString("id: " + event.id() + "\nevent: " + event.type() + "\ndata: " + event.data().encode()
+      + "\n\n");
   }
 
   private static Long lastEventId(RoutingContext ctx) {
@@ -166,18 +171,18 @@ public final class EventStreamsApi {
     }
 
     @Override
-    public void deliver(EventLog.Event event) {
+    public void deliver(List<EventLog.Event> events) {
       if (closed) {
         return;
       }
       if (!live) {
-        held.add(event);
+        held.addAll(events);
         if (held.size() > MAX_HELD_EVENTS) {
           drop();
         }
         return;
       }
-      send(event);
+      send(events, true);
       if (response.writeQueueFull()) {
         drop();
       }
@@ -193,7 +198,7 @@ public final class EventStreamsApi {
           close(false);
           return;
         }
-        result.result().forEach(this::send);
+        send(result.result(), false);
         if (result.result().size() == EventHub.PAGE) {
           if (response.writeQueueFull()) {
             response.drainHandler(v -> replay());
@@ -203,23 +208,45 @@ public final class EventStreamsApi {
           return;
         }
         live = true;
-        held.forEach(this::send);
+        send(held, false);
         held.clear();
       });
     }
 
-    void send(EventLog.Event event) {
-      if (closed || event.id() <= lastSent) {
+    /**
+     * Writes the events this stream has not sent and wants, in one write: when that is all of a
+     * list the hub hands every stream ({@code shared}), the encoding made once for all of them,
+     * else its own.
+     */
+    void send(List<EventLog.Event> events, boolean shared) {
+      if (closed || events.isEmpty() || events.get(events.size() - 1).id() <= lastSent) {
         return;
       }
-      lastSent = event.id();
-      if (releaseId != null && !releaseId.equals(event.releaseId())) {
-        return;
+      int wanted = 0;
+      boolean all = events.get(0).id() > lastSent;
+      for (EventLog.Event event : events) {
+        if (event.id() > lastSent && (releaseId == null || releaseId.equals(event.releaseId()))) {
+          wanted++;
+        } else {
+          all = false;
+        }
       }
-      if (!closed) {
-        response.write(frame(event));
+      Buffer buffer;
+      if (all && shared) {
+        buffer = frames(events);
+      } else {
+        buffer = Buffer.buffer();
+        for (EventLog.Event event : events) {
+          if (event.id() > lastSent && (releaseId == null || releaseId.equals(event.releaseId()))) {
+            appendFrame(buffer, event);
+          }
+        }
       }
-      sent.increment();
+      lastSent = events.get(events.size() - 1).id();
+      if (wanted > 0) {
+        response.write(buffer);
+        sent.increment(wanted);
+      }
     }
 
     void write(String frame) {

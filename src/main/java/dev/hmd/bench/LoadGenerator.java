@@ -86,7 +86,10 @@ final class LoadGenerator {
       options.addHeader("Authorization", "Bearer " + bearer);
     }
     long sent = System.nanoTime();
+    // the timeout bounds the whole exchange, pool wait included: a request that never completes
+    // (seen once in many runs on a loaded machine) costs an error, not the run
     http.request(options).compose(req -> req.send()).compose(res -> res.body().map(body -> res.statusCode()))
+      .timeout(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS)
       .onComplete(result -> {
         try {
           latencies.recordValue(Math.min(latencies.getHighestTrackableValue(), Math.max(0, (System.nanoTime() - sent) / 1000)));

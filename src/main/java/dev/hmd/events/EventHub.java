@@ -32,7 +32,8 @@ public final class EventHub {
 
   /** Someone interested in a tenant's events. */
   public interface Subscriber {
-    void deliver(EventLog.Event event);
+    /** The tenant's next events, oldest first: all that one read found, so they can go out in one write. */
+    void deliver(List<EventLog.Event> events);
   }
 
   private final class Feed {
@@ -141,10 +142,10 @@ public final class EventHub {
         return;
       }
       List<EventLog.Event> events = result.result();
-      for (EventLog.Event event : events) {
-        feed.deliveredUpTo = event.id();
+      if (!events.isEmpty()) {
+        feed.deliveredUpTo = events.get(events.size() - 1).id();
         for (Subscriber s : new ArrayList<>(feed.subscribers)) {
-          s.deliver(event);
+          s.deliver(events);
         }
       }
       feed.knownHead = Math.max(feed.knownHead, feed.deliveredUpTo);
