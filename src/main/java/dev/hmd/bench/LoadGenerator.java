@@ -43,15 +43,30 @@ final class LoadGenerator {
   /** A request that has not answered by then counts as an error (and the loop goes on). */
   static final long REQUEST_TIMEOUT_MS = 30_000;
 
-  private final HttpClient http;
+  private final Vertx vertx;
+  private final int concurrency;
 
   LoadGenerator(Vertx vertx, int concurrency) {
-    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
-      new PoolOptions().setHttp1MaxSize(concurrency).setMaxWaitQueueSize(-1));
+    this.vertx = vertx;
+    this.concurrency = concurrency;
   }
 
-  /** GETs the {@code paths} in turn on {@code port} for {@code seconds}, {@code concurrency} at a time. */
+  /**
+   * GETs the {@code paths} in turn on {@code port} for {@code seconds}, {@code concurrency} at a
+   * time, over connections of its own: a run never reuses the idle keep-alive connections of the
+   * one before (after which requests were once seen to hang).
+   */
   Result run(int port, List<String> paths, String bearer, int concurrency, int seconds) {
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
+      new PoolOptions().setHttp1MaxSize(Math.max(concurrency, this.concurrency)).setMaxWaitQueueSize(-1));
+    try {
+      return run(http, port, paths, bearer, concurrency, seconds);
+    } finally {
+      http.close().await();
+    }
+  }
+
+  private Result run(HttpClient http, int port, List<String> paths, String bearer, int concurrency, int seconds) {
     ConcurrentHistogram latencies = new ConcurrentHistogram(60_000_000L, 3);
     AtomicLong requests = new AtomicLong();
     AtomicLong errors = new AtomicLong();
@@ -60,7 +75,7 @@ final class LoadGenerator {
     long end = start + TimeUnit.SECONDS.toNanos(seconds);
     CountDownLatch finished = new CountDownLatch(concurrency);
     for (int i = 0; i < concurrency; i++) {
-      loop(port, paths, bearer, end, next, requests, errors, latencies, finished);
+      loop(http, port, paths, bearer, end, next, requests, errors, latencies, finished);
     }
     try {
       if (!finished.await(seconds + 60L, TimeUnit.SECONDS)) {
@@ -73,7 +88,7 @@ final class LoadGenerator {
     return new Result(requests.get(), errors.get(), (System.nanoTime() - start) / 1e9, latencies);
   }
 
-  private void loop(int port, List<String> paths, String bearer, long end, AtomicLong next, AtomicLong requests,
+  private void loop(HttpClient http, int port, List<String> paths, String bearer, long end, AtomicLong next, AtomicLong requests,
                     AtomicLong errors, Histogram latencies, CountDownLatch finished) {
     if (System.nanoTime() >= end) {
       finished.countDown();
@@ -99,12 +114,12 @@ final class LoadGenerator {
           }
         } finally {
           // whatever happened to this request, the worker goes on, or the run would never end
-          loop(port, paths, bearer, end, next, requests, errors, latencies, finished);
+          loop(http, port, paths, bearer, end, next, requests, errors, latencies, finished);
         }
       });
   }
 
   void close() {
-    http.close().await();
+    // every run closes its own client
   }
 }
