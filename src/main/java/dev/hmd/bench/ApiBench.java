@@ -40,48 +40,44 @@ final class ApiBench {
       world.service().vertx().deployVerticle(bare).await();
       List<String> barePaths = targets.stream().map(t -> "/bare/releases/" + t.releaseId()).toList();
 
-      LoadGenerator load = new LoadGenerator(world.clientVertx(), s.concurrency());
-      try {
-        int warm = Math.max(1, s.warmup() / 2);
-        System.out.printf("api: warming up %d s each, then measuring %d s each at %d in flight%n", warm, s.duration(),
-          s.concurrency());
-        load.run(bare.port(), barePaths, null, s.concurrency(), warm);
-        load.run(world.servicePort(), apiPaths, key, s.concurrency(), warm);
+      LoadGenerator load = new LoadGenerator(world.clientVertx());
+      int warm = Math.max(1, s.warmup() / 2);
+      System.out.printf("api: warming up %d s each, then measuring %d s each at %d in flight%n", warm, s.duration(),
+        s.concurrency());
+      load.run(bare.port(), barePaths, null, s.concurrency(), warm);
+      load.run(world.servicePort(), apiPaths, key, s.concurrency(), warm);
 
-        Phase bareRun = Phase.measure(world, () -> load.run(bare.port(), barePaths, null, s.concurrency(), s.duration()));
-        // the same authentication without the release read: how the API's cost splits
-        Phase authRun = Phase.measure(world, () -> load.run(world.servicePort(), List.of("/v1/session"), key,
-          s.concurrency(), s.duration()));
-        Profiler profiler = Profiler.startIf(s.profile(), s.out().resolve("api.jfr"));
-        Phase apiRun = Phase.measure(world, () -> load.run(world.servicePort(), apiPaths, key, s.concurrency(), s.duration()));
-        JsonObject profile = profiler == null ? null : profiler.stop();
+      Phase bareRun = Phase.measure(world, () -> load.run(bare.port(), barePaths, null, s.concurrency(), s.duration()));
+      // the same authentication without the release read: how the API's cost splits
+      Phase authRun = Phase.measure(world, () -> load.run(world.servicePort(), List.of("/v1/session"), key,
+        s.concurrency(), s.duration()));
+      Profiler profiler = Profiler.startIf(s.profile(), s.out().resolve("api.jfr"));
+      Phase apiRun = Phase.measure(world, () -> load.run(world.servicePort(), apiPaths, key, s.concurrency(), s.duration()));
+      JsonObject profile = profiler == null ? null : profiler.stop();
 
-        double ratio = apiRun.result.throughput() / bareRun.result.throughput();
-        JsonObject result = new JsonObject().put("concurrency", s.concurrency())
-          .put("responseBytes", sample.encode().length())
-          .put("bare", bareRun.toJson()).put("session", authRun.toJson()).put("api", apiRun.toJson())
-          .put("ratio", Report.round(ratio))
-          .put("service", world.serviceSettings());
-        if (profile != null) {
-          result.put("profile", profile);
-        }
-        Report report = new Report(s).run(result);
-        Table table = new Table("endpoint", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "CPU JVM",
-          "CPU pg");
-        row(table, "bare Vert.x JSON (" + sample.encode().length() + " bytes)", bareRun);
-        row(table, "GET /v1/session (API key lookup alone)", authRun);
-        row(table, "GET /v1/releases/{id}", apiRun);
-        report.table(String.format(Locale.ROOT, "api: %d in flight, %d s each, load generator in the same JVM",
-          s.concurrency(), s.duration()), table);
-        if (profile != null) {
-          Profiler.lines(profile).forEach(report::note);
-        }
-        report.note(String.format(Locale.ROOT, "target API >= %.0f%% of the bare endpoint: %s (%.0f%%)", TARGET_RATIO * 100,
-          ratio >= TARGET_RATIO ? "MET" : "MISSED", ratio * 100));
-        return report;
-      } finally {
-        load.close();
+      double ratio = apiRun.result.throughput() / bareRun.result.throughput();
+      JsonObject result = new JsonObject().put("concurrency", s.concurrency())
+        .put("responseBytes", sample.encode().length())
+        .put("bare", bareRun.toJson()).put("session", authRun.toJson()).put("api", apiRun.toJson())
+        .put("ratio", Report.round(ratio))
+        .put("service", world.serviceSettings());
+      if (profile != null) {
+        result.put("profile", profile);
       }
+      Report report = new Report(s).run(result);
+      Table table = new Table("endpoint", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "CPU JVM",
+        "CPU pg");
+      row(table, "bare Vert.x JSON (" + sample.encode().length() + " bytes)", bareRun);
+      row(table, "GET /v1/session (API key lookup alone)", authRun);
+      row(table, "GET /v1/releases/{id}", apiRun);
+      report.table(String.format(Locale.ROOT, "api: %d in flight, %d s each, load generator in the same JVM",
+        s.concurrency(), s.duration()), table);
+      if (profile != null) {
+        Profiler.lines(profile).forEach(report::note);
+      }
+      report.note(String.format(Locale.ROOT, "target API >= %.0f%% of the bare endpoint: %s (%.0f%%)", TARGET_RATIO * 100,
+        ratio >= TARGET_RATIO ? "MET" : "MISSED", ratio * 100));
+      return report;
     }
   }
 

@@ -44,11 +44,9 @@ final class LoadGenerator {
   static final long REQUEST_TIMEOUT_MS = 30_000;
 
   private final Vertx vertx;
-  private final int concurrency;
 
-  LoadGenerator(Vertx vertx, int concurrency) {
+  LoadGenerator(Vertx vertx) {
     this.vertx = vertx;
-    this.concurrency = concurrency;
   }
 
   /**
@@ -58,7 +56,7 @@ final class LoadGenerator {
    */
   Result run(int port, List<String> paths, String bearer, int concurrency, int seconds) {
     HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
-      new PoolOptions().setHttp1MaxSize(Math.max(concurrency, this.concurrency)).setMaxWaitQueueSize(-1));
+      new PoolOptions().setHttp1MaxSize(concurrency).setMaxWaitQueueSize(-1));
     try {
       return run(http, port, paths, bearer, concurrency, seconds);
     } finally {
@@ -117,9 +115,5 @@ final class LoadGenerator {
           loop(http, port, paths, bearer, end, next, requests, errors, latencies, finished);
         }
       });
-  }
-
-  void close() {
-    // every run closes its own client
   }
 }
