@@ -95,10 +95,18 @@ class AccessMatrixTest {
     sim.close();
   }
 
-  /** Ids to put in paths: a connection, a release (long soak, so it stays active), a key. */
+  /**
+   * Ids to put in paths: a connection, a release (long soak, so it stays active), a key. The
+   * release is left quiet, so that only the requests under test change the database: its first
+   * split applied (that step writes events) and its checks an hour apart.
+   */
   static Map<String, String> ids(Fixture f) {
-    f.plan(Fixture.quickPlan(3600, 60, 10, 100));
+    f.plan(Fixture.quickPlan(3600, 3600, 10, 100));
     String release = f.start(f.version(sim, Fixture.healthy())).getString("id");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+      JsonObject view = f.release(release);
+      return view.getValue("currentSplit") != null && view.getValue("currentSplit").equals(view.getValue("wantedSplit"));
+    });
     String key = f.api().post("/v1/api-keys", new JsonObject().put("name", "spare").put("role", "viewer"))
       .bodyAsJsonObject().getString("id");
     String webhook = f.api().post("/v1/connections/" + f.connectionId() + "/webhooks",
