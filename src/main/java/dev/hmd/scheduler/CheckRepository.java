@@ -37,12 +37,7 @@ public final class CheckRepository {
     this.pool = pool;
   }
 
-  /** Stores the check and returns its public JSON (with its id), ready to go into a {@code check} event. */
-  public Future<JsonObject> insert(SqlClient tx, NewCheck c) {
-    return insertAll(tx, List.of(c)).map(stored -> stored.get(0));
-  }
-
-  /** Stores the checks in one round trip; their public JSON in the order given. */
+  /** Stores the checks in one round trip; their public JSON (with their ids), in the order given, ready for {@code check} events. */
   public Future<List<JsonObject>> insertAll(SqlClient tx, List<NewCheck> checks) {
     if (checks.isEmpty()) {
       return Future.succeededFuture(List.of());

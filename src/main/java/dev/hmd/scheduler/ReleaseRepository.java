@@ -128,14 +128,10 @@ public final class ReleaseRepository {
     return pool.preparedQuery(RELEASE_LEASES).execute(Tuple.of(owner)).map(RowSet::rowCount);
   }
 
-  /** Writes {@code next} if the row is still at {@code next.rowVersion()}; empty when someone changed it meanwhile. */
-  public Future<Optional<ReleaseRow>> save(SqlClient tx, ReleaseRow next) {
-    return tx.preparedQuery(SAVE).execute(saveTuple(next)).map(ReleaseRepository::first);
-  }
-
   /**
-   * {@link #save(SqlClient, ReleaseRow)} for many rows in one round trip (one batch of the same
-   * prepared statement); the answers are in the order of {@code rows}.
+   * Writes each row if it is still at its {@code rowVersion()} (empty when someone changed it
+   * meanwhile), all in one round trip (one batch of the same prepared statement); the answers are
+   * in the order of {@code rows}.
    */
   public Future<List<Optional<ReleaseRow>>> saveAll(SqlClient tx, List<ReleaseRow> rows) {
     if (rows.isEmpty()) {

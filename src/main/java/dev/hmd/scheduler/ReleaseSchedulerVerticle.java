@@ -381,9 +381,12 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
         CheckEvaluation.error("telemetry query failed: " + err.getMessage()), null, null)))
       .map(evaluated -> {
         if (evaluated.newStats() != null && evaluated.newStats().requests() == 0 && evaluated.oldStats().requests() == 0
-          && measuredThisSoak(s, windowStart)
+          && s.state.currentStage().measuredThisSoak(windowStart)
           && emptyWindowRetries.merge(s.row.id(), 1, Integer::sum) <= EMPTY_WINDOW_RETRIES) {
-          // ask for the same window again a little later; the due check stays where it is
+          // ask for the same window again a little later; the due check stays where it is. Only a
+          // window that began inside the soak is worth it: an earlier one counts only by failing,
+          // and no data never fails (asking again for it pushed the stage's next check past its
+          // grid instant, and a short soak could end a check short)
           s.retryCheckAt = s.now.plus(Duration.ofMillis(Math.max(1000, interval.toMillis() / 2)));
           return null;
         }
@@ -411,18 +414,6 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
         s.changed = true;
         return null;
       });
-  }
-
-  /**
-   * Whether a window began inside the current soak. Only such a window can pass the stage, so only
-   * such a window is worth asking again when it comes back empty: one that began before the split
-   * could count only by failing, and no data never fails. (Asking again for it delayed the
-   * stage's next check past its grid instant, which was then skipped, and a short soak could end
-   * without the checks it should have had.)
-   */
-  private static boolean measuredThisSoak(Step s, Instant windowStart) {
-    StageState stage = s.state.currentStage();
-    return stage.soakClockStarted() && !windowStart.isBefore(stage.soakStartedAt());
   }
 
   private record Evaluated(CheckEvaluation evaluation, VersionStats newStats, VersionStats oldStats) {

@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,26 +116,10 @@ public final class Releases {
    */
   public Future<ReleaseRow> save(ReleaseRow next, List<CheckRepository.NewCheck> newChecks, List<NewEvent> before,
                                  boolean releaseChanged) {
-    return pool.withTransaction(tx -> Notifications.beforeSave(tx, releases, next).compose(v -> releases.save(tx, next)).compose(saved -> {
-      if (saved.isEmpty()) {
-        return Future.failedFuture(new ConcurrentChange(next.id()));
-      }
-      ReleaseRow row = saved.get();
-      List<NewEvent> events = new ArrayList<>(before);
-      Future<Void> stored = Future.succeededFuture();
-      for (CheckRepository.NewCheck check : newChecks) {
-        stored = stored.compose(v -> checks.insert(tx, check).map(json -> {
-          events.add(new NewEvent(row.id(), "check", json));
-          return null;
-        }));
-      }
-      return stored.compose(v -> {
-        if (releaseChanged) {
-          events.add(new NewEvent(row.id(), "release", ReleaseView.toJson(row)));
-        }
-        return EventLog.append(tx, row.tenantId(), events).map(row);
-      });
-    }));
+    return pool.withTransaction(tx -> Notifications.beforeSave(tx, releases, next)
+      .compose(v -> write(tx, next.tenantId(), List.of(new Save(next, newChecks, before, releaseChanged)))))
+      .compose(saved -> saved.get(0).map(Future::succeededFuture)
+        .orElseGet(() -> Future.failedFuture(new ConcurrentChange(next.id()))));
   }
 
   /** One release's save, for {@link #saveAll}. */
@@ -164,7 +149,16 @@ public final class Releases {
         throw new IllegalArgumentException("release " + save.next().id() + " cannot be saved in a batch of " + tenantId);
       }
     }
-    return pool.withTransaction(tx -> releases.saveAll(tx, saves.stream().map(Save::next).toList()).compose(saved -> {
+    return pool.withTransaction(tx -> write(tx, tenantId, saves));
+  }
+
+  /**
+   * The rows (each conditional on its version), their checks and their events, in the caller's
+   * transaction; empty answers for the rows that moved meanwhile, whose checks and events are
+   * left out too.
+   */
+  private Future<List<Optional<ReleaseRow>>> write(SqlClient tx, String tenantId, List<Save> saves) {
+    return releases.saveAll(tx, saves.stream().map(Save::next).toList()).compose(saved -> {
       List<CheckRepository.NewCheck> newChecks = new ArrayList<>();
       for (int i = 0; i < saves.size(); i++) {
         if (saved.get(i).isPresent()) {
@@ -190,7 +184,7 @@ public final class Releases {
         }
         return EventLog.append(tx, tenantId, events).map(saved);
       });
-    }));
+    });
   }
 
   /** A {@code deployment} event: the split Cloudflare now serves for the release. */

@@ -200,7 +200,7 @@ public final class ReleaseMachine {
       return Transition.to(next, List.of(nextCheck(now)));
     }
 
-    boolean counts = check.verdict() == Verdict.FAIL || measuredThisSoak(stage, check.windowStart());
+    boolean counts = check.verdict() == Verdict.FAIL || stage.measuredThisSoak(check.windowStart());
     StageState counted = counts ? stage.counted(check.verdict()) : stage;
     ReleaseState next = withStage(state, index, counted, 0);
     if (counted.failedChecks() >= plan.failureThreshold()) {
@@ -209,11 +209,6 @@ public final class ReleaseMachine {
           + " (failureThreshold " + plan.failureThreshold() + ")"), true);
     }
     return Transition.to(next, List.of(nextCheck(now)));
-  }
-
-  /** A pass or inconclusive check belongs to this soak only if its window began inside it. */
-  private static boolean measuredThisSoak(StageState stage, Instant windowStart) {
-    return stage.soakClockStarted() && (windowStart == null || !windowStart.isBefore(stage.soakStartedAt()));
   }
 
   private Transition onSoakElapsed(ReleaseState state, SoakElapsed elapsed) {

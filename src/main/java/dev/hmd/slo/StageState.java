@@ -40,6 +40,11 @@ public record StageState(
     return soakStartedAt != null;
   }
 
+  /** Whether a check window that began at {@code windowStart} (null: unknown) was measured inside this soak. */
+  public boolean measuredThisSoak(Instant windowStart) {
+    return soakClockStarted() && (windowStart == null || !windowStart.isBefore(soakStartedAt));
+  }
+
   StageState withStatus(StageStatus newStatus) {
     return new StageState(index, newStatus, startedAt, soakStartedAt, soakEndsAt, completedAt, approvalDeadline,
       passedChecks, failedChecks, inconclusiveChecks);
