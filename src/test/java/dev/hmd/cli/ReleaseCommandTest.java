@@ -67,7 +67,7 @@ class ReleaseCommandTest {
   void healthyRelease() {
     Fixture f = Fixture.create(api, sim, 200);
     String next = f.version(sim, Fixture.healthy());
-    f.plan(Fixture.quickPlan(6, 2, 10, 100));
+    f.plan(Fixture.quickPlan(10, 2, 10, 100));
     Cli cli = pipeline(f);
 
     Cli.Run run = cli.run("start", "--connection", f.connectionId(), "--version", next, "--wait", "--timeout", BOUND);
@@ -76,11 +76,11 @@ class ReleaseCommandTest {
     String id = releaseId(run);
     assertThat(run.out()).contains(
       "release " + id + " of " + f.script() + ": " + shortId(f.servingVersion()) + " -> " + shortId(next) + ", stages 10% 100%",
-      "stage 1/2 (10%): soaking 6 s",
+      "stage 1/2 (10%): soaking 10 s",
       "traffic: 10% " + shortId(next) + " (new), 90% " + shortId(f.servingVersion()) + " (old)",
       "check in stage 1/2: pass, new version ",
       "stage 1/2 (10%): passed",
-      "stage 2/2 (100%): soaking 6 s",
+      "stage 2/2 (100%): soaking 10 s",
       "traffic: 100% " + shortId(next) + " (new)",
       "stage 2/2 (100%): passed",
       "release " + id + " SUCCEEDED (completed)");

@@ -118,7 +118,7 @@ class WebhooksTest {
     assertThat(secret).matches("whsec_[A-Za-z0-9_-]{43}");
     assertThat(hook.getJsonArray("events")).hasSize(6);
     String next = f.version(sim, Fixture.healthy());
-    f.plan(Fixture.quickPlan(6, 2, 10, 100));
+    f.plan(Fixture.quickPlan(10, 2, 10, 100));
     String releaseId = f.start(next).getString("id");
 
     await().atMost(Duration.ofSeconds(90)).until(() -> receiver.to(path).size() >= 2);

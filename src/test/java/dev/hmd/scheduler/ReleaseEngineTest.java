@@ -66,7 +66,7 @@ class ReleaseEngineTest {
   void healthySucceeds() {
     Fixture f = Fixture.create(api, sim, 200);
     String next = f.version(sim, Fixture.healthy());
-    f.plan(Fixture.quickPlan(6, 2, 10, 50, 100));
+    f.plan(Fixture.quickPlan(10, 2, 10, 50, 100));
     JsonObject release = f.start(next);
     assertThat(release.getString("state")).isEqualTo("running");
     assertThat(release.getJsonArray("stages").getJsonObject(0).getString("state")).isEqualTo("soaking");

@@ -46,7 +46,15 @@ public record Fixture(Api api, String key, String tenantId, TestSimulator.Accoun
     return api.get("/v1/releases/" + id + "/checks").bodyAsJsonObject().getJsonArray("items");
   }
 
-  /** A plan with quick stages: soaks of {@code soak} s at the given percentages, checks every {@code poll} s. */
+  /**
+   * A plan with quick stages: soaks of {@code soak} s at the given percentages, checks every {@code poll} s.
+   *
+   * <p>A stage that must pass by itself needs enough counted checks: only windows that began inside
+   * the soak count, so with the tests' 1 s telemetry lag a soak gets at least
+   * {@code floor((soak - 1 - poll) / poll)} of them. At 10% of 200 requests/s a 2 s window holds
+   * about 40 requests, and about one such window in forty is inconclusive by noise alone (one error,
+   * or a slow tail sample); a 6 s soak may count a single check, a 10 s soak counts at least three.
+   */
   public static JsonObject quickPlan(int soak, int poll, int... percents) {
     JsonArray stages = new JsonArray();
     for (int p : percents) {
