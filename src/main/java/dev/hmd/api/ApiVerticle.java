@@ -70,19 +70,21 @@ public final class ApiVerticle extends VerticleBase {
     TenantRepository tenantRepository = new TenantRepository(pool);
     AuditLog audit = new AuditLog(pool);
     Sessions sessions = new Sessions(vertx, secrets.jwtSecret(), config.sessionTtl());
+    EventLog eventLog = new EventLog(pool);
+    hub = new EventHub(vertx, eventLog, databaseUrl.connectOptions());
+    ReadCache cache = new ReadCache(hub::listening, registry);
+    hub.changes(cache);
     Authenticator auth = new Authenticator(tenantRepository, sessions, new RateLimiter(config.rateLimitPerMinute()),
-      config.adminToken());
+      config.adminToken(), cache);
     TenancyApi tenancy = new TenancyApi(pool, tenantRepository, audit, auth, sessions);
     ConnectionRepository connectionRepository = new ConnectionRepository(pool, secrets.cipher());
     ConnectionsApi connections = new ConnectionsApi(pool, connectionRepository, audit, cloudflare);
     PlanRepository planRepository = new PlanRepository(pool);
     PlansApi plans = new PlansApi(pool, connectionRepository, planRepository, audit);
     ReleasesApi releasesApi = new ReleasesApi(vertx, pool, connectionRepository, planRepository, releases,
-      new CheckRepository(pool), audit, cloudflare);
+      new CheckRepository(pool), audit, cloudflare, cache);
     WebhooksApi webhooks = new WebhooksApi(vertx, pool, new WebhookRepository(pool, secrets.cipher()),
       new DeliveryRepository(pool), connectionRepository, audit, WebhookSettings.from(config));
-    EventLog eventLog = new EventLog(pool);
-    hub = new EventHub(vertx, eventLog, databaseUrl.connectOptions());
     streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry);
 
     router = Router.router(vertx);

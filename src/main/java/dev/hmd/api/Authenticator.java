@@ -29,12 +29,15 @@ public final class Authenticator {
   private final RateLimiter limiter;
   private final Optional<String> adminToken;
   private final Map<String, Long> lastTouched = new ConcurrentHashMap<>();
+  private final ReadCache cache;
 
-  public Authenticator(TenantRepository tenants, Sessions sessions, RateLimiter limiter, Optional<String> adminToken) {
+  public Authenticator(TenantRepository tenants, Sessions sessions, RateLimiter limiter, Optional<String> adminToken,
+                       ReadCache cache) {
     this.tenants = tenants;
     this.sessions = sessions;
     this.limiter = limiter;
     this.adminToken = adminToken;
+    this.cache = cache;
   }
 
   /** Authenticates the tenant caller and applies the rate limit. */
@@ -73,6 +76,12 @@ public final class Authenticator {
     });
   }
 
+  /** A key this process just revoked stops working here at once, before the notification comes back. */
+  public void revoked(String keyId) {
+    cache.keyRevoked(keyId);
+    lastTouched.remove(keyId);
+  }
+
   /** A handler that lets the request through only for roles including {@code needed}. */
   public static Handler<RoutingContext> require(Role needed) {
     return ctx -> {
@@ -106,9 +115,33 @@ public final class Authenticator {
     if (!ApiKeys.looksLikeKey(key)) {
       return Future.failedFuture(ApiException.unauthorized("invalid API key"));
     }
-    return tenants.findActiveKey(ApiKeys.hash(key)).map(found -> found
-      .map(k -> new Principal(k.tenantId(), k.id(), k.name(), k.role(), false))
-      .orElseThrow(() -> ApiException.unauthorized("invalid or revoked API key")));
+    byte[] hash = ApiKeys.hash(key);
+    TenantRepository.KeyRecord cached = cache.keyByHash(hash);
+    if (cached != null) {
+      return Future.succeededFuture(principal(cached, false));
+    }
+    long stamp = cache.stamp();
+    return tenants.findActiveKey(hash).map(found -> {
+      found.ifPresent(k -> cache.putKey(hash, k, stamp));
+      return found.map(k -> principal(k, false))
+        .orElseThrow(() -> ApiException.unauthorized("invalid or revoked API key"));
+    });
+  }
+
+  private static Principal principal(TenantRepository.KeyRecord key, boolean viaSession) {
+    return new Principal(key.tenantId(), key.id(), key.name(), key.role(), viaSession);
+  }
+
+  private Future<Optional<TenantRepository.KeyRecord>> activeKeyById(String keyId) {
+    TenantRepository.KeyRecord cached = cache.keyById(keyId);
+    if (cached != null) {
+      return Future.succeededFuture(Optional.of(cached));
+    }
+    long stamp = cache.stamp();
+    return tenants.findActiveKeyById(keyId).map(found -> {
+      found.ifPresent(k -> cache.putKey(null, k, stamp));
+      return found;
+    });
   }
 
   private Future<Principal> fromBearer(String authorization) {
@@ -122,9 +155,9 @@ public final class Authenticator {
   private Future<Principal> fromSession(String token) {
     return sessions.verify(token)
       .recover(err -> Future.failedFuture(ApiException.unauthorized("the session is invalid or has expired; sign in again")))
-      .compose(claims -> tenants.findActiveKeyById(claims.keyId()).map(found -> found
+      .compose(claims -> activeKeyById(claims.keyId()).map(found -> found
         .filter(k -> k.tenantId().equals(claims.tenantId()))
-        .map(k -> new Principal(k.tenantId(), k.id(), k.name(), k.role(), true))
+        .map(k -> principal(k, true))
         .orElseThrow(() -> ApiException.unauthorized("the key behind this session was revoked; sign in again"))));
   }
 

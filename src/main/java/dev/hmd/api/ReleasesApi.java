@@ -20,6 +20,7 @@ import dev.hmd.slo.ReleaseStatus;
 import dev.hmd.slo.Transition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -48,9 +49,10 @@ public final class ReleasesApi {
   private final CheckRepository checks;
   private final AuditLog audit;
   private final CloudflareClient cloudflare;
+  private final ReadCache cache;
 
   public ReleasesApi(Vertx vertx, Pool pool, ConnectionRepository connections, PlanRepository plans, Releases releases,
-                     CheckRepository checks, AuditLog audit, CloudflareClient cloudflare) {
+                     CheckRepository checks, AuditLog audit, CloudflareClient cloudflare, ReadCache cache) {
     this.vertx = vertx;
     this.pool = pool;
     this.connections = connections;
@@ -59,6 +61,7 @@ public final class ReleasesApi {
     this.checks = checks;
     this.audit = audit;
     this.cloudflare = cloudflare;
+    this.cache = cache;
   }
 
   /** {@code POST /v1/connections/{id}/releases {newVersionId, oldVersionId?}}: starts at once from the plan. */
@@ -171,10 +174,21 @@ public final class ReleasesApi {
 
   /** {@code GET /v1/releases/{id}}. */
   public void get(RoutingContext ctx) {
+    String tenantId = Principal.of(ctx).tenantId();
     String id = ctx.pathParam("id");
-    releases.repository().get(Principal.of(ctx).tenantId(), id)
+    Buffer cached = cache.view(tenantId, id);
+    if (cached != null) {
+      ctx.response().putHeader("Content-Type", "application/json").end(cached);
+      return;
+    }
+    long stamp = cache.stamp();
+    releases.repository().get(tenantId, id)
       .map(found -> found.orElseThrow(() -> unknown(id)))
-      .onSuccess(row -> ctx.json(ReleaseView.toJson(row)))
+      .onSuccess(row -> {
+        Buffer view = ReleaseView.toJson(row).toBuffer();
+        cache.putView(tenantId, id, view, stamp);
+        ctx.response().putHeader("Content-Type", "application/json").end(view);
+      })
       .onFailure(ctx::fail);
   }
 
@@ -216,6 +230,8 @@ public final class ReleasesApi {
     String by = note == null ? "by " + principal.keyName() : "by " + principal.keyName() + ": " + note;
     attempt(principal, id, action, input.apply(by), CONFLICT_RETRIES)
       .onSuccess(row -> {
+        // this process reads its own write at once; the others when the events' notification arrives
+        cache.tenantChanged(row.tenantId());
         ReleaseSchedulerVerticle.kick(vertx, row.tenantId(), row.id());
         ctx.json(ReleaseView.toJson(row));
       })

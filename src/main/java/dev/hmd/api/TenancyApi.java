@@ -92,7 +92,11 @@ public final class TenancyApi {
           ? io.vertx.core.Future.failedFuture(ApiException.notFound("no API key " + keyId))
           : audit.record(tx, principal, "api_key.revoke", "api_key", keyId,
             new JsonObject().put("name", found.get().name()))))
-      .onSuccess(v -> ctx.response().setStatusCode(204).end())
+      .onSuccess(v -> {
+        // other processes hear of it from the notification the revocation sent
+        auth.revoked(keyId);
+        ctx.response().setStatusCode(204).end();
+      })
       .onFailure(ctx::fail);
   }
 

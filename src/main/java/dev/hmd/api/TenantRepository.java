@@ -1,5 +1,6 @@
 package dev.hmd.api;
 
+import dev.hmd.events.EventHub;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -40,6 +41,7 @@ public final class TenantRepository {
     select id, tenant_id, name, role, created_at, last_used_at from api_keys
     where id = $1 and revoked_at is null""";
   private static final String TOUCH_KEY = "update api_keys set last_used_at = now() where id = $1";
+  private static final String NOTIFY_REVOKED = "select pg_notify('" + EventHub.KEYS_CHANNEL + "', $1)";
   private static final String LIST_TENANTS = "select id, name, created_at from tenants order by created_at, id";
 
   private final Pool pool;
@@ -68,9 +70,19 @@ public final class TenantRepository {
       });
   }
 
+  /**
+   * Revokes a key and, in the same transaction (so on commit), tells every process listening on
+   * {@link EventHub#KEYS_CHANNEL} to forget it.
+   */
   public Future<Optional<KeyRecord>> revokeKey(SqlClient client, String tenantId, String keyId) {
     return client.preparedQuery(REVOKE_KEY).execute(Tuple.of(tenantId, keyId))
-      .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(key(rows.iterator().next())));
+      .compose(rows -> {
+        if (rows.size() == 0) {
+          return Future.succeededFuture(Optional.<KeyRecord>empty());
+        }
+        KeyRecord revoked = key(rows.iterator().next());
+        return client.preparedQuery(NOTIFY_REVOKED).execute(Tuple.of(revoked.id())).map(Optional.of(revoked));
+      });
   }
 
   public Future<Optional<KeyRecord>> findActiveKey(byte[] hash) {

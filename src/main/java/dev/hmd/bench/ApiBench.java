@@ -10,9 +10,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code GET /v1/releases/{id}} (API key lookup, rate limit, release read, JSON) at a fixed
- * concurrency, beside a bare Vert.x Web endpoint answering a JSON document of the same size from
- * memory, on the same Vert.x instance of the same process, measured one after the other with the
+ * {@code GET /v1/releases/{id}} (API key, rate limit, release view: from this process's cache
+ * when it is current, else from Postgres) at a fixed concurrency, beside a bare Vert.x Web endpoint
+ * answering a JSON document of the same size from memory (encoded per request, and encoded once), on the same Vert.x instance of the same process, measured one after the other with the
  * same load generator.
  */
 final class ApiBench {
@@ -39,6 +39,7 @@ final class ApiBench {
       BareJsonVerticle bare = new BareJsonVerticle(sample);
       world.service().vertx().deployVerticle(bare).await();
       List<String> barePaths = targets.stream().map(t -> "/bare/releases/" + t.releaseId()).toList();
+      List<String> encodedPaths = targets.stream().map(t -> "/bare-encoded/releases/" + t.releaseId()).toList();
 
       LoadGenerator load = new LoadGenerator(world.clientVertx());
       int warm = Math.max(1, s.warmup() / 2);
@@ -48,18 +49,27 @@ final class ApiBench {
       load.run(world.servicePort(), apiPaths, key, s.concurrency(), warm);
 
       Phase bareRun = Phase.measure(world, () -> load.run(bare.port(), barePaths, null, s.concurrency(), s.duration()));
+      Phase encodedRun = Phase.measure(world, () -> load.run(bare.port(), encodedPaths, null, s.concurrency(),
+        s.duration()));
       // the same authentication without the release read: how the API's cost splits
       Phase authRun = Phase.measure(world, () -> load.run(world.servicePort(), List.of("/v1/session"), key,
         s.concurrency(), s.duration()));
       Profiler profiler = Profiler.startIf(s.profile(), s.out().resolve("api.jfr"));
+      double hitsBefore = viewLookups(world, "hit");
+      double missesBefore = viewLookups(world, "miss");
       Phase apiRun = Phase.measure(world, () -> load.run(world.servicePort(), apiPaths, key, s.concurrency(), s.duration()));
+      double hits = viewLookups(world, "hit") - hitsBefore;
+      double misses = viewLookups(world, "miss") - missesBefore;
       JsonObject profile = profiler == null ? null : profiler.stop();
 
       double ratio = apiRun.result.throughput() / bareRun.result.throughput();
+      double encodedRatio = apiRun.result.throughput() / encodedRun.result.throughput();
       JsonObject result = new JsonObject().put("concurrency", s.concurrency())
         .put("responseBytes", sample.encode().length())
-        .put("bare", bareRun.toJson()).put("session", authRun.toJson()).put("api", apiRun.toJson())
-        .put("ratio", Report.round(ratio))
+        .put("bare", bareRun.toJson()).put("bareEncoded", encodedRun.toJson()).put("session", authRun.toJson())
+        .put("api", apiRun.toJson())
+        .put("ratio", Report.round(ratio)).put("ratioToEncoded", Report.round(encodedRatio))
+        .put("releaseViewCache", new JsonObject().put("hits", (long) hits).put("misses", (long) misses))
         .put("service", world.serviceSettings());
       if (profile != null) {
         result.put("profile", profile);
@@ -68,6 +78,7 @@ final class ApiBench {
       Table table = new Table("endpoint", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "CPU JVM",
         "CPU pg");
       row(table, "bare Vert.x JSON (" + sample.encode().length() + " bytes)", bareRun);
+      row(table, "bare, the same bytes encoded once", encodedRun);
       row(table, "GET /v1/session (API key lookup alone)", authRun);
       row(table, "GET /v1/releases/{id}", apiRun);
       report.table(String.format(Locale.ROOT, "api: %d in flight, %d s each, load generator in the same JVM",
@@ -77,8 +88,17 @@ final class ApiBench {
       }
       report.note(String.format(Locale.ROOT, "target API >= %.0f%% of the bare endpoint: %s (%.0f%%)", TARGET_RATIO * 100,
         ratio >= TARGET_RATIO ? "MET" : "MISSED", ratio * 100));
+      report.note(String.format(Locale.ROOT, "API against the bare endpoint sending pre-encoded bytes: %.0f%%",
+        encodedRatio * 100));
+      report.note(String.format(Locale.ROOT, "release views from the cache: %.2f%% (%d misses: the first read, and "
+        + "one after each change of a release of the tenant)", 100 * hits / Math.max(1, hits + misses), (long) misses));
       return report;
     }
+  }
+
+  private static double viewLookups(BenchEnvironment world, String result) {
+    return world.service().registry().get("hmd.api.cache.lookups").tag("cache", "release").tag("result", result)
+      .counter().count();
   }
 
   private static void row(Table table, String label, Phase phase) {

@@ -54,11 +54,46 @@ public final class EventHub {
     }
   }
 
+  /**
+   * What the notifications say changed, for caches of this process. Called on the hub's event
+   * loop, before the events are read and delivered.
+   */
+  public interface Changes {
+    /** The tenant appended events: something of its releases changed. */
+    void tenantChanged(String tenantId);
+
+    /** An API key was revoked ({@link #KEYS_CHANNEL}). */
+    void keyRevoked(String keyId);
+
+    /** The listening connection is (again) up: notifications sent while it was down are lost. */
+    void resynced();
+  }
+
+  /** Revoking an API key notifies its id on this channel, in the revoking transaction. */
+  public static final String KEYS_CHANNEL = "hmd_keys";
+
+  private static final Changes NO_CHANGES = new Changes() {
+    @Override
+    public void tenantChanged(String tenantId) {
+    }
+
+    @Override
+    public void keyRevoked(String keyId) {
+    }
+
+    @Override
+    public void resynced() {
+    }
+  };
+
   private final Vertx vertx;
   private final EventLog log;
   private final PgConnectOptions connectOptions;
   private final Map<String, Feed> feeds = new HashMap<>();
   private PgSubscriber pg;
+  /** The connection whose LISTENs have taken effect; notifications can be trusted while it is the subscriber's. */
+  private Object listeningOn;
+  private Changes changes = NO_CHANGES;
   private long sweepTimer = -1;
 
   public EventHub(Vertx vertx, EventLog log, PgConnectOptions connectOptions) {
@@ -72,9 +107,40 @@ public final class EventHub {
       .reconnectPolicy(attempt -> Math.min(5_000L, 100L * (1L << Math.min(attempt, 6))));
     pg.channel(EventLog.CHANNEL)
       .handler(this::notified)
-      .subscribeHandler(v -> feeds.values().forEach(this::catchUp));
+      .subscribeHandler(v -> {
+        resynced();
+        feeds.values().forEach(this::catchUp);
+      });
+    pg.channel(KEYS_CHANNEL)
+      .handler(keyId -> changes.keyRevoked(keyId))
+      .subscribeHandler(v -> resynced());
     sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, id -> feeds.values().forEach(this::catchUp));
     return pg.connect();
+  }
+
+  /** Tells {@code listener} what the notifications say changed (one listener; set before {@link #start}). */
+  public EventHub changes(Changes listener) {
+    this.changes = listener;
+    return this;
+  }
+
+  /**
+   * Whether every notification sent from now on will be heard: the listening connection is up
+   * and its LISTENs have taken effect. Between a lost connection and the resubscription of its
+   * replacement, this is false.
+   */
+  public boolean listening() {
+    Object current = pg == null ? null : pg.actualConnection();
+    return current != null && current == listeningOn;
+  }
+
+  /** Each channel's resubscription calls this; the second call for the same connection does nothing. */
+  private void resynced() {
+    Object current = pg.actualConnection();
+    if (current != null && current != listeningOn) {
+      listeningOn = current;
+      changes.resynced();
+    }
   }
 
   public Future<Void> stop() {
@@ -117,7 +183,9 @@ public final class EventHub {
     if (colon < 0) {
       return;
     }
-    Feed feed = feeds.get(payload.substring(0, colon));
+    String tenantId = payload.substring(0, colon);
+    changes.tenantChanged(tenantId);
+    Feed feed = feeds.get(tenantId);
     if (feed == null) {
       return;
     }
