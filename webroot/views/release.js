@@ -381,7 +381,7 @@ function stageTiming(stage, now) {
       if (!stage.soakEndsAt) return 'Shifting traffic at Cloudflare…';
       const left = (Date.parse(stage.soakEndsAt) - now) / 1000;
       return left > 0 ? `${duration(left)} left of ${duration(stage.soakSeconds)} soak.`
-        : 'Soak done; waiting for a conclusive check.';
+        : 'Soak done; checking its last seconds (telemetry arrives late).';
     }
     case 'awaiting_approval': {
       if (!stage.approvalDeadline) return 'Soaked. Waiting for approval (no deadline).';

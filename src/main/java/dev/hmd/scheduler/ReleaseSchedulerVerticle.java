@@ -441,12 +441,19 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     return new Evaluated(evaluation, newStats, oldStats);
   }
 
-  /** The soak's end and the approval deadline, when they have come. */
+  /**
+   * The soak's end and the approval deadline, when they have come. A soak without a conclusive
+   * pass ends only once its last seconds have been checked: telemetry arrives {@code lag} late
+   * and checks come once an interval, so at {@code soakEndsAt} the traffic of up to lag + interval
+   * before it is still unchecked, and a soak shorter than that would never have a window of its
+   * own (a 10 s soak checked every 10 s, 5 s late). Deciding on less than the whole soak made
+   * short soaks of healthy versions end without a pass ({@code onInsufficientData}).
+   */
   private Future<Void> fireTimers(Step s) {
     for (int guard = 0; guard < 3 && !s.state.isTerminal(); guard++) {
       StageState stage = s.state.currentStage();
       if (s.state.status() == ReleaseStatus.RUNNING && stage.status() == StageStatus.SOAKING
-        && stage.soakEndsAt() != null && !s.now.isBefore(stage.soakEndsAt())) {
+        && stage.soakEndsAt() != null && !s.now.isBefore(stage.soakEndsAt()) && soakChecked(s, stage)) {
         transition(s, new ReleaseInput.SoakElapsed(s.now));
       } else if (s.state.status() == ReleaseStatus.AWAITING_APPROVAL && stage.approvalDeadline() != null
         && !s.now.isBefore(stage.approvalDeadline())) {
@@ -456,6 +463,24 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
       }
     }
     return Future.succeededFuture();
+  }
+
+  /**
+   * Whether the soak can be decided: a pass settled it, or the checks have covered it, that is
+   * every window up to its end has been checked, and at least one whole window of its own (one
+   * that began after the split was applied, the only kind that can pass). The next check's
+   * window begins where the last one ended; a window asked again for being empty keeps the next
+   * check where it is, so it is still to come. A soak shorter than the poll interval thus lasts
+   * until one window of its own has been checked.
+   */
+  private boolean soakChecked(Step s, StageState stage) {
+    if (stage.hadConclusivePass() || s.row.nextCheckAt() == null || stage.soakStartedAt() == null) {
+      return true;
+    }
+    Duration interval = Duration.ofSeconds(s.plan.pollIntervalSeconds());
+    Instant nextWindowStart = s.row.nextCheckAt().minus(telemetryLag).minus(interval);
+    Instant covered = stage.soakStartedAt().plus(interval);
+    return !nextWindowStart.isBefore(stage.soakEndsAt()) && !nextWindowStart.isBefore(covered);
   }
 
   private Future<Void> save(Step s) {

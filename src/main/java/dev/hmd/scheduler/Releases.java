@@ -89,7 +89,9 @@ public final class Releases {
 
   /**
    * When the scheduler must look next: now while a split is pending, else the earliest of the
-   * next check, the soak's end and the approval deadline; null when nothing is left to do.
+   * next check, the soak's end (while it is still to come: a soak past its end waits for the
+   * checks of its last seconds, which come at the next check) and the approval deadline; null
+   * when nothing is left to do.
    */
   public static Instant nextDue(ReleaseRow row, ReleaseState state, Instant now) {
     if (splitPending(row)) {
@@ -100,7 +102,8 @@ public final class Releases {
     }
     Instant due = row.nextCheckAt();
     StageState stage = state.currentStage();
-    if (state.status() == ReleaseStatus.RUNNING && stage.status() == StageStatus.SOAKING && stage.soakEndsAt() != null) {
+    if (state.status() == ReleaseStatus.RUNNING && stage.status() == StageStatus.SOAKING && stage.soakEndsAt() != null
+      && stage.soakEndsAt().isAfter(now)) {
       due = min(due, stage.soakEndsAt());
     }
     if (state.status() == ReleaseStatus.AWAITING_APPROVAL && stage.approvalDeadline() != null) {

@@ -38,7 +38,10 @@ public sealed interface ReleaseInput {
     }
   }
 
-  /** The current stage's soakEndsAt has come. Rejected if it has not. */
+  /**
+   * The current stage's soakEndsAt has come. Rejected if it has not. The scheduler sends it once
+   * the soak is settled: a conclusive pass, or checks covering the whole soak (docs/engine.md).
+   */
   record SoakElapsed(Instant now) implements ReleaseInput {
   }
 

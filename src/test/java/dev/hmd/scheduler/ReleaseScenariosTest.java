@@ -121,6 +121,28 @@ class ReleaseScenariosTest {
   }
 
   @Test
+  @DisplayName("a soak shorter than a poll interval plus the telemetry lag waits for a window of its own, and a healthy version passes it")
+  void shortSoakIsChecked() {
+    Fixture f = Fixture.create(api, sim, 200);
+    // without noise: a single window decides each stage here, and it must not be inconclusive by chance
+    String next = f.version(sim, new JsonObject().put("message", "clean")
+      .put("latencyMs", new JsonObject().put("p50", 20).put("p99", 100)).put("errorRate", 0.0));
+    // 2 s soaks checked every 4 s, 1 s late: no window lies inside a soak until after its end
+    f.plan(Fixture.quickPlan(2, 4, 10, 100));
+    String id = f.start(next).getString("id");
+
+    JsonObject done = end(f, id, Duration.ofSeconds(60));
+    assertThat(done.getString("state")).as(done.encodePrettily()).isEqualTo("succeeded");
+    for (Object stage : done.getJsonArray("stages")) {
+      JsonObject s = (JsonObject) stage;
+      assertThat(s.getInteger("passedChecks")).as(s.encode()).isPositive();
+      Instant soakStarted = Instant.parse(s.getString("soakStartedAt"));
+      // it ended after a whole window of its own was checked: one interval, plus the lag, after the split
+      assertThat(Instant.parse(s.getString("completedAt"))).isAfterOrEqualTo(soakStarted.plusSeconds(5));
+    }
+  }
+
+  @Test
   @DisplayName("an approval nobody gives in time cancels the release and rolls back")
   void approvalTimeout() {
     Fixture f = Fixture.create(api, sim, 200);
