@@ -130,6 +130,7 @@ public final class Service implements AutoCloseable {
           .map(deployments::add))
         .compose(v -> vertx.deployVerticle(api).map(deployments::add))
         .await();
+      config.retention().ifPresent(keep -> new Retention(pool, keep, Clock.systemUTC(), registry).schedule(vertx));
       LOG.info("service {} listening on :{}", config.instanceId(), api.actualPort());
       return new Service(config, vertx, pool, registry, embedded, api, deployments);
     } catch (RuntimeException e) {

@@ -32,7 +32,8 @@ public record Config(
   int rateLimitPerMinute,
   Duration sseHeartbeat,
   Duration telemetryLag,
-  String logFormat) {
+  String logFormat,
+  Optional<Duration> retention) {
 
   public static final String DATABASE_URL = "HMD_DATABASE_URL";
   public static final String HTTP_PORT = "HMD_HTTP_PORT";
@@ -52,6 +53,7 @@ public record Config(
   public static final String LOG_FORMAT = "HMD_LOG_FORMAT";
   public static final String SSE_HEARTBEAT_MS = "HMD_SSE_HEARTBEAT_MS";
   public static final String TELEMETRY_LAG_SECONDS = "HMD_TELEMETRY_LAG_SECONDS";
+  public static final String RETENTION_DAYS = "HMD_RETENTION_DAYS";
 
   /** Names this process as a lease owner; unique per process unless set. */
   private static final String DEFAULT_INSTANCE_ID = "hmd-" + UUID.randomUUID().toString().substring(0, 8);
@@ -69,6 +71,8 @@ public record Config(
   public static final int DEFAULT_SSE_HEARTBEAT_MS = 10_000;
   /** Check windows end this far in the past: Workers Observability receives events seconds late. */
   public static final int DEFAULT_TELEMETRY_LAG_SECONDS = 5;
+  /** Events, checks and finished webhook deliveries are kept this long; 0 keeps them forever. */
+  public static final int DEFAULT_RETENTION_DAYS = 30;
 
   public static Config fromEnv() {
     return from(System.getenv());
@@ -95,7 +99,8 @@ public record Config(
       positive(env, RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE),
       Duration.ofMillis(positive(env, SSE_HEARTBEAT_MS, DEFAULT_SSE_HEARTBEAT_MS)),
       Duration.ofSeconds(nonNegative(env, TELEMETRY_LAG_SECONDS, DEFAULT_TELEMETRY_LAG_SECONDS)),
-      text(env, LOG_FORMAT).orElse(DEFAULT_LOG_FORMAT));
+      text(env, LOG_FORMAT).orElse(DEFAULT_LOG_FORMAT),
+      Optional.of(nonNegative(env, RETENTION_DAYS, DEFAULT_RETENTION_DAYS)).filter(days -> days > 0).map(Duration::ofDays));
   }
 
   /** The same configuration with one variable set differently. */

@@ -5,8 +5,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,6 +47,9 @@ public final class EventLog {
       select $1, counter.last_id - cardinality($2::text[]) + e.ord, e.release_id, e.type, e.data::jsonb
       from counter, unnest($2::text[], $3::text[], $4::text[]) with ordinality as e(release_id, type, data, ord))
     select last_id, pg_notify('%s', $1 || ':' || last_id) from counter""".formatted(CHANNEL);
+  private static final String DELETE_BEFORE = """
+    delete from events e using (select tenant_id, id from events where created_at < $1 order by created_at limit $2) old
+    where e.tenant_id = old.tenant_id and e.id = old.id""";
   private static final String AFTER_TENANT = """
     select tenant_id, id, release_id, type, data, created_at from events
     where tenant_id = $1 and id > $2 order by id limit $3""";
@@ -96,5 +102,14 @@ public final class EventLog {
   public Future<Long> lastId(String tenantId) {
     return pool.preparedQuery(LAST_ID).execute(Tuple.of(tenantId))
       .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
+  }
+
+  /**
+   * Deletes up to {@code limit} of the oldest events created before {@code cutoff} (retention);
+   * the number deleted. A stream resumed from an id older than that replays what is left.
+   */
+  public static Future<Integer> deleteBefore(SqlClient client, Instant cutoff, int limit) {
+    return client.preparedQuery(DELETE_BEFORE).execute(Tuple.of(cutoff.atOffset(ZoneOffset.UTC), limit))
+      .map(SqlResult::rowCount);
   }
 }

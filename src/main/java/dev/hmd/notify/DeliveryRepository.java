@@ -8,8 +8,11 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -181,5 +184,15 @@ public final class DeliveryRepository {
       row.getString("event"), row.getString("status"), row.getInteger("attempts"), row.getInteger("last_status_code"),
       row.getString("last_error"), row.getOffsetDateTime("created_at"), row.getOffsetDateTime("delivered_at"),
       row.getOffsetDateTime("next_attempt_at"));
+  }
+
+  /**
+   * Deletes up to {@code limit} of the oldest finished deliveries (delivered, or failed for good)
+   * enqueued before {@code cutoff} (retention); pending ones stay whatever their age. The number deleted.
+   */
+  public static Future<Integer> deleteFinishedBefore(SqlClient client, Instant cutoff, int limit) {
+    return client.preparedQuery("delete from webhook_deliveries where id in (select id from webhook_deliveries "
+        + "where status <> 'pending' and created_at < $1 order by created_at limit $2)")
+      .execute(Tuple.of(cutoff.atOffset(ZoneOffset.UTC), limit)).map(SqlResult::rowCount);
   }
 }

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -131,5 +132,11 @@ public final class CheckRepository {
         .put("reason", r.reason()));
     }
     return array;
+  }
+
+  /** Deletes up to {@code limit} of the oldest checks taken before {@code cutoff} (retention); the number deleted. */
+  public static Future<Integer> deleteBefore(SqlClient client, Instant cutoff, int limit) {
+    return client.preparedQuery("delete from checks where id in (select id from checks where at < $1 order by at limit $2)")
+      .execute(Tuple.of(cutoff.atOffset(ZoneOffset.UTC), limit)).map(SqlResult::rowCount);
   }
 }

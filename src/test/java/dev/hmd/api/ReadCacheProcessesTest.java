@@ -55,9 +55,8 @@ class ReadCacheProcessesTest {
 
   /** A new operator key of a new tenant: {id, key}. */
   static JsonObject operatorKey(Api.TenantKeys tenant) {
-    JsonObject created = firstApi.as(tenant.adminKey()).post("/v1/api-keys",
+    return firstApi.as(tenant.adminKey()).post("/v1/api-keys",
       new JsonObject().put("name", "ci").put("role", "operator")).bodyAsJsonObject();
-    return created;
   }
 
   /** Reads with {@code key} on the second process until it answers from its cache. */
