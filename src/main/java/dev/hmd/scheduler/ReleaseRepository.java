@@ -48,8 +48,10 @@ public final class ReleaseRepository {
     returning due.previous_owner, """ + " " + prefixed("r.");
   private static final String RENEW = """
     update releases set lease_expires_at = now() + make_interval(secs => $2)
-    where lease_owner = $1 and next_due_at is not null
-      and lease_expires_at < now() + make_interval(secs => $2) * 2 / 3""";
+    where id in (select id from releases
+                 where lease_owner = $1 and next_due_at is not null
+                   and lease_expires_at < now() + make_interval(secs => $2) * 2 / 3
+                 for update skip locked)""";
   private static final String RELEASE_LEASES = "update releases set lease_owner = null, lease_expires_at = null where lease_owner = $1";
   private static final String SAVE = """
     update releases set state = $4, current_stage_index = $5, stages = $6, outcome_code = $7, outcome_message = $8,
@@ -117,7 +119,11 @@ public final class ReleaseRepository {
    * Extends the lease of every release {@code owner} still has work on, leaving out those whose
    * lease has more than two thirds to run (claimed a moment ago): renewed every third of a lease,
    * a lease never gets within a third of its end, and a renewal rewrites only the rows that need
-   * it rather than every row the process owns. Returns how many.
+   * it rather than every row the process owns. Rows a save holds locked are skipped rather than
+   * waited for: the renewal locks rows in scan order and a group commit in batch order, and
+   * waiting let the two deadlock (at 10,000 releases, a batch of ~200 steps failed at once and
+   * lag p99 went from 0.27 to 0.95 s); a skipped row is renewed a third of a lease later, or
+   * sooner by its next claim. Returns how many.
    */
   public Future<Integer> renewLeases(String owner, int leaseSeconds) {
     return pool.preparedQuery(RENEW).execute(Tuple.of(owner, leaseSeconds)).map(RowSet::rowCount);

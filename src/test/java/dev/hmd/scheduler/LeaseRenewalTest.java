@@ -1,0 +1,80 @@
+package dev.hmd.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hmd.Service;
+import dev.hmd.testing.Api;
+import dev.hmd.testing.Fixture;
+import dev.hmd.testing.TestService;
+import dev.hmd.testing.TestSimulator;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
+import io.vertx.sqlclient.Tuple;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Lease renewal next to saves under way: it skips the rows they hold rather than waiting (and deadlocking) on them. */
+class LeaseRenewalTest {
+
+  static final String OWNER = "lease-renewal-test";
+
+  static TestSimulator sim;
+  static Service service;
+  static Api api;
+
+  @BeforeAll
+  static void start() {
+    sim = TestSimulator.start();
+    service = TestService.onSimulator(sim);
+    api = Api.of(service);
+  }
+
+  @AfterAll
+  static void stop() {
+    service.close();
+    sim.close();
+  }
+
+  @Test
+  @DisplayName("a renewal skips a row another transaction holds, renews the rest, and renews the skipped one once it is free")
+  void renewalSkipsLockedRows() {
+    Pool pool = service.pool();
+    Fixture f = Fixture.create(api, sim, 20);
+    f.plan(Fixture.quickPlan(600, 60, 10, 100));
+    String first = f.start(f.version(sim, Fixture.healthy())).getString("id");
+    Fixture g = Fixture.create(api, sim, 20);
+    g.plan(Fixture.quickPlan(600, 60, 10, 100));
+    String second = g.start(g.version(sim, Fixture.healthy())).getString("id");
+    // held by a process of our own making, with a lease about to run out, and not due (the service leaves them alone)
+    pool.preparedQuery("update releases set lease_owner = $1, lease_expires_at = now() + interval '2 seconds', "
+        + "next_due_at = now() + interval '1 hour' where id = any($2)")
+      .execute(Tuple.tuple().addString(OWNER).addArrayOfString(new String[] {first, second})).await();
+
+    ReleaseRepository repository = new ReleaseRepository(pool);
+    SqlConnection saving = pool.getConnection().await();
+    try {
+      Transaction tx = saving.begin().await();
+      saving.preparedQuery("select id from releases where id = $1 for update").execute(Tuple.of(first)).await();
+
+      assertThat(repository.renewLeases(OWNER, 15).timeout(10, TimeUnit.SECONDS).await())
+        .as("the row held by the save is left out, not waited for").isEqualTo(1);
+      assertThat(leaseSecondsLeft(pool, second)).isGreaterThan(10);
+      assertThat(leaseSecondsLeft(pool, first)).isLessThan(3);
+
+      tx.rollback().await();
+      assertThat(repository.renewLeases(OWNER, 15).timeout(10, TimeUnit.SECONDS).await()).isEqualTo(1);
+      assertThat(leaseSecondsLeft(pool, first)).isGreaterThan(10);
+    } finally {
+      saving.close().await();
+    }
+  }
+
+  static double leaseSecondsLeft(Pool pool, String id) {
+    return pool.preparedQuery("select extract(epoch from lease_expires_at - now())::float8 from releases where id = $1")
+      .execute(Tuple.of(id)).await().iterator().next().getDouble(0);
+  }
+}
