@@ -46,11 +46,14 @@ public final class ReleaseRepository {
           for update skip locked) due
     where r.id = due.id
     returning due.previous_owner, """ + " " + prefixed("r.");
+  /** Leases renewed per statement. */
+  static final int RENEW_CHUNK = 500;
   private static final String RENEW = """
     update releases set lease_expires_at = now() + make_interval(secs => $2)
     where id in (select id from releases
                  where lease_owner = $1 and next_due_at is not null
                    and lease_expires_at < now() + make_interval(secs => $2) * 2 / 3
+                 limit $3
                  for update skip locked)""";
   private static final String RELEASE_LEASES = "update releases set lease_owner = null, lease_expires_at = null where lease_owner = $1";
   private static final String SAVE = """
@@ -123,10 +126,17 @@ public final class ReleaseRepository {
    * waited for: the renewal locks rows in scan order and a group commit in batch order, and
    * waiting let the two deadlock (at 10,000 releases, a batch of ~200 steps failed at once and
    * lag p99 went from 0.27 to 0.95 s); a skipped row is renewed a third of a lease later, or
-   * sooner by its next claim. Returns how many.
+   * sooner by its next claim. The rows go in chunks of {@value #RENEW_CHUNK}, each its own
+   * statement, so that a save waits for a renewal's locks a few milliseconds, not the 200 ms one
+   * statement over 5,000 rows took. Returns how many.
    */
   public Future<Integer> renewLeases(String owner, int leaseSeconds) {
-    return pool.preparedQuery(RENEW).execute(Tuple.of(owner, leaseSeconds)).map(RowSet::rowCount);
+    return renewChunks(owner, leaseSeconds, 0);
+  }
+
+  private Future<Integer> renewChunks(String owner, int leaseSeconds, int sofar) {
+    return pool.preparedQuery(RENEW).execute(Tuple.of(owner, leaseSeconds, RENEW_CHUNK)).map(RowSet::rowCount)
+      .compose(n -> n < RENEW_CHUNK ? Future.succeededFuture(sofar + n) : renewChunks(owner, leaseSeconds, sofar + n));
   }
 
   /** Gives every lease of {@code owner} up, so another process takes over at once. */
