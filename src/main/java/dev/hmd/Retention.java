@@ -59,12 +59,10 @@ public final class Retention {
       .tag("table", table).description("rows deleted for being older than HMD_RETENTION_DAYS").register(registry)));
   }
 
-  /** Sweeps periodically on {@code vertx}'s timers; the timer ids, to cancel. */
-  public long[] schedule(Vertx vertx) {
-    return new long[] {
-      vertx.setTimer(FIRST_SWEEP.toMillis(), id -> sweep()),
-      vertx.setPeriodic(EVERY.toMillis(), id -> sweep())
-    };
+  /** Sweeps on {@code vertx}'s timers, which end when it closes. */
+  public void schedule(Vertx vertx) {
+    vertx.setTimer(FIRST_SWEEP.toMillis(), id -> sweep());
+    vertx.setPeriodic(EVERY.toMillis(), id -> sweep());
   }
 
   /** One sweep of every table; the rows deleted per table. A sweep still running is not started twice. */
