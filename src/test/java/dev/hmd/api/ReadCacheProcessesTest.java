@@ -87,8 +87,7 @@ class ReadCacheProcessesTest {
   @DisplayName("a release cancelled through one process reads cancelled there at once, and in the other when its events are notified")
   void releaseChangesReachTheOtherProcess() {
     Fixture f = Fixture.create(firstApi, sim, 20);
-    f.plan(Fixture.quickPlan(600, 60, 10, 100));
-    String id = f.start(f.version(sim, Fixture.healthy())).getString("id");
+    String id = f.startIdleRelease(sim);
     await().atMost(Duration.ofSeconds(20)).until(() -> f.release(id).getJsonArray("currentSplit").size() == 2);
     warm(f.key(), "/v1/releases/" + id);
     String path = "/v1/releases/" + id;

@@ -113,8 +113,7 @@ class GroupCommitTest {
   void onlySavesOfOneTenant() {
     Pool pool = service.pool();
     Fixture f = Fixture.create(api, sim, 20);
-    f.plan(Fixture.quickPlan(600, 60, 10, 100));
-    String id = f.start(f.version(sim, Fixture.healthy())).getString("id");
+    String id = f.startIdleRelease(sim);
     ReleaseRow row = new ReleaseRepository(pool).get(f.tenantId(), id).await().orElseThrow();
     Releases releases = new Releases(pool, new ReleaseRepository(pool), new CheckRepository(pool));
 

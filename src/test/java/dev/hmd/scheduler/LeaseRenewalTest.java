@@ -44,11 +44,9 @@ class LeaseRenewalTest {
   void renewalSkipsLockedRows() {
     Pool pool = service.pool();
     Fixture f = Fixture.create(api, sim, 20);
-    f.plan(Fixture.quickPlan(600, 60, 10, 100));
-    String first = f.start(f.version(sim, Fixture.healthy())).getString("id");
+    String first = f.startIdleRelease(sim);
     Fixture g = Fixture.create(api, sim, 20);
-    g.plan(Fixture.quickPlan(600, 60, 10, 100));
-    String second = g.start(g.version(sim, Fixture.healthy())).getString("id");
+    String second = g.startIdleRelease(sim);
     // held by a process of our own making, with a lease about to run out, and not due (the service leaves them alone)
     pool.preparedQuery("update releases set lease_owner = $1, lease_expires_at = now() + interval '2 seconds', "
         + "next_due_at = now() + interval '1 hour' where id = any($2)")
@@ -78,8 +76,7 @@ class LeaseRenewalTest {
   void renewalInChunks() {
     Pool pool = service.pool();
     Fixture f = Fixture.create(api, sim, 20);
-    f.plan(Fixture.quickPlan(600, 60, 10, 100));
-    String model = f.start(f.version(sim, Fixture.healthy())).getString("id");
+    String model = f.startIdleRelease(sim);
     int rows = ReleaseRepository.RENEW_CHUNK * 2 + 34;
     String owner = OWNER + "-chunks";
     // ended releases still waiting for their last split: due later, leased by "another process" about to lapse

@@ -38,6 +38,15 @@ public record Fixture(Api api, String key, String tenantId, TestSimulator.Accoun
     return res.bodyAsJsonObject();
   }
 
+  /**
+   * Starts a release of a healthy new version that stays in its first stage (a 10 min soak, a
+   * check a minute): for tests about stored rows rather than rollouts. Returns its id.
+   */
+  public String startIdleRelease(TestSimulator sim) {
+    plan(quickPlan(600, 60, 10, 100));
+    return start(version(sim, healthy())).getString("id");
+  }
+
   public JsonObject release(String id) {
     return api.get("/v1/releases/" + id).bodyAsJsonObject();
   }
