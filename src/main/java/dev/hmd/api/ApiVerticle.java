@@ -1,20 +1,36 @@
 package dev.hmd.api;
 
-import static dev.hmd.api.Authenticator.require;
-
 import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.config.Config;
+import dev.hmd.connections.ConnectionRepository;
+import dev.hmd.connections.ConnectionsApi;
+import dev.hmd.connections.PlanRepository;
+import dev.hmd.connections.PlansApi;
 import dev.hmd.db.Database;
 import dev.hmd.db.DatabaseUrl;
 import dev.hmd.events.EventHub;
 import dev.hmd.events.EventLog;
+import dev.hmd.events.NotifiedCache;
+import dev.hmd.http.ApiException;
+import dev.hmd.http.Json;
+import dev.hmd.http.Problems;
 import dev.hmd.notify.DeliveryRepository;
 import dev.hmd.notify.WebhookRepository;
 import dev.hmd.notify.WebhookSettings;
 import dev.hmd.notify.WebhooksApi;
-import dev.hmd.scheduler.CheckRepository;
-import dev.hmd.scheduler.Releases;
+import dev.hmd.releases.CheckRepository;
+import dev.hmd.releases.Releases;
+import dev.hmd.releases.ReleasesApi;
 import dev.hmd.secrets.Secrets;
+import dev.hmd.tenancy.AuditLog;
+import dev.hmd.tenancy.Authenticator;
+import dev.hmd.tenancy.KeyRateLimiter;
+import dev.hmd.tenancy.Role;
+import dev.hmd.tenancy.Sessions;
+import dev.hmd.tenancy.TenancyApi;
+import dev.hmd.tenancy.TenantRepository;
+import static dev.hmd.tenancy.Authenticator.require;
+
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -72,17 +88,34 @@ public final class ApiVerticle extends VerticleBase {
     Sessions sessions = new Sessions(vertx, secrets.jwtSecret(), config.sessionTtl());
     EventLog eventLog = new EventLog(pool);
     hub = new EventHub(vertx, eventLog, databaseUrl.connectOptions());
-    ReadCache cache = new ReadCache(hub::listening, registry);
-    hub.changes(cache);
-    Authenticator auth = new Authenticator(tenantRepository, sessions, new RateLimiter(config.rateLimitPerMinute()),
-      config.adminToken(), cache);
+    NotifiedCache<TenantRepository.KeyRecord> keys = new NotifiedCache<>("api_key", hub::listening, registry);
+    NotifiedCache<Buffer> views = new NotifiedCache<>("release", hub::listening, registry);
+    hub.changes(new EventHub.Changes() {
+      @Override
+      public void tenantChanged(String tenantId) {
+        views.invalidate(tenantId);
+      }
+
+      @Override
+      public void keyRevoked(String keyId) {
+        keys.invalidate(keyId);
+      }
+
+      @Override
+      public void resynced() {
+        keys.clear();
+        views.clear();
+      }
+    });
+    Authenticator auth = new Authenticator(tenantRepository, sessions, new KeyRateLimiter(config.rateLimitPerMinute()),
+      config.adminToken(), keys);
     TenancyApi tenancy = new TenancyApi(pool, tenantRepository, audit, auth, sessions);
     ConnectionRepository connectionRepository = new ConnectionRepository(pool, secrets.cipher());
     ConnectionsApi connections = new ConnectionsApi(pool, connectionRepository, audit, cloudflare);
     PlanRepository planRepository = new PlanRepository(pool);
     PlansApi plans = new PlansApi(pool, connectionRepository, planRepository, audit);
     ReleasesApi releasesApi = new ReleasesApi(vertx, pool, connectionRepository, planRepository, releases,
-      new CheckRepository(pool), audit, cloudflare, cache);
+      new CheckRepository(pool), audit, cloudflare, views);
     WebhooksApi webhooks = new WebhooksApi(vertx, pool, new WebhookRepository(pool, secrets.cipher()),
       new DeliveryRepository(pool), connectionRepository, audit, WebhookSettings.from(config));
     streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry);

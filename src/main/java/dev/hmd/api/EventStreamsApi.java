@@ -2,6 +2,8 @@ package dev.hmd.api;
 
 import dev.hmd.events.EventHub;
 import dev.hmd.events.EventLog;
+import dev.hmd.http.ApiException;
+import dev.hmd.tenancy.Principal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,7 +43,7 @@ public final class EventStreamsApi {
   private final long heartbeatMillis;
   private final EventLog log;
   private final EventHub hub;
-  private final dev.hmd.scheduler.ReleaseRepository releases;
+  private final dev.hmd.releases.ReleaseRepository releases;
   private final Set<Stream> streams = new HashSet<>();
   private final AtomicInteger clients = new AtomicInteger();
   private final Counter sent;
@@ -50,7 +52,7 @@ public final class EventStreamsApi {
   private Buffer lastFrame;
 
   public EventStreamsApi(Vertx vertx, Duration heartbeat, EventLog log, EventHub hub,
-                         dev.hmd.scheduler.ReleaseRepository releases, MeterRegistry registry) {
+                         dev.hmd.releases.ReleaseRepository releases, MeterRegistry registry) {
     this.vertx = vertx;
     this.heartbeatMillis = heartbeat.toMillis();
     this.log = log;

@@ -1,8 +1,8 @@
 package dev.hmd.bus;
 
-import dev.hmd.cloudflare.Deployment;
 import dev.hmd.cloudflare.VersionSplit;
-import dev.hmd.cloudflare.VersionStats;
+import dev.hmd.cloudflare.VersionTelemetry;
+import dev.hmd.cloudflare.WorkerDeployment;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +43,7 @@ public final class Messages {
   }
 
   /** What the deployer found or did. */
-  public record SplitResult(Outcome outcome, Deployment deployment) {
+  public record SplitResult(Outcome outcome, WorkerDeployment deployment) {
     public enum Outcome {
       /** The wanted split serves now (it did already, or the deployer made and read back a deployment). */
       APPLIED,
@@ -62,7 +62,7 @@ public final class Messages {
   }
 
   /** Stats of every version of the Worker that served in the window, by version id. */
-  public record CheckTelemetry(Map<String, VersionStats> byVersion) {
+  public record CheckTelemetry(Map<String, VersionTelemetry> byVersion) {
     public CheckTelemetry {
       byVersion = Map.copyOf(byVersion);
     }

@@ -1,6 +1,6 @@
 package dev.hmd.cli;
 
-import dev.hmd.Service;
+import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.secrets.Secrets;
 import dev.hmd.sim.SimulatorVerticle;

@@ -1,6 +1,6 @@
 package dev.hmd.cli;
 
-import dev.hmd.Service;
+import dev.hmd.app.Service;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

@@ -1,6 +1,6 @@
 package dev.hmd.cli;
 
-import dev.hmd.Service;
+import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -125,13 +125,13 @@ public final class CloudflareClient implements AutoCloseable {
   // ---- deployments
 
   /** The script's deployments, newest first; the first one is serving. */
-  public Future<List<Deployment>> listDeployments(String token, String accountId, String script) {
+  public Future<List<WorkerDeployment>> listDeployments(String token, String accountId, String script) {
     return guarded(() -> send(token, Call.get(DEPLOYMENTS_LIST, scriptPath(accountId, script) + "/deployments"),
       env -> CloudflareJson.deployments(env.result())));
   }
 
   /** The deployment serving traffic now; NOT_FOUND when the script was never deployed. */
-  public Future<Deployment> currentDeployment(String token, String accountId, String script) {
+  public Future<WorkerDeployment> currentDeployment(String token, String accountId, String script) {
     return listDeployments(token, accountId, script).compose(deployments -> deployments.isEmpty()
       ? Future.failedFuture(CloudflareException.noDeployment(DEPLOYMENTS_LIST))
       : Future.succeededFuture(deployments.get(0)));
@@ -141,7 +141,7 @@ public final class CloudflareClient implements AutoCloseable {
    * Deploys one or two versions with the given shares (summing to 100), annotated with
    * {@code message} as {@code workers/message} so the service can recognise its own deployments.
    */
-  public Future<Deployment> createDeployment(String token, String accountId, String script,
+  public Future<WorkerDeployment> createDeployment(String token, String accountId, String script,
                                              List<VersionSplit> versions, String message) {
     return createDeployment(token, accountId, script, versions, message, false);
   }
@@ -154,7 +154,7 @@ public final class CloudflareClient implements AutoCloseable {
    * applied, so a retry can deploy the same split twice. That is safe because the deployer is
    * level-triggered: it reads the current deployment back and only acts on a difference.
    */
-  public Future<Deployment> createDeployment(String token, String accountId, String script,
+  public Future<WorkerDeployment> createDeployment(String token, String accountId, String script,
                                              List<VersionSplit> versions, String message, boolean force) {
     return guarded(() -> {
       Call call = Call.post(DEPLOYMENTS_CREATE, scriptPath(accountId, script) + "/deployments",
@@ -184,7 +184,7 @@ public final class CloudflareClient implements AutoCloseable {
    * account) in [{@code from}, {@code to}), in one query. A version absent from the map had no
    * invocations in the window: no data, not zero.
    */
-  public Future<Map<ScriptVersion, VersionStats>> versionStats(String token, String accountId,
+  public Future<Map<ScriptVersion, VersionTelemetry>> versionStats(String token, String accountId,
                                                               Collection<String> scripts, Instant from, Instant to) {
     return guarded(() -> {
       Set<String> names = new LinkedHashSet<>(scripts);
@@ -192,10 +192,10 @@ public final class CloudflareClient implements AutoCloseable {
         return Future.succeededFuture(Map.of());
       }
       names.forEach(CloudflareClient::segment);
-      JsonObject body = TelemetryQuery.body("hmd-" + UUID.randomUUID(), names, from, to);
+      JsonObject body = ObservabilityQuery.body("hmd-" + UUID.randomUUID(), names, from, to);
       return send(token, Call.post(TELEMETRY_QUERY,
           accountPath(accountId) + "/workers/observability/telemetry/query", body),
-        env -> TelemetryQuery.fold(env.result()));
+        env -> ObservabilityQuery.fold(env.result()));
     });
   }
 

@@ -236,18 +236,18 @@ public final class CloudflareJson {
   // ---- deployments
 
   /** {@code result} of the deployments list: {@code {"deployments": [...]}}, newest (serving) first. */
-  public static List<Deployment> deployments(Object result) {
+  public static List<WorkerDeployment> deployments(Object result) {
     if (!(result instanceof JsonObject o) || !(o.getValue("deployments") instanceof JsonArray items)) {
       throw new IllegalStateException("deployments result has no deployments list");
     }
-    List<Deployment> out = new ArrayList<>(items.size());
+    List<WorkerDeployment> out = new ArrayList<>(items.size());
     for (Object item : items) {
       out.add(deployment(object(item, "deployment")));
     }
     return out;
   }
 
-  public static Deployment deployment(JsonObject json) {
+  public static WorkerDeployment deployment(JsonObject json) {
     if (!(json.getValue("versions") instanceof JsonArray versions)) {
       throw new IllegalStateException("deployment without versions");
     }
@@ -260,7 +260,7 @@ public final class CloudflareJson {
       splits.add(new VersionSplit(requiredText(v, "version_id"), (int) Math.round(percentage.doubleValue())));
     }
     JsonObject annotations = json.getValue("annotations") instanceof JsonObject a ? a : new JsonObject();
-    return new Deployment(
+    return new WorkerDeployment(
       requiredText(json, "id"),
       instant(json.getValue("created_on")),
       splits,

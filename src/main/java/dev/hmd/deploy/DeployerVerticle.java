@@ -1,12 +1,12 @@
 package dev.hmd.deploy;
 
 import dev.hmd.bus.Addresses;
-import dev.hmd.bus.Messages.ApplySplit;
-import dev.hmd.bus.Messages.SplitResult;
 import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.cloudflare.CloudflareException;
-import dev.hmd.cloudflare.Deployment;
 import dev.hmd.cloudflare.VersionSplit;
+import dev.hmd.cloudflare.WorkerDeployment;
+import dev.hmd.bus.Messages.ApplySplit;
+import dev.hmd.bus.Messages.SplitResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -70,7 +70,7 @@ public final class DeployerVerticle extends VerticleBase {
   }
 
   /** Serving something neither we made nor the release started from: somebody deployed from outside. */
-  static boolean isExternal(Deployment current, ApplySplit wanted) {
+  static boolean isExternal(WorkerDeployment current, ApplySplit wanted) {
     if (wanted.knownDeploymentId() == null || current.id().equals(wanted.knownDeploymentId())) {
       return false;
     }

@@ -1,7 +1,7 @@
 package dev.hmd.notify;
 
-import dev.hmd.api.Json;
 import dev.hmd.db.Ids;
+import dev.hmd.http.Json;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;

@@ -1,6 +1,7 @@
 package dev.hmd.notify;
 
-import dev.hmd.scheduler.ReleaseRow;
+import dev.hmd.connections.PlanJson;
+import dev.hmd.releases.ReleaseRow;
 import dev.hmd.slo.Plan;
 import dev.hmd.slo.Stage;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +20,7 @@ public final class NotificationText {
   }
 
   public static String of(WebhookEvent event, ReleaseRow row) {
-    Plan plan = Plan.fromJson(row.plan());
+    Plan plan = PlanJson.fromJson(row.plan());
     int index = Math.min(row.currentStageIndex(), plan.stageCount() - 1);
     Stage stage = plan.stage(index);
     String release = "Release " + row.id() + " of Worker *" + escape(row.workerName()) + "*";

@@ -1,19 +1,22 @@
 package dev.hmd.notify;
 
-import dev.hmd.scheduler.ReleaseRepository;
-import dev.hmd.scheduler.ReleaseRow;
-import dev.hmd.scheduler.ReleaseView;
+import dev.hmd.releases.ReleaseRow;
+import dev.hmd.releases.ReleaseView;
+import dev.hmd.releases.SaveHook;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The hook the release writers call inside their transactions: which notifications a change of a
- * release makes, enqueued with the change itself so that a crash can neither lose nor duplicate
- * one. Which events a change makes is decided here alone, from the row before and after.
+ * The releases' {@link SaveHook}: which notifications a change of a release makes, enqueued with
+ * the change itself so that a crash can neither lose nor duplicate one. Which events a change makes
+ * is decided here alone, from the row before and after.
  */
 public final class Notifications {
+
+  /** Enqueues the notifications of each change, in its transaction. */
+  public static final SaveHook HOOK = Notifications::enqueue;
 
   /** One notification a change makes: the event and the stage it is about. */
   public record Notice(WebhookEvent event, int stageIndex) {
@@ -53,19 +56,5 @@ public final class Notifications {
         .mapEmpty());
     }
     return done;
-  }
-
-  /**
-   * For a conditional save of {@code next}: call it in the save's transaction before the row is
-   * written. It compares the stored row with {@code next} (only when {@code next} could make a
-   * notification: it waits for approval or has ended). If the stored row is not the version
-   * {@code next} was made from, the save fails anyway and takes these rows with it.
-   */
-  public static Future<Void> beforeSave(SqlClient tx, ReleaseRepository releases, ReleaseRow next) {
-    if (next.active() && !"awaiting_approval".equals(next.state())) {
-      return Future.succeededFuture();
-    }
-    return releases.get(tx, next.tenantId(), next.id()).compose(stored -> stored.isPresent()
-      && stored.get().rowVersion() == next.rowVersion() ? enqueue(tx, stored.get(), next) : Future.succeededFuture());
   }
 }

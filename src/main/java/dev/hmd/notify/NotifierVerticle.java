@@ -1,9 +1,9 @@
 package dev.hmd.notify;
 
-import dev.hmd.api.Json;
 import dev.hmd.bus.Addresses;
 import dev.hmd.config.Config;
 import dev.hmd.db.DatabaseUrl;
+import dev.hmd.http.Json;
 import dev.hmd.secrets.TokenCipher;
 import dev.hmd.bus.Messages.DeliveriesDue;
 import dev.hmd.notify.DeliveryRepository.Claimed;
@@ -87,11 +87,6 @@ public final class NotifierVerticle extends VerticleBase {
                                         DatabaseUrl databaseUrl) {
     return new NotifierVerticle(new DeliveryRepository(pool), new WebhookRepository(pool, cipher), registry,
       WebhookSettings.from(config), config.instanceId(), databaseUrl.connectOptions(), Clock.systemUTC());
-  }
-
-  /** Wakes the notifier of this process, for deliveries committed just now. */
-  public static void kick(io.vertx.core.Vertx vertx, String tenantId) {
-    vertx.eventBus().send(Addresses.NOTIFY_KICK, new DeliveriesDue(tenantId));
   }
 
   @Override

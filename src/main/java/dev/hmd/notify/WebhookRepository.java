@@ -1,6 +1,6 @@
 package dev.hmd.notify;
 
-import dev.hmd.api.Json;
+import dev.hmd.http.Json;
 import dev.hmd.secrets.TokenCipher;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;

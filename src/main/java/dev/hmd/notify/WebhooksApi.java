@@ -1,13 +1,14 @@
 package dev.hmd.notify;
 
-import dev.hmd.api.ApiException;
-import dev.hmd.api.AuditLog;
-import dev.hmd.api.ConnectionRepository;
-import dev.hmd.api.Json;
-import dev.hmd.api.Pagination;
-import dev.hmd.api.Principal;
-import dev.hmd.api.Role;
+import dev.hmd.bus.Kicks;
+import dev.hmd.connections.ConnectionRepository;
 import dev.hmd.db.Ids;
+import dev.hmd.http.ApiException;
+import dev.hmd.http.Json;
+import dev.hmd.http.Pagination;
+import dev.hmd.tenancy.AuditLog;
+import dev.hmd.tenancy.Principal;
+import dev.hmd.tenancy.Role;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -140,7 +141,7 @@ public final class WebhooksApi {
           .compose(d -> audit.record(tx, principal, "webhook.test", "webhook", id, null).map(d)));
       }))
       .onSuccess(d -> {
-        NotifierVerticle.kick(vertx, principal.tenantId());
+        Kicks.notifier(vertx, principal.tenantId());
         ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json").end(d.toJson().encode());
       })
       .onFailure(ctx::fail);

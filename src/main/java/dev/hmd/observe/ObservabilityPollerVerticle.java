@@ -1,11 +1,11 @@
 package dev.hmd.observe;
 
 import dev.hmd.bus.Addresses;
-import dev.hmd.bus.Messages.CheckRequest;
-import dev.hmd.bus.Messages.CheckTelemetry;
 import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.cloudflare.ScriptVersion;
-import dev.hmd.cloudflare.VersionStats;
+import dev.hmd.cloudflare.VersionTelemetry;
+import dev.hmd.bus.Messages.CheckRequest;
+import dev.hmd.bus.Messages.CheckTelemetry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -114,8 +114,8 @@ public final class ObservabilityPollerVerticle extends VerticleBase {
     return err.getMessage() != null ? err.getMessage() : err.getClass().getSimpleName();
   }
 
-  private static Map<String, VersionStats> forScript(Map<ScriptVersion, VersionStats> stats, String script) {
-    Map<String, VersionStats> byVersion = new HashMap<>();
+  private static Map<String, VersionTelemetry> forScript(Map<ScriptVersion, VersionTelemetry> stats, String script) {
+    Map<String, VersionTelemetry> byVersion = new HashMap<>();
     stats.forEach((sv, s) -> {
       if (sv.script().equals(script)) {
         byVersion.put(sv.versionId(), s);

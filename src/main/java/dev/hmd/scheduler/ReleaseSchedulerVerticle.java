@@ -1,12 +1,13 @@
 package dev.hmd.scheduler;
 
 import dev.hmd.bus.Addresses;
-import dev.hmd.bus.Messages.ApplySplit;
-import dev.hmd.bus.Messages.CheckRequest;
-import dev.hmd.bus.Messages.CheckTelemetry;
-import dev.hmd.bus.Messages.ReleaseKick;
-import dev.hmd.bus.Messages.SplitResult;
-import dev.hmd.events.EventLog.NewEvent;
+import dev.hmd.connections.ConnectionTokens;
+import dev.hmd.releases.CheckRepository;
+import dev.hmd.releases.ReleaseRepository;
+import dev.hmd.releases.ReleaseRow;
+import dev.hmd.releases.Releases;
+import dev.hmd.releases.Splits;
+import dev.hmd.releases.StatsMapping;
 import dev.hmd.slo.CheckEvaluation;
 import dev.hmd.slo.Outcome;
 import dev.hmd.slo.OutcomeCode;
@@ -20,6 +21,12 @@ import dev.hmd.slo.StageState;
 import dev.hmd.slo.StageStatus;
 import dev.hmd.slo.Transition;
 import dev.hmd.slo.VersionStats;
+import dev.hmd.bus.Messages.ApplySplit;
+import dev.hmd.bus.Messages.CheckRequest;
+import dev.hmd.bus.Messages.CheckTelemetry;
+import dev.hmd.bus.Messages.ReleaseKick;
+import dev.hmd.bus.Messages.SplitResult;
+import dev.hmd.events.EventLog.NewEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -581,10 +588,5 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   private Counter checkCounter(String verdict) {
     return Counter.builder("hmd.checks").tag("verdict", verdict).description("checks completed, by verdict")
       .register(registry);
-  }
-
-  /** Wakes the scheduler of this process for a release that needs attention now. */
-  public static void kick(io.vertx.core.Vertx vertx, String tenantId, String releaseId) {
-    vertx.eventBus().send(Addresses.SCHEDULER_KICK, new ReleaseKick(tenantId, releaseId));
   }
 }

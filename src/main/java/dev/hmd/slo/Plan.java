@@ -1,14 +1,15 @@
 package dev.hmd.slo;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
  * A rollout plan: the stages a release walks through and the SLOs every check holds the new
- * version to. Build one from untrusted JSON with {@link PlanValidator#validate(JsonObject)};
+ * version to. Build one from untrusted JSON with {@link PlanValidator#validate(Map)};
  * this record assumes it already holds a valid plan.
  */
 public record Plan(
@@ -60,42 +61,44 @@ public record Plan(
     return stages.size();
   }
 
-  /** The plan in its API shape (the body of {@code PUT /v1/connections/{id}/plan}). */
-  public JsonObject toJson() {
-    JsonArray stageArray = new JsonArray();
+  /** The plan in its API shape (the body of {@code PUT /v1/connections/{id}/plan}), as plain maps and lists. */
+  public Map<String, Object> toMap() {
+    List<Object> stageList = new ArrayList<>();
     for (Stage stage : stages) {
-      JsonObject json = new JsonObject()
-        .put("targetPercent", stage.targetPercent())
-        .put("soakSeconds", stage.soakSeconds())
-        .put("autoProgress", stage.autoProgress());
+      Map<String, Object> map = new LinkedHashMap<>();
+      map.put("targetPercent", stage.targetPercent());
+      map.put("soakSeconds", stage.soakSeconds());
+      map.put("autoProgress", stage.autoProgress());
       if (stage.description() != null) {
-        json.put("description", stage.description());
+        map.put("description", stage.description());
       }
-      stageArray.add(json);
+      stageList.add(map);
     }
-    JsonArray sloArray = new JsonArray();
+    List<Object> sloList = new ArrayList<>();
     for (Slo slo : slos) {
-      sloArray.add(new JsonObject()
-        .put("sli", slo.sli().wireName())
-        .put("threshold", jsonNumber(slo.threshold()))
-        .put("mode", slo.mode().wireName()));
+      Map<String, Object> map = new LinkedHashMap<>();
+      map.put("sli", slo.sli().wireName());
+      map.put("threshold", jsonNumber(slo.threshold()));
+      map.put("mode", slo.mode().wireName());
+      sloList.add(map);
     }
-    return new JsonObject()
-      .put("stages", stageArray)
-      .put("slos", sloArray)
-      .put("pollIntervalSeconds", pollIntervalSeconds)
-      .put("minRequests", minRequests)
-      .put("failureThreshold", failureThreshold)
-      .put("onInsufficientData", onInsufficientData.wireName())
-      .put("approvalTimeoutSeconds", approvalTimeoutSeconds);
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("stages", stageList);
+    map.put("slos", sloList);
+    map.put("pollIntervalSeconds", pollIntervalSeconds);
+    map.put("minRequests", minRequests);
+    map.put("failureThreshold", failureThreshold);
+    map.put("onInsufficientData", onInsufficientData.wireName());
+    map.put("approvalTimeoutSeconds", approvalTimeoutSeconds);
+    return map;
   }
 
   /**
-   * Reads a plan written by {@link #toJson()} (a stored plan or a release's snapshot). Stored
+   * Reads a plan written by {@link #toMap()} (a stored plan or a release's snapshot). Stored
    * plans were validated when saved, so a failure here means a corrupt row: it throws.
    */
-  public static Plan fromJson(JsonObject json) {
-    PlanValidation validation = PlanValidator.validate(json);
+  public static Plan fromMap(Map<String, ?> map) {
+    PlanValidation validation = PlanValidator.validate(map);
     if (validation instanceof PlanValidation.Valid valid) {
       return valid.plan();
     }

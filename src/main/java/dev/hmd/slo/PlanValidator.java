@@ -1,16 +1,15 @@
 package dev.hmd.slo;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Turns an untrusted JSON body into a {@link Plan}, or into every problem it has, one
+ * Turns an untrusted JSON body (as plain maps and lists, see {@code PlanJson}) into a {@link Plan}, or into every problem it has, one
  * {@link FieldError} per problem with a path such as {@code stages[2].targetPercent}. It never
  * throws on input, however malformed.
  *
@@ -44,25 +43,25 @@ public final class PlanValidator {
   private PlanValidator() {
   }
 
-  public static PlanValidation validate(JsonObject body) {
+  public static PlanValidation validate(Map<String, ?> body) {
     if (body == null) {
       return new PlanValidation.Invalid(List.of(new FieldError("body", "must be a JSON object")));
     }
     Reader reader = new Reader();
-    List<Stage> stages = reader.stages(body.getValue("stages"));
-    List<Slo> slos = reader.slos(body.getValue("slos"));
-    Integer pollIntervalSeconds = reader.integer(body.getValue("pollIntervalSeconds"), "pollIntervalSeconds",
+    List<Stage> stages = reader.stages(body.get("stages"));
+    List<Slo> slos = reader.slos(body.get("slos"));
+    Integer pollIntervalSeconds = reader.integer(body.get("pollIntervalSeconds"), "pollIntervalSeconds",
       1, MAX_POLL_INTERVAL_SECONDS, Plan.DEFAULT_POLL_INTERVAL_SECONDS);
     // minRequests >= 1: a check with no requests carries no evidence, and the contract says such
     // a check is never a pass; 0 would let an idle version pass every check.
-    Integer minRequests = reader.integer(body.getValue("minRequests"), "minRequests",
+    Integer minRequests = reader.integer(body.get("minRequests"), "minRequests",
       1, MAX_MIN_REQUESTS, Plan.DEFAULT_MIN_REQUESTS);
-    Integer failureThreshold = reader.integer(body.getValue("failureThreshold"), "failureThreshold",
+    Integer failureThreshold = reader.integer(body.get("failureThreshold"), "failureThreshold",
       1, MAX_FAILURE_THRESHOLD, Plan.DEFAULT_FAILURE_THRESHOLD);
-    InsufficientDataPolicy onInsufficientData = reader.oneOf(body.getValue("onInsufficientData"),
+    InsufficientDataPolicy onInsufficientData = reader.oneOf(body.get("onInsufficientData"),
       "onInsufficientData", InsufficientDataPolicy::fromWireName, "pause, rollback, proceed",
       Plan.DEFAULT_ON_INSUFFICIENT_DATA);
-    Object timeout = body.getValue("approvalTimeoutSeconds");
+    Object timeout = body.get("approvalTimeoutSeconds");
     Integer approvalTimeoutSeconds = timeout == null
       ? null
       : reader.integer(timeout, "approvalTimeoutSeconds", 1, MAX_APPROVAL_TIMEOUT_SECONDS, null);
@@ -84,7 +83,7 @@ public final class PlanValidator {
         error("stages", "is required: a list of 1 to " + MAX_STAGES + " stages");
         return List.of();
       }
-      if (!(value instanceof JsonArray array)) {
+      if (!(value instanceof List<?> array)) {
         error("stages", "must be a list of 1 to " + MAX_STAGES + " stages (got " + describe(value) + ")");
         return List.of();
       }
@@ -95,12 +94,12 @@ public final class PlanValidator {
       Integer previousTarget = null;
       for (int i = 0; i < array.size(); i++) {
         String path = "stages[" + i + "]";
-        Object element = array.getValue(i);
-        if (!(element instanceof JsonObject json)) {
+        Object element = array.get(i);
+        if (!(element instanceof Map<?, ?> json)) {
           error(path, "must be an object (got " + describe(element) + ")");
           continue;
         }
-        Integer target = integer(json.getValue("targetPercent"), path + ".targetPercent", 1, 100, null);
+        Integer target = integer(json.get("targetPercent"), path + ".targetPercent", 1, 100, null);
         if (target != null && previousTarget != null && target <= previousTarget) {
           error(path + ".targetPercent",
             "must be greater than the previous stage's targetPercent (" + previousTarget + ")");
@@ -111,9 +110,9 @@ public final class PlanValidator {
         if (target != null) {
           previousTarget = target;
         }
-        Integer soak = integer(json.getValue("soakSeconds"), path + ".soakSeconds", 1, MAX_SOAK_SECONDS, null);
-        Boolean autoProgress = bool(json.getValue("autoProgress"), path + ".autoProgress", true);
-        String description = optionalString(json.getValue("description"), path + ".description",
+        Integer soak = integer(json.get("soakSeconds"), path + ".soakSeconds", 1, MAX_SOAK_SECONDS, null);
+        Boolean autoProgress = bool(json.get("autoProgress"), path + ".autoProgress", true);
+        String description = optionalString(json.get("description"), path + ".description",
           MAX_DESCRIPTION_LENGTH);
         if (target != null && soak != null && autoProgress != null) {
           stages.add(new Stage(target, soak, autoProgress, description));
@@ -127,7 +126,7 @@ public final class PlanValidator {
         error("slos", "is required: a list of 0 to " + MAX_SLOS + " SLOs ([] for none)");
         return List.of();
       }
-      if (!(value instanceof JsonArray array)) {
+      if (!(value instanceof List<?> array)) {
         error("slos", "must be a list of 0 to " + MAX_SLOS + " SLOs (got " + describe(value) + ")");
         return List.of();
       }
@@ -137,15 +136,15 @@ public final class PlanValidator {
       List<Slo> slos = new ArrayList<>();
       for (int i = 0; i < array.size(); i++) {
         String path = "slos[" + i + "]";
-        Object element = array.getValue(i);
-        if (!(element instanceof JsonObject json)) {
+        Object element = array.get(i);
+        if (!(element instanceof Map<?, ?> json)) {
           error(path, "must be an object (got " + describe(element) + ")");
           continue;
         }
-        Sli sli = oneOf(json.getValue("sli"), path + ".sli", Sli::fromWireName, Sli.wireNames(), null);
-        SloMode mode = oneOf(json.getValue("mode"), path + ".mode", SloMode::fromWireName, "absolute, relative",
+        Sli sli = oneOf(json.get("sli"), path + ".sli", Sli::fromWireName, Sli.wireNames(), null);
+        SloMode mode = oneOf(json.get("mode"), path + ".mode", SloMode::fromWireName, "absolute, relative",
           SloMode.ABSOLUTE);
-        Double threshold = threshold(json.getValue("threshold"), path + ".threshold", sli, mode);
+        Double threshold = threshold(json.get("threshold"), path + ".threshold", sli, mode);
         if (sli != null && mode != null && threshold != null) {
           slos.add(new Slo(sli, threshold, mode));
         }
@@ -294,10 +293,10 @@ public final class PlanValidator {
     if (value instanceof Boolean) {
       return value.toString();
     }
-    if (value instanceof JsonObject) {
+    if (value instanceof Map) {
       return "an object";
     }
-    if (value instanceof JsonArray) {
+    if (value instanceof List) {
       return "a list";
     }
     if (value instanceof Number) {

@@ -1,7 +1,8 @@
 package dev.hmd.slo;
 
-import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -76,42 +77,54 @@ public record StageState(
       inconclusiveChecks + (verdict == Verdict.INCONCLUSIVE ? 1 : 0));
   }
 
-  /** For the releases table's {@code stages} column; times are RFC 3339 strings or null. */
-  public JsonObject toJson() {
-    return new JsonObject()
-      .put("index", index)
-      .put("state", status.wireName())
-      .put("startedAt", text(startedAt))
-      .put("soakStartedAt", text(soakStartedAt))
-      .put("soakEndsAt", text(soakEndsAt))
-      .put("completedAt", text(completedAt))
-      .put("approvalDeadline", text(approvalDeadline))
-      .put("passedChecks", passedChecks)
-      .put("failedChecks", failedChecks)
-      .put("inconclusiveChecks", inconclusiveChecks);
+  /** For the releases table's {@code stages} column (as JSON); times are RFC 3339 strings or null. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("index", index);
+    map.put("state", status.wireName());
+    map.put("startedAt", text(startedAt));
+    map.put("soakStartedAt", text(soakStartedAt));
+    map.put("soakEndsAt", text(soakEndsAt));
+    map.put("completedAt", text(completedAt));
+    map.put("approvalDeadline", text(approvalDeadline));
+    map.put("passedChecks", passedChecks);
+    map.put("failedChecks", failedChecks);
+    map.put("inconclusiveChecks", inconclusiveChecks);
+    return map;
   }
 
-  /** Reads what {@link #toJson()} wrote; throws on a corrupt row. */
-  public static StageState fromJson(JsonObject json) {
+  /** Reads what {@link #toMap()} wrote; throws on a corrupt row. */
+  public static StageState fromMap(Map<String, ?> map) {
     return new StageState(
-      json.getInteger("index"),
-      StageStatus.fromWireName(json.getString("state"))
-        .orElseThrow(() -> new IllegalArgumentException("unknown stage state " + json.getString("state"))),
-      instant(json.getString("startedAt")),
-      instant(json.getString("soakStartedAt")),
-      instant(json.getString("soakEndsAt")),
-      instant(json.getString("completedAt")),
-      instant(json.getString("approvalDeadline")),
-      json.getInteger("passedChecks", 0),
-      json.getInteger("failedChecks", 0),
-      json.getInteger("inconclusiveChecks", 0));
+      number(map, "index", null),
+      StageStatus.fromWireName((String) map.get("state"))
+        .orElseThrow(() -> new IllegalArgumentException("unknown stage state " + map.get("state"))),
+      instant(map.get("startedAt")),
+      instant(map.get("soakStartedAt")),
+      instant(map.get("soakEndsAt")),
+      instant(map.get("completedAt")),
+      instant(map.get("approvalDeadline")),
+      number(map, "passedChecks", 0),
+      number(map, "failedChecks", 0),
+      number(map, "inconclusiveChecks", 0));
+  }
+
+  private static int number(Map<String, ?> map, String field, Integer fallback) {
+    Object value = map.get(field);
+    if (value instanceof Number n) {
+      return n.intValue();
+    }
+    if (value == null && fallback != null) {
+      return fallback;
+    }
+    throw new IllegalArgumentException("stage field " + field + " is " + value + ", not a number");
   }
 
   private static String text(Instant instant) {
     return instant == null ? null : instant.toString();
   }
 
-  private static Instant instant(String text) {
-    return text == null ? null : Instant.parse(text);
+  private static Instant instant(Object text) {
+    return text == null ? null : Instant.parse((String) text);
   }
 }

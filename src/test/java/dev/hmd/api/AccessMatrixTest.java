@@ -1,12 +1,13 @@
 package dev.hmd.api;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.hmd.Service;
+import dev.hmd.app.Service;
+import dev.hmd.tenancy.Role;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;

@@ -1,14 +1,14 @@
 package dev.hmd.api;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
-import dev.hmd.Service;
+import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.events.EventLog;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.SseClient;
 import dev.hmd.testing.TestService;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;

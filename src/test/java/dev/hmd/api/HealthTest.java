@@ -1,9 +1,9 @@
 package dev.hmd.api;
 
+import dev.hmd.app.Service;
+import dev.hmd.testing.TestService;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hmd.Service;
-import dev.hmd.testing.TestService;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.client.HttpResponse;

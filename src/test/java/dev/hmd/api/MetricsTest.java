@@ -1,15 +1,15 @@
 package dev.hmd.api;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
-import dev.hmd.Service;
+import dev.hmd.app.Service;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.SseClient;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
 import dev.hmd.testing.Tools;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

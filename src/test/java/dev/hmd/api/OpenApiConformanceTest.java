@@ -1,12 +1,12 @@
 package dev.hmd.api;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-
-import dev.hmd.Service;
+import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.TestService;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

@@ -1,9 +1,9 @@
 package dev.hmd.api;
 
+import dev.hmd.testing.OpenApiContract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hmd.testing.OpenApiContract;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

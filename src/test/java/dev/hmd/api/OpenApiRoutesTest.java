@@ -1,12 +1,12 @@
 package dev.hmd.api;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.hmd.Service;
+import dev.hmd.app.Service;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.OpenApiContract;
-import dev.hmd.testing.OpenApiContract.Operation;
 import dev.hmd.testing.TestService;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hmd.testing.OpenApiContract.Operation;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;

@@ -1,14 +1,14 @@
 package dev.hmd.api;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
-import dev.hmd.Service;
+import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;

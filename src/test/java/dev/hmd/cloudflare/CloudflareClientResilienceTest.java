@@ -214,7 +214,7 @@ class CloudflareClientResilienceTest {
       ? Reply.json(503, failure(10013, "Service unavailable"))
       : Reply.json(200, success(deployment("d1", "2025-02-01T12:00:00Z", "stage 1", "v-new", 10, "v-old", 90))));
 
-    Deployment created = client(fast()).createDeployment(TOKEN, ACCOUNT, "api-worker",
+    WorkerDeployment created = client(fast()).createDeployment(TOKEN, ACCOUNT, "api-worker",
       List.of(new VersionSplit("v-new", 10), new VersionSplit("v-old", 90)), "stage 1").await();
 
     assertThat(created.id()).isEqualTo("d1");

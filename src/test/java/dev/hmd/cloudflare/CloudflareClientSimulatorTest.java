@@ -1,11 +1,11 @@
 package dev.hmd.cloudflare;
 
+import dev.hmd.sim.SimOptions;
+import dev.hmd.testing.TestSimulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.hmd.sim.SimOptions;
-import dev.hmd.testing.TestSimulator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -58,20 +58,20 @@ class CloudflareClientSimulatorTest {
     assertThat(versions).extracting(WorkerVersion::number).containsExactly(4, 3, 2, 1);
     assertThat(versions.get(0).message()).isEqualTo("v4");
 
-    Deployment serving = client.currentDeployment(account.token(), account.accountId(), "api").await();
+    WorkerDeployment serving = client.currentDeployment(account.token(), account.accountId(), "api").await();
     assertThat(serving.versions()).containsExactly(new VersionSplit(v1, 100));
     String bad = uploaded.get(2);
     Instant splitAt = Instant.now();
-    Deployment split = client.createDeployment(account.token(), account.accountId(), "api",
+    WorkerDeployment split = client.createDeployment(account.token(), account.accountId(), "api",
       List.of(new VersionSplit(bad, 50), new VersionSplit(v1, 50)), "HMD release r_test stage 1: 50% new").await();
     assertThat(split.message()).isEqualTo("HMD release r_test stage 1: 50% new");
     assertThat(client.currentDeployment(account.token(), account.accountId(), "api").await().id()).isEqualTo(split.id());
 
     await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(splitAt.plusSeconds(4)));
-    Map<ScriptVersion, VersionStats> stats = client.versionStats(account.token(), account.accountId(), List.of("api", "web"),
+    Map<ScriptVersion, VersionTelemetry> stats = client.versionStats(account.token(), account.accountId(), List.of("api", "web"),
       splitAt.plusSeconds(1), splitAt.plusSeconds(3)).await();
-    VersionStats badStats = stats.get(new ScriptVersion("api", bad));
-    VersionStats oldStats = stats.get(new ScriptVersion("api", v1));
+    VersionTelemetry badStats = stats.get(new ScriptVersion("api", bad));
+    VersionTelemetry oldStats = stats.get(new ScriptVersion("api", v1));
     assertThat(badStats.requests()).isBetween(250L, 550L);
     assertThat((double) badStats.errors() / badStats.requests()).isBetween(0.1, 0.3);
     assertThat(oldStats.requests()).isBetween(250L, 550L);

@@ -129,14 +129,14 @@ class CloudflareClientTest {
       .add(deployment("d1", "2025-02-01T12:00:00Z", null, "v-old", 100)));
     stub.on(HttpMethod.GET, SCRIPT_PATH + "/deployments", req -> Reply.json(200, success(deployments)));
 
-    Deployment current = client.currentDeployment(TOKEN, ACCOUNT, SCRIPT).await();
-    List<Deployment> all = client.listDeployments(TOKEN, ACCOUNT, SCRIPT).await();
+    WorkerDeployment current = client.currentDeployment(TOKEN, ACCOUNT, SCRIPT).await();
+    List<WorkerDeployment> all = client.listDeployments(TOKEN, ACCOUNT, SCRIPT).await();
 
-    assertThat(current).isEqualTo(new Deployment("d2", Instant.parse("2025-02-02T12:00:00Z"),
+    assertThat(current).isEqualTo(new WorkerDeployment("d2", Instant.parse("2025-02-02T12:00:00Z"),
       List.of(new VersionSplit("v-new", 10), new VersionSplit("v-old", 90)),
       "HMD release r_1 stage 1: 10%", "api", "ops@example.com"));
     assertThat(current.percentageOf("v-new")).isEqualTo(10);
-    assertThat(all).extracting(Deployment::id).containsExactly("d2", "d1");
+    assertThat(all).extracting(WorkerDeployment::id).containsExactly("d2", "d1");
     assertThat(all.get(1).message()).isNull();
   }
 
@@ -157,7 +157,7 @@ class CloudflareClientTest {
     stub.on(HttpMethod.POST, SCRIPT_PATH + "/deployments", req -> Reply.json(200, success(
       deployment("d3", "2025-02-03T12:00:00Z", "HMD release r_1 stage 2: 50%", "v-new", 50, "v-old", 50))));
 
-    Deployment created = client.createDeployment(TOKEN, ACCOUNT, SCRIPT,
+    WorkerDeployment created = client.createDeployment(TOKEN, ACCOUNT, SCRIPT,
       List.of(new VersionSplit("v-new", 50), new VersionSplit("v-old", 50)), "HMD release r_1 stage 2: 50%").await();
 
     Received sent = stub.received(HttpMethod.POST, SCRIPT_PATH + "/deployments").get(0);
@@ -188,7 +188,7 @@ class CloudflareClientTest {
   @Test
   @DisplayName("a split not summing to 100 is refused locally and never sent")
   void createDeploymentInvalidSplit() {
-    Future<Deployment> result = client.createDeployment(TOKEN, ACCOUNT, SCRIPT,
+    Future<WorkerDeployment> result = client.createDeployment(TOKEN, ACCOUNT, SCRIPT,
       List.of(new VersionSplit("v-new", 10), new VersionSplit("v-old", 80)), "bad");
 
     assertThat(catchThrowableOfType(IllegalArgumentException.class, result::await)).hasMessageContaining("100");
@@ -228,7 +228,7 @@ class CloudflareClientTest {
     Instant from = Instant.parse("2025-03-01T10:00:00Z");
     Instant to = Instant.parse("2025-03-01T10:05:00Z");
 
-    Map<ScriptVersion, VersionStats> stats = client.versionStats(TOKEN, ACCOUNT,
+    Map<ScriptVersion, VersionTelemetry> stats = client.versionStats(TOKEN, ACCOUNT,
       List.of("api-worker", "edge-worker", "quiet-worker"), from, to).await();
 
     List<Received> sent = stub.received(HttpMethod.POST, path);
@@ -260,7 +260,7 @@ class CloudflareClientTest {
 
     assertThat(stats).containsOnlyKeys(new ScriptVersion("api-worker", "v-new"),
       new ScriptVersion("api-worker", "v-old"), new ScriptVersion("edge-worker", "v-e1"));
-    VersionStats fresh = stats.get(new ScriptVersion("api-worker", "v-new"));
+    VersionTelemetry fresh = stats.get(new ScriptVersion("api-worker", "v-new"));
     assertThat(fresh.requests()).isEqualTo(100);
     assertThat(fresh.errors()).isEqualTo(6);
     assertThat(fresh.wallP50()).isEqualTo(20.0);
@@ -268,11 +268,11 @@ class CloudflareClientTest {
     assertThat(fresh.wallP999()).isEqualTo(120.0);
     assertThat(fresh.cpuP50()).isEqualTo(2.0);
     assertThat(fresh.cpuP99()).isEqualTo(10.0);
-    VersionStats old = stats.get(new ScriptVersion("api-worker", "v-old"));
+    VersionTelemetry old = stats.get(new ScriptVersion("api-worker", "v-old"));
     assertThat(old.requests()).isEqualTo(1005);
     assertThat(old.errors()).isEqualTo(5);
     assertThat(old.wallP90()).isEqualTo(20.0);
-    VersionStats failing = stats.get(new ScriptVersion("edge-worker", "v-e1"));
+    VersionTelemetry failing = stats.get(new ScriptVersion("edge-worker", "v-e1"));
     assertThat(failing.requests()).isEqualTo(7);
     assertThat(failing.errors()).isEqualTo(7);
     assertThat(failing.wallP50()).isNull();
@@ -286,7 +286,7 @@ class CloudflareClientTest {
     String path = "/accounts/" + ACCOUNT + "/workers/observability/telemetry/query";
     stub.on(HttpMethod.POST, path, req -> Reply.json(200, new TelemetryRows().envelope(false)));
 
-    Map<ScriptVersion, VersionStats> stats = client.versionStats(TOKEN, ACCOUNT, List.of(SCRIPT),
+    Map<ScriptVersion, VersionTelemetry> stats = client.versionStats(TOKEN, ACCOUNT, List.of(SCRIPT),
       Instant.parse("2025-03-01T10:00:00Z"), Instant.parse("2025-03-01T10:05:00Z")).await();
 
     assertThat(stats).isEmpty();

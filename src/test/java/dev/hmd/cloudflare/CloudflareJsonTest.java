@@ -134,7 +134,7 @@ class CloudflareJsonTest {
   @Test
   @DisplayName("timestamps with an offset and fractional percentages are accepted")
   void lenientDeployment() {
-    Deployment d = CloudflareJson.deployment(new JsonObject().put("id", "d1")
+    WorkerDeployment d = CloudflareJson.deployment(new JsonObject().put("id", "d1")
       .put("created_on", "2025-02-01T13:00:00+01:00")
       .put("versions", new JsonArray().add(new JsonObject().put("version_id", "v1").put("percentage", 100.0))));
 

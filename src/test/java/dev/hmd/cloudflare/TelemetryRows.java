@@ -1,6 +1,6 @@
 package dev.hmd.cloudflare;
 
-import dev.hmd.cloudflare.TelemetryQuery.Calculation;
+import dev.hmd.cloudflare.ObservabilityQuery.Calculation;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;

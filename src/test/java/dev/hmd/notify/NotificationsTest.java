@@ -1,10 +1,11 @@
 package dev.hmd.notify;
 
+import dev.hmd.connections.PlanJson;
+import dev.hmd.releases.ReleaseRow;
+import dev.hmd.testing.Fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hmd.notify.Notifications.Notice;
-import dev.hmd.scheduler.ReleaseRow;
-import dev.hmd.testing.Fixture;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -22,9 +23,9 @@ class NotificationsTest {
                         String outcomeCode, String outcomeMessage) {
     JsonObject plan = Fixture.quickPlan(60, 10, 10, 50, 100);
     plan.getJsonArray("stages").getJsonObject(1).put("autoProgress", false);
-    dev.hmd.slo.Plan parsed = dev.hmd.slo.Plan.fromJson(plan);
+    dev.hmd.slo.Plan parsed = PlanJson.fromJson(plan);
     return new ReleaseRow(releaseId, tenantId, connectionId, "acc", "shop<&>", "0c7e2a11-old-version", "5b9d0f3e-new-version", 1,
-      parsed.toJson(), state, stage, new JsonArray(), outcomeCode, outcomeMessage, Instant.EPOCH, Instant.EPOCH, null, null,
+      PlanJson.toJson(parsed), state, stage, new JsonArray(), outcomeCode, outcomeMessage, Instant.EPOCH, Instant.EPOCH, null, null,
       null, null, null, null, null, null, 0, null, 3);
   }
 

@@ -1,14 +1,14 @@
 package dev.hmd.ops;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
-import dev.hmd.Retention;
-import dev.hmd.Service;
+import dev.hmd.app.Retention;
+import dev.hmd.app.Service;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;

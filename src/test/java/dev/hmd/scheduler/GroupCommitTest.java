@@ -1,15 +1,20 @@
 package dev.hmd.scheduler;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import dev.hmd.Service;
-import dev.hmd.events.EventLog.NewEvent;
+import dev.hmd.app.Service;
+import dev.hmd.notify.Notifications;
+import dev.hmd.releases.CheckRepository;
+import dev.hmd.releases.ReleaseRepository;
+import dev.hmd.releases.ReleaseRow;
+import dev.hmd.releases.Releases;
 import dev.hmd.slo.CheckEvaluation;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hmd.events.EventLog.NewEvent;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -68,7 +73,7 @@ class GroupCommitTest {
       + "where id = any($1)").execute(Tuple.of(ids.toArray(String[]::new))).await();
 
     ReleaseRepository repository = new ReleaseRepository(pool);
-    Releases releases = new Releases(pool, repository, new CheckRepository(pool));
+    Releases releases = new Releases(pool, repository, new CheckRepository(pool), Notifications.HOOK);
     List<Releases.Save> saves = new ArrayList<>();
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     for (String id : ids) {
@@ -115,7 +120,7 @@ class GroupCommitTest {
     Fixture f = Fixture.create(api, sim, 20);
     String id = f.startIdleRelease(sim);
     ReleaseRow row = new ReleaseRepository(pool).get(f.tenantId(), id).await().orElseThrow();
-    Releases releases = new Releases(pool, new ReleaseRepository(pool), new CheckRepository(pool));
+    Releases releases = new Releases(pool, new ReleaseRepository(pool), new CheckRepository(pool), Notifications.HOOK);
 
     assertThatThrownBy(() -> releases.saveAll("another-tenant", List.of(new Releases.Save(row, List.of(), List.of(), false))))
       .isInstanceOf(IllegalArgumentException.class);

@@ -1,12 +1,13 @@
 package dev.hmd.scheduler;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.hmd.Service;
+import dev.hmd.app.Service;
+import dev.hmd.releases.ReleaseRepository;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;

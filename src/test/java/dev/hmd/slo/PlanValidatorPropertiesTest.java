@@ -1,5 +1,6 @@
 package dev.hmd.slo;
 
+import dev.hmd.connections.PlanJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
@@ -27,7 +28,7 @@ class PlanValidatorPropertiesTest {
   @Property
   @Label("any valid plan survives toJson and validation unchanged")
   void roundTrip(@ForAll("plans") Plan plan) {
-    PlanValidation result = PlanValidator.validate(new JsonObject(plan.toJson().encode()));
+    PlanValidation result = PlanJson.validate(new JsonObject(PlanJson.toJson(plan).encode()));
     assertThat(result.errors()).isEmpty();
     assertThat(((PlanValidation.Valid) result).plan()).isEqualTo(plan);
   }
@@ -35,10 +36,10 @@ class PlanValidatorPropertiesTest {
   @Property(tries = 2000)
   @Label("a body of mixed good and bad values never throws and names only known fields")
   void neverThrows(@ForAll("bodies") JsonObject body) {
-    PlanValidation result = PlanValidator.validate(body);
+    PlanValidation result = PlanJson.validate(body);
     if (result.isValid()) {
       Plan plan = ((PlanValidation.Valid) result).plan();
-      assertThat(Plan.fromJson(plan.toJson())).isEqualTo(plan);
+      assertThat(PlanJson.fromJson(PlanJson.toJson(plan))).isEqualTo(plan);
     } else {
       assertThat(result.errors()).isNotEmpty().allSatisfy(error -> {
         assertThat(error.field()).matches(KNOWN_FIELD);

@@ -1,5 +1,6 @@
 package dev.hmd.slo;
 
+import dev.hmd.connections.PlanJson;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,13 +33,13 @@ class PlanValidatorTest {
   }
 
   private static List<FieldError> errorsOf(JsonObject body) {
-    PlanValidation result = PlanValidator.validate(body);
+    PlanValidation result = PlanJson.validate(body);
     assertThat(result.isValid()).as("expected an invalid plan").isFalse();
     return result.errors();
   }
 
   private static Plan planOf(JsonObject body) {
-    PlanValidation result = PlanValidator.validate(body);
+    PlanValidation result = PlanJson.validate(body);
     assertThat(result.errors()).isEmpty();
     return ((PlanValidation.Valid) result).plan();
   }
@@ -66,14 +67,14 @@ class PlanValidatorTest {
   void defaultPlanRoundTrip() {
     Plan plan = Plan.defaultPlan();
     assertThat(plan.stages()).extracting(Stage::targetPercent).containsExactly(10, 50, 100);
-    assertThat(Plan.fromJson(plan.toJson())).isEqualTo(plan);
-    assertThat(Plan.fromJson(new JsonObject(plan.toJson().encode()))).isEqualTo(plan);
+    assertThat(PlanJson.fromJson(PlanJson.toJson(plan))).isEqualTo(plan);
+    assertThat(PlanJson.fromJson(new JsonObject(PlanJson.toJson(plan).encode()))).isEqualTo(plan);
   }
 
   @Test
   @DisplayName("toJson writes the contract's field names, whole thresholds as integers and an explicit null timeout")
   void toJsonShape() {
-    JsonObject json = planOf(example()).toJson();
+    JsonObject json = PlanJson.toJson(planOf(example()));
     assertThat(json.fieldNames()).containsExactlyInAnyOrder("stages", "slos", "pollIntervalSeconds", "minRequests",
       "failureThreshold", "onInsufficientData", "approvalTimeoutSeconds");
     assertThat(json.containsKey("approvalTimeoutSeconds")).isTrue();
@@ -81,13 +82,13 @@ class PlanValidatorTest {
     assertThat(json.getJsonArray("slos").getJsonObject(0).encode())
       .isEqualTo("{\"sli\":\"latency_p99\",\"threshold\":300,\"mode\":\"absolute\"}");
     assertThat(json.getJsonArray("stages").getJsonObject(1).containsKey("description")).isFalse();
-    assertThat(Plan.fromJson(json)).isEqualTo(planOf(example()));
+    assertThat(PlanJson.fromJson(json)).isEqualTo(planOf(example()));
   }
 
   @Test
   @DisplayName("fromJson throws on a corrupt stored plan, naming the problems")
   void fromJsonThrowsOnCorruptPlan() {
-    assertThatThrownBy(() -> Plan.fromJson(new JsonObject().put("stages", "x")))
+    assertThatThrownBy(() -> PlanJson.fromJson(new JsonObject().put("stages", "x")))
       .isInstanceOf(IllegalArgumentException.class)
       .hasMessageContaining("stages")
       .hasMessageContaining("slos");
@@ -140,7 +141,7 @@ class PlanValidatorTest {
   @Test
   @DisplayName("a null body is one error, not an exception")
   void nullBody() {
-    assertThat(PlanValidator.validate(null).errors()).containsExactly(new FieldError("body", "must be a JSON object"));
+    assertThat(PlanJson.validate(null).errors()).containsExactly(new FieldError("body", "must be a JSON object"));
   }
 
   @Test

@@ -1,6 +1,6 @@
 package dev.hmd.testing;
 
-import dev.hmd.Service;
+import dev.hmd.app.Service;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

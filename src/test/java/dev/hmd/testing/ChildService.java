@@ -1,8 +1,8 @@
 package dev.hmd.testing;
 
+import dev.hmd.config.Config;
 import static org.awaitility.Awaitility.await;
 
-import dev.hmd.config.Config;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;

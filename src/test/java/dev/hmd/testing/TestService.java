@@ -1,6 +1,6 @@
 package dev.hmd.testing;
 
-import dev.hmd.Service;
+import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.db.DatabaseUrl;
 import dev.hmd.secrets.Secrets;

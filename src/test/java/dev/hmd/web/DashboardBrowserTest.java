@@ -1,13 +1,13 @@
 package dev.hmd.web;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
-import dev.hmd.Service;
+import dev.hmd.app.Service;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;

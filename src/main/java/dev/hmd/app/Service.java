@@ -1,0 +1,224 @@
+package dev.hmd.app;
+
+import dev.hmd.api.ApiVerticle;
+import dev.hmd.bus.LocalCodec;
+import dev.hmd.cloudflare.CloudflareClient;
+import dev.hmd.cloudflare.CloudflareClientOptions;
+import dev.hmd.config.Config;
+import dev.hmd.connections.ConnectionRepository;
+import dev.hmd.connections.ConnectionTokens;
+import dev.hmd.db.Database;
+import dev.hmd.db.DatabaseUrl;
+import dev.hmd.db.EmbeddedDatabase;
+import dev.hmd.db.Migrations;
+import dev.hmd.deploy.DeployerVerticle;
+import dev.hmd.notify.Notifications;
+import dev.hmd.notify.NotifierVerticle;
+import dev.hmd.observe.ObservabilityPollerVerticle;
+import dev.hmd.releases.CheckRepository;
+import dev.hmd.releases.ReleaseRepository;
+import dev.hmd.releases.Releases;
+import dev.hmd.scheduler.ReleaseSchedulerVerticle;
+import dev.hmd.secrets.KeyRotation;
+import dev.hmd.secrets.Secrets;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.sqlclient.Pool;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running service process: database (configured or embedded), migrations, metrics, the
+ * event bus and the four verticles, deployed in dependency order. {@code serve}, {@code demo},
+ * benchmarks and tests all start it the same way.
+ */
+public final class Service implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Service.class);
+  /** Where {@code serve} keeps the embedded Postgres, under the data directory. */
+  public static final String EMBEDDED_DIR = "pg";
+
+  private final Config config;
+  private final Vertx vertx;
+  private final Pool pool;
+  private final PrometheusMeterRegistry registry;
+  private final Optional<EmbeddedDatabase> embedded;
+  private final ApiVerticle api;
+  private final List<String> deployments;
+
+  private Service(Config config, Vertx vertx, Pool pool, PrometheusMeterRegistry registry,
+                  Optional<EmbeddedDatabase> embedded, ApiVerticle api, List<String> deployments) {
+    this.config = config;
+    this.vertx = vertx;
+    this.pool = pool;
+    this.registry = registry;
+    this.embedded = embedded;
+    this.api = api;
+    this.deployments = List.copyOf(deployments);
+  }
+
+  /**
+   * Starts everything and returns once the API listens. Blocking: call it from a main or test
+   * thread, never from an event loop.
+   */
+  public static Service start(Config config) {
+    return start(config, EMBEDDED_DIR);
+  }
+
+  /**
+   * As {@link #start(Config)}, with the embedded Postgres (when no database is configured) in
+   * {@code embeddedDir} under the data directory: the demo keeps its own, so a demo and a
+   * {@code serve} can run side by side from one directory.
+   */
+  public static Service start(Config config, String embeddedDir) {
+    Optional<EmbeddedDatabase> embedded = Optional.empty();
+    DatabaseUrl url;
+    if (config.databaseUrl().isPresent()) {
+      url = DatabaseUrl.parse(config.databaseUrl().get());
+    } else {
+      Path dir = config.dataDir().resolve(embeddedDir);
+      LOG.info("{} is not set: starting an embedded Postgres under {}", Config.DATABASE_URL, dir);
+      embedded = Optional.of(EmbeddedDatabase.start(dir));
+      url = embedded.get().url();
+    }
+    // closed again if the start fails half-way, so a refused start leaves no threads behind
+    java.util.concurrent.atomic.AtomicReference<Vertx> started = new java.util.concurrent.atomic.AtomicReference<>();
+    try {
+      String schemaVersion = migrate(url);
+      Secrets secrets = Secrets.load(config);
+      PrometheusMeterRegistry registry = newRegistry();
+      Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+          .setEnabled(true)
+          .setJvmMetricsEnabled(false)
+          .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE, Label.POOL_NAME))))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+      started.set(vertx);
+      LocalCodec.register(vertx);
+      Pool pool = Database.pool(vertx, url, config.dbPoolSize());
+      KeyRotation.resealStale(pool, secrets.cipher()).await();
+      CloudflareClient cloudflare = new CloudflareClient(vertx,
+        CloudflareClientOptions.defaults().withBaseUrl(config.cloudflareApiBase()), registry);
+      Releases releases = new Releases(pool, new ReleaseRepository(pool), new CheckRepository(pool), Notifications.HOOK);
+      ConnectionTokens tokens = new ConnectionTokens(new ConnectionRepository(pool, secrets.cipher()));
+      ApiVerticle api = new ApiVerticle(config, pool, registry, schemaVersion, secrets, cloudflare, url, releases);
+      List<String> deployments = new ArrayList<>();
+      vertx.deployVerticle(new DeployerVerticle(cloudflare)).map(deployments::add)
+        .compose(v -> vertx.deployVerticle(new ObservabilityPollerVerticle(cloudflare)).map(deployments::add))
+        .compose(v -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool, releases, tokens, registry,
+          config.instanceId(), config.leaseDuration(), config.schedulerTick(), config.telemetryLag(), Clock.systemUTC()))
+          .map(deployments::add))
+        .compose(v -> vertx.deployVerticle(NotifierVerticle.create(pool, secrets.cipher(), registry, config, url))
+          .map(deployments::add))
+        .compose(v -> vertx.deployVerticle(api).map(deployments::add))
+        .await();
+      config.retention().ifPresent(keep -> new Retention(pool, keep, Clock.systemUTC(), registry).schedule(vertx));
+      LOG.info("service {} listening on :{}", config.instanceId(), api.actualPort());
+      return new Service(config, vertx, pool, registry, embedded, api, deployments);
+    } catch (RuntimeException e) {
+      if (started.get() != null) {
+        started.get().close();
+      }
+      embedded.ifPresent(EmbeddedDatabase::close);
+      throw e;
+    }
+  }
+
+  private static String migrate(DatabaseUrl url) {
+    try {
+      return Migrations.apply(url);
+    } catch (RuntimeException e) {
+      throw new StartupException("cannot use the database at " + url + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static PrometheusMeterRegistry newRegistry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    return registry;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public ApiVerticle api() {
+    return api;
+  }
+
+  public int httpPort() {
+    return api.actualPort();
+  }
+
+  /**
+   * Stops in the reverse order of the start, while the pool and the Cloudflare client still work:
+   * the API stops taking requests and ends its streams with a retry hint, the scheduler finishes
+   * the steps under way and gives its leases back, then the poller and deployer go. Only then
+   * does Vert.x close the pool.
+   */
+  @Override
+  public void close() {
+    try {
+      Future<Void> stopped = Future.succeededFuture();
+      for (int i = deployments.size() - 1; i >= 0; i--) {
+        String id = deployments.get(i);
+        stopped = stopped.compose(v -> vertx.undeploy(id).recover(err -> Future.succeededFuture()));
+      }
+      stopped.await();
+      vertx.close().await();
+    } finally {
+      embedded.ifPresent(EmbeddedDatabase::close);
+    }
+  }
+
+  /** The service cannot start; the message tells the operator why. */
+  public static final class StartupException extends RuntimeException {
+    public StartupException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

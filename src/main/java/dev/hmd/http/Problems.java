@@ -1,0 +1,74 @@
+package dev.hmd.http;
+
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one failure policy of the HTTP API: every 4xx/5xx leaves as problem+json. Unexpected
+ * exceptions are logged once here and answered with a 500 that reveals nothing.
+ */
+public final class Problems {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+  public static final String CONTENT_TYPE = "application/problem+json";
+  public static final String TYPE_BASE = "https://workers-hmd.dev/problems/";
+
+  private Problems() {
+  }
+
+  /** The router-wide failure handler. */
+  public static void handle(RoutingContext ctx) {
+    write(ctx, toApiException(ctx));
+  }
+
+  public static void write(RoutingContext ctx, ApiException problem) {
+    HttpServerResponse response = ctx.response();
+    if (response.headWritten()) {
+      response.reset();
+      return;
+    }
+    response.setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE);
+    if (problem.retryAfterSeconds() != null) {
+      response.putHeader("Retry-After", String.valueOf(problem.retryAfterSeconds()));
+    }
+    response.end(problem.toJson().encode());
+  }
+
+  static ApiException toApiException(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiException api) {
+      return api;
+    }
+    if (failure instanceof DecodeException) {
+      return ApiException.badRequest("the body is not valid JSON");
+    }
+    if (failure instanceof HttpException http) {
+      return forStatus(http.getStatusCode(), http.getPayload());
+    }
+    if (failure != null) {
+      LOG.error("unexpected failure on {} {}", ctx.request().method(), ctx.normalizedPath(), failure);
+      return new ApiException(500, "Internal Server Error", "the server failed; it has been logged", List.of(), null);
+    }
+    return forStatus(ctx.statusCode(), null);
+  }
+
+  static ApiException forStatus(int status, String payload) {
+    return switch (status) {
+      case 400 -> ApiException.badRequest(payload == null ? "the request is malformed" : payload);
+      case 401 -> ApiException.unauthorized("missing or invalid credentials");
+      case 403 -> ApiException.forbidden("not allowed");
+      case 404 -> ApiException.notFound("no such resource");
+      case 405 -> new ApiException(405, "Method Not Allowed", "this resource does not support that method", List.of(), null);
+      case 413 -> new ApiException(413, "Payload Too Large", "the body is larger than the limit", List.of(), null);
+      case 415 -> new ApiException(415, "Unsupported Media Type", "send the body as application/json", List.of(), null);
+      default -> status >= 400 && status < 500
+        ? new ApiException(status, "Client Error", payload == null ? "the request was refused" : payload, List.of(), null)
+        : new ApiException(500, "Internal Server Error", "the server failed; it has been logged", List.of(), null);
+    };
+  }
+}

@@ -1,0 +1,96 @@
+package dev.hmd.releases;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+
+/**
+ * One row of the releases table, as stored. The engine's view of it (the state machine's state)
+ * and the API's view (the Release JSON) are both derived from this.
+ */
+public record ReleaseRow(
+  String id,
+  String tenantId,
+  String connectionId,
+  String accountId,
+  String workerName,
+  String oldVersionId,
+  String newVersionId,
+  int planRevision,
+  JsonObject plan,
+  String state,
+  int currentStageIndex,
+  JsonArray stages,
+  String outcomeCode,
+  String outcomeMessage,
+  Instant createdAt,
+  Instant startedAt,
+  Instant finishedAt,
+  Instant nextDueAt,
+  String leaseOwner,
+  Instant leaseExpiresAt,
+  JsonArray desiredSplit,
+  JsonArray appliedSplit,
+  String appliedDeploymentId,
+  Instant nextCheckAt,
+  int consecutiveErrors,
+  JsonObject baseline,
+  long rowVersion) {
+
+  static final String COLUMNS = "id, tenant_id, connection_id, account_id, worker_name, old_version_id, new_version_id, "
+    + "plan_revision, plan, state, current_stage_index, stages, outcome_code, outcome_message, created_at, started_at, "
+    + "finished_at, next_due_at, lease_owner, lease_expires_at, desired_split, applied_split, applied_deployment_id, "
+    + "next_check_at, consecutive_errors, baseline, row_version";
+
+  static ReleaseRow from(Row row) {
+    return new ReleaseRow(
+      row.getString("id"), row.getString("tenant_id"), row.getString("connection_id"), row.getString("account_id"),
+      row.getString("worker_name"), row.getString("old_version_id"), row.getString("new_version_id"),
+      row.getInteger("plan_revision"), row.getJsonObject("plan"), row.getString("state"),
+      row.getInteger("current_stage_index"), row.getJsonArray("stages"), row.getString("outcome_code"),
+      row.getString("outcome_message"), instant(row, "created_at"), instant(row, "started_at"),
+      instant(row, "finished_at"), instant(row, "next_due_at"), row.getString("lease_owner"),
+      instant(row, "lease_expires_at"), row.getJsonArray("desired_split"), row.getJsonArray("applied_split"),
+      row.getString("applied_deployment_id"), instant(row, "next_check_at"), row.getInteger("consecutive_errors"),
+      row.getJsonObject("baseline"), row.getLong("row_version"));
+  }
+
+  private static Instant instant(Row row, String column) {
+    OffsetDateTime value = row.getOffsetDateTime(column);
+    return value == null ? null : value.toInstant();
+  }
+
+  public ReleaseRow withNextDue(Instant due) {
+    return engine(due, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, baseline);
+  }
+
+  public ReleaseRow withNextCheck(Instant at) {
+    return engine(nextDueAt, at, desiredSplit, appliedSplit, appliedDeploymentId, baseline);
+  }
+
+  public ReleaseRow withApplied(JsonArray split, String deploymentId) {
+    return engine(nextDueAt, nextCheckAt, desiredSplit, split, deploymentId, baseline);
+  }
+
+  public ReleaseRow withDesired(JsonArray split) {
+    return engine(nextDueAt, nextCheckAt, split, appliedSplit, appliedDeploymentId, baseline);
+  }
+
+  public ReleaseRow withBaseline(JsonObject stats) {
+    return engine(nextDueAt, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, stats);
+  }
+
+  /** The same release with the engine's bookkeeping replaced; what people see stays as it is. */
+  private ReleaseRow engine(Instant due, Instant check, JsonArray desired, JsonArray applied, String deploymentId,
+                            JsonObject stats) {
+    return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
+      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, due,
+      leaseOwner, leaseExpiresAt, desired, applied, deploymentId, check, consecutiveErrors, stats, rowVersion);
+  }
+
+  public boolean active() {
+    return "running".equals(state) || "awaiting_approval".equals(state);
+  }
+}

@@ -1,0 +1,75 @@
+package dev.hmd.releases;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/** The public shape of a release (the contract's Release), built from its row. */
+public final class ReleaseView {
+
+  private ReleaseView() {
+  }
+
+  /**
+   * The release as the API shows it. The stages' plan fields come from the stored plan as it is
+   * ({@link dev.hmd.slo.Plan#toJson} wrote it, validated): read on every GET and every release
+   * event, validating it again cost more than the rest of the view.
+   */
+  public static JsonObject toJson(ReleaseRow row) {
+    JsonArray planStages = row.plan().getJsonArray("stages");
+    JsonArray stages = new JsonArray();
+    for (int i = 0; i < row.stages().size(); i++) {
+      JsonObject state = row.stages().getJsonObject(i);
+      JsonObject stage = planStages.getJsonObject(i);
+      stages.add(new JsonObject()
+        .put("index", i)
+        .put("targetPercent", stage.getInteger("targetPercent"))
+        .put("soakSeconds", stage.getInteger("soakSeconds"))
+        .put("autoProgress", stage.getBoolean("autoProgress"))
+        .put("description", stage.getString("description"))
+        .put("state", state.getString("state"))
+        .put("startedAt", millis(state.getString("startedAt")))
+        .put("completedAt", millis(state.getString("completedAt")))
+        .put("soakStartedAt", millis(state.getString("soakStartedAt")))
+        .put("soakEndsAt", millis(state.getString("soakEndsAt")))
+        .put("approvalDeadline", millis(state.getString("approvalDeadline")))
+        .put("passedChecks", state.getInteger("passedChecks", 0))
+        .put("failedChecks", state.getInteger("failedChecks", 0))
+        .put("inconclusiveChecks", state.getInteger("inconclusiveChecks", 0)));
+    }
+    JsonObject outcome = row.outcomeCode() == null ? null
+      : new JsonObject().put("code", row.outcomeCode()).put("message", row.outcomeMessage());
+    return new JsonObject()
+      .put("id", row.id())
+      .put("connectionId", row.connectionId())
+      .put("accountId", row.accountId())
+      .put("workerName", row.workerName())
+      .put("state", row.state())
+      .put("oldVersionId", row.oldVersionId())
+      .put("newVersionId", row.newVersionId())
+      .put("planRevision", row.planRevision())
+      .put("plan", row.plan())
+      .put("currentStageIndex", row.currentStageIndex())
+      .put("stages", stages)
+      .put("outcome", outcome)
+      .put("currentSplit", splitJson(row.appliedSplit()))
+      .put("wantedSplit", splitJson(row.desiredSplit()))
+      .put("createdAt", time(row.createdAt()))
+      .put("startedAt", time(row.startedAt()))
+      .put("finishedAt", time(row.finishedAt()));
+  }
+
+  /** The stored split ({@code [{versionId, percentage}]}) as the API shows it; null when none. */
+  static JsonArray splitJson(JsonArray split) {
+    return split == null ? null : split.copy();
+  }
+
+  static String time(Instant instant) {
+    return instant == null ? null : instant.truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
+  private static String millis(String stored) {
+    return stored == null ? null : time(Instant.parse(stored));
+  }
+}

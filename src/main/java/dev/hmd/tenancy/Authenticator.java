@@ -1,0 +1,207 @@
+package dev.hmd.tenancy;
+
+import dev.hmd.events.NotifiedCache;
+import dev.hmd.http.ApiException;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Resolves the caller of every {@code /v1} route to a {@link Principal}: a bearer API key, or a
+ * session cookie whose key is still active. Cookie-authenticated unsafe requests must come from
+ * our own origin (SameSite=Strict already stops most cross-site requests; the Origin check covers
+ * older browsers and same-site subdomains). Then the per-key rate limit.
+ */
+public final class Authenticator {
+
+  private static final Set<HttpMethod> SAFE = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+  private static final long TOUCH_EVERY_MILLIS = 60_000;
+
+  private final TenantRepository tenants;
+  private final Sessions sessions;
+  private final KeyRateLimiter limiter;
+  private final Optional<String> adminToken;
+  private final Map<String, Long> lastTouched = new ConcurrentHashMap<>();
+  /** Active keys by {@code hash:<hex>} and {@code id:<keyId>}, each dropped with its key's id. */
+  private final NotifiedCache<TenantRepository.KeyRecord> keys;
+
+  public Authenticator(TenantRepository tenants, Sessions sessions, KeyRateLimiter limiter, Optional<String> adminToken,
+                       NotifiedCache<TenantRepository.KeyRecord> keys) {
+    this.tenants = tenants;
+    this.sessions = sessions;
+    this.limiter = limiter;
+    this.adminToken = adminToken;
+    this.keys = keys;
+  }
+
+  /** Authenticates the tenant caller and applies the rate limit. */
+  public void authenticate(RoutingContext ctx) {
+    String authorization = ctx.request().getHeader("Authorization");
+    Future<Principal> principal;
+    if (authorization != null) {
+      principal = fromBearer(authorization);
+    } else {
+      Cookie cookie = ctx.request().getCookie(Sessions.COOKIE);
+      if (cookie == null || cookie.getValue().isEmpty()) {
+        ctx.fail(ApiException.unauthorized("send Authorization: Bearer <apiKey>, or sign in for a session cookie"));
+        return;
+      }
+      if (!SAFE.contains(ctx.request().method()) && !sameOrigin(ctx)) {
+        ctx.fail(ApiException.forbidden("cross-origin request refused: a cookie-authenticated change must come from this site"));
+        return;
+      }
+      principal = fromSession(cookie.getValue());
+    }
+    principal.onComplete(result -> {
+      if (result.failed()) {
+        ctx.fail(result.cause() instanceof ApiException ? result.cause()
+          : ApiException.unauthorized("invalid credentials"));
+        return;
+      }
+      Principal p = result.result();
+      int wait = limiter.acquire(p.keyId());
+      if (wait > 0) {
+        ctx.fail(ApiException.tooManyRequests(wait));
+        return;
+      }
+      ctx.put(Principal.CONTEXT_KEY, p);
+      touch(p.keyId());
+      ctx.next();
+    });
+  }
+
+  /** A key this process just revoked stops working here at once, before the notification comes back. */
+  public void revoked(String keyId) {
+    keys.invalidate(keyId);
+    lastTouched.remove(keyId);
+  }
+
+  /** A handler that lets the request through only for roles including {@code needed}. */
+  public static Handler<RoutingContext> require(Role needed) {
+    return ctx -> {
+      Principal principal = Principal.of(ctx);
+      if (!principal.role().includes(needed)) {
+        ctx.fail(ApiException.forbidden("this needs the " + needed.wireName() + " role; the key has " + principal.role().wireName()));
+        return;
+      }
+      ctx.next();
+    };
+  }
+
+  /** The platform-admin routes: {@code Authorization: Bearer $HMD_ADMIN_TOKEN}, compared in constant time. */
+  public void authenticateAdmin(RoutingContext ctx) {
+    if (adminToken.isEmpty()) {
+      ctx.fail(ApiException.notFound("platform-admin endpoints are disabled: HMD_ADMIN_TOKEN is not set"));
+      return;
+    }
+    String presented = bearer(ctx.request().getHeader("Authorization")).orElse("");
+    boolean ok = MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+      adminToken.get().getBytes(StandardCharsets.UTF_8));
+    if (!ok) {
+      ctx.fail(ApiException.unauthorized("the platform-admin token is missing or wrong"));
+      return;
+    }
+    ctx.next();
+  }
+
+  /** Resolves a raw API key (for sign-in). */
+  public Future<Principal> fromKey(String key) {
+    if (!ApiKeys.looksLikeKey(key)) {
+      return Future.failedFuture(ApiException.unauthorized("invalid API key"));
+    }
+    byte[] hash = ApiKeys.hash(key);
+    String byHash = "hash:" + HexFormat.of().formatHex(hash);
+    TenantRepository.KeyRecord cached = keys.get(byHash);
+    if (cached != null) {
+      return Future.succeededFuture(principal(cached, false));
+    }
+    long stamp = keys.stamp();
+    return tenants.findActiveKey(hash).map(found -> {
+      found.ifPresent(k -> {
+        keys.put(byHash, k.id(), k, stamp);
+        keys.put("id:" + k.id(), k.id(), k, stamp);
+      });
+      return found.map(k -> principal(k, false))
+        .orElseThrow(() -> ApiException.unauthorized("invalid or revoked API key"));
+    });
+  }
+
+  private static Principal principal(TenantRepository.KeyRecord key, boolean viaSession) {
+    return new Principal(key.tenantId(), key.id(), key.name(), key.role(), viaSession);
+  }
+
+  private Future<Optional<TenantRepository.KeyRecord>> activeKeyById(String keyId) {
+    TenantRepository.KeyRecord cached = keys.get("id:" + keyId);
+    if (cached != null) {
+      return Future.succeededFuture(Optional.of(cached));
+    }
+    long stamp = keys.stamp();
+    return tenants.findActiveKeyById(keyId).map(found -> {
+      found.ifPresent(k -> keys.put("id:" + k.id(), k.id(), k, stamp));
+      return found;
+    });
+  }
+
+  private Future<Principal> fromBearer(String authorization) {
+    Optional<String> key = bearer(authorization);
+    if (key.isEmpty()) {
+      return Future.failedFuture(ApiException.unauthorized("the Authorization header must be 'Bearer <apiKey>'"));
+    }
+    return fromKey(key.get());
+  }
+
+  private Future<Principal> fromSession(String token) {
+    return sessions.verify(token)
+      .recover(err -> Future.failedFuture(ApiException.unauthorized("the session is invalid or has expired; sign in again")))
+      .compose(claims -> activeKeyById(claims.keyId()).map(found -> found
+        .filter(k -> k.tenantId().equals(claims.tenantId()))
+        .map(k -> principal(k, true))
+        .orElseThrow(() -> ApiException.unauthorized("the key behind this session was revoked; sign in again"))));
+  }
+
+  private void touch(String keyId) {
+    long now = System.currentTimeMillis();
+    Long last = lastTouched.get(keyId);
+    if (last == null || now - last > TOUCH_EVERY_MILLIS) {
+      lastTouched.put(keyId, now);
+      tenants.touch(keyId);
+    }
+  }
+
+  private static Optional<String> bearer(String header) {
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Optional.empty();
+    }
+    String value = header.substring(7).trim();
+    return value.isEmpty() ? Optional.empty() : Optional.of(value);
+  }
+
+  /** The request's Origin (or, failing that, Referer) names this host. */
+  static boolean sameOrigin(RoutingContext ctx) {
+    String host = ctx.request().authority() == null ? null : ctx.request().authority().toString();
+    String origin = ctx.request().getHeader("Origin");
+    if (origin == null) {
+      origin = ctx.request().getHeader("Referer");
+    }
+    if (origin == null || host == null || origin.equals("null")) {
+      return false;
+    }
+    try {
+      URI uri = URI.create(origin);
+      String originHost = uri.getPort() == -1 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
+      return host.equalsIgnoreCase(originHost);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+}

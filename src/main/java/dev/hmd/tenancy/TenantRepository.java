@@ -1,0 +1,117 @@
+package dev.hmd.tenancy;
+
+import dev.hmd.events.EventHub;
+import dev.hmd.http.Json;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+
+/** Tenants and their API keys. Every statement but the key lookup filters on tenant_id. */
+public final class TenantRepository {
+
+  /** A key as listed: never the key itself. */
+  public record KeyRecord(String id, String tenantId, String name, Role role, OffsetDateTime createdAt,
+                          OffsetDateTime lastUsedAt) {
+    public JsonObject toJson() {
+      return new JsonObject().put("id", id).put("name", name).put("role", role.wireName())
+        .put("createdAt", Json.time(createdAt)).put("lastUsedAt", Json.time(lastUsedAt));
+    }
+  }
+
+  private static final String INSERT_TENANT = "insert into tenants (id, name) values ($1, $2) returning created_at";
+  private static final String INSERT_COUNTER = "insert into event_counters (tenant_id) values ($1)";
+  private static final String INSERT_KEY = """
+    insert into api_keys (id, tenant_id, name, role, key_hash) values ($1, $2, $3, $4, $5)
+    returning id, tenant_id, name, role, created_at, last_used_at""";
+  private static final String LIST_KEYS = """
+    select id, tenant_id, name, role, created_at, last_used_at from api_keys
+    where tenant_id = $1 and revoked_at is null order by created_at, id""";
+  private static final String REVOKE_KEY = """
+    update api_keys set revoked_at = now() where tenant_id = $1 and id = $2 and revoked_at is null
+    returning id, tenant_id, name, role, created_at, last_used_at""";
+  private static final String FIND_ACTIVE_KEY = """
+    select id, tenant_id, name, role, created_at, last_used_at from api_keys
+    where key_hash = $1 and revoked_at is null""";
+  private static final String FIND_ACTIVE_KEY_BY_ID = """
+    select id, tenant_id, name, role, created_at, last_used_at from api_keys
+    where id = $1 and revoked_at is null""";
+  private static final String TOUCH_KEY = "update api_keys set last_used_at = now() where id = $1";
+  private static final String NOTIFY_REVOKED = "select pg_notify('" + EventHub.KEYS_CHANNEL + "', $1)";
+  private static final String LIST_TENANTS = "select id, name, created_at from tenants order by created_at, id";
+
+  private final Pool pool;
+
+  public TenantRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Future<OffsetDateTime> insertTenant(SqlClient tx, String id, String name) {
+    return tx.preparedQuery(INSERT_TENANT).execute(Tuple.of(id, name))
+      .compose(rows -> tx.preparedQuery(INSERT_COUNTER).execute(Tuple.of(id)).map(rows.iterator().next().getOffsetDateTime(0)));
+  }
+
+  public Future<KeyRecord> insertKey(SqlClient client, String id, String tenantId, String name, Role role, byte[] hash) {
+    return client.preparedQuery(INSERT_KEY)
+      .execute(Tuple.of(id, tenantId, name, role.wireName(), io.vertx.core.buffer.Buffer.buffer(hash)))
+      .map(rows -> key(rows.iterator().next()));
+  }
+
+  public Future<List<KeyRecord>> listKeys(String tenantId) {
+    return pool.preparedQuery(LIST_KEYS).execute(Tuple.of(tenantId))
+      .map(rows -> {
+        List<KeyRecord> keys = new java.util.ArrayList<>();
+        rows.forEach(row -> keys.add(key(row)));
+        return keys;
+      });
+  }
+
+  /**
+   * Revokes a key and, in the same transaction (so on commit), tells every process listening on
+   * {@link EventHub#KEYS_CHANNEL} to forget it.
+   */
+  public Future<Optional<KeyRecord>> revokeKey(SqlClient client, String tenantId, String keyId) {
+    return client.preparedQuery(REVOKE_KEY).execute(Tuple.of(tenantId, keyId))
+      .compose(rows -> {
+        if (rows.size() == 0) {
+          return Future.succeededFuture(Optional.<KeyRecord>empty());
+        }
+        KeyRecord revoked = key(rows.iterator().next());
+        return client.preparedQuery(NOTIFY_REVOKED).execute(Tuple.of(revoked.id())).map(Optional.of(revoked));
+      });
+  }
+
+  public Future<Optional<KeyRecord>> findActiveKey(byte[] hash) {
+    return pool.preparedQuery(FIND_ACTIVE_KEY).execute(Tuple.of(io.vertx.core.buffer.Buffer.buffer(hash)))
+      .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(key(rows.iterator().next())));
+  }
+
+  public Future<Optional<KeyRecord>> findActiveKeyById(String keyId) {
+    return pool.preparedQuery(FIND_ACTIVE_KEY_BY_ID).execute(Tuple.of(keyId))
+      .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(key(rows.iterator().next())));
+  }
+
+  public Future<Void> touch(String keyId) {
+    return pool.preparedQuery(TOUCH_KEY).execute(Tuple.of(keyId)).mapEmpty();
+  }
+
+  public Future<List<JsonObject>> listTenants() {
+    return pool.query(LIST_TENANTS).execute().map(rows -> {
+      List<JsonObject> tenants = new java.util.ArrayList<>();
+      rows.forEach(row -> tenants.add(new JsonObject().put("id", row.getString("id")).put("name", row.getString("name"))
+        .put("createdAt", Json.time(row.getOffsetDateTime("created_at")))));
+      return tenants;
+    });
+  }
+
+  private static KeyRecord key(Row row) {
+    return new KeyRecord(row.getString("id"), row.getString("tenant_id"), row.getString("name"),
+      Role.parse(row.getString("role")).orElseThrow(), row.getOffsetDateTime("created_at"),
+      row.getOffsetDateTime("last_used_at"));
+  }
+}
