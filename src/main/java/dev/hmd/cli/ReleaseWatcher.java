@@ -1,5 +1,6 @@
 package dev.hmd.cli;
 
+import dev.hmd.retry.Backoff;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -112,8 +113,7 @@ final class ReleaseWatcher {
   }
 
   private Duration backoff(int failures) {
-    long millis = retry.toMillis() << Math.min(failures - 1, 10);
-    return Duration.ofMillis(Math.min(millis, MAX_BACKOFF.toMillis()));
+    return new Backoff(retry, MAX_BACKOFF, Backoff.Jitter.NONE).after(failures);
   }
 
   private int timedOut(ReleaseProgress progress, String releaseId, Instant settleBy) {

@@ -1,5 +1,6 @@
 package dev.hmd.cloudflare;
 
+import dev.hmd.retry.Backoff;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongUnaryOperator;
@@ -11,8 +12,7 @@ import java.util.function.LongUnaryOperator;
 final class RetryPolicy {
 
   private final int maxAttempts;
-  private final long baseMillis;
-  private final long maxMillis;
+  private final Backoff backoff;
   private final Duration maxRetryAfter;
   /** Given a bound b, a uniform draw in [0, b]. */
   private final LongUnaryOperator draw;
@@ -23,8 +23,7 @@ final class RetryPolicy {
 
   RetryPolicy(CloudflareClientOptions options, LongUnaryOperator draw) {
     this.maxAttempts = options.maxAttempts();
-    this.baseMillis = options.retryBaseDelay().toMillis();
-    this.maxMillis = options.retryMaxDelay().toMillis();
+    this.backoff = new Backoff(options.retryBaseDelay(), options.retryMaxDelay(), Backoff.Jitter.FULL);
     this.maxRetryAfter = options.maxRetryAfter();
     this.draw = draw;
   }
@@ -39,8 +38,7 @@ final class RetryPolicy {
     if (!error.retryable() || attempt >= maxAttempts) {
       return null;
     }
-    long cap = Math.min(maxMillis, baseMillis << Math.min(attempt - 1, 30));
-    long backoff = draw.applyAsLong(Math.max(0, cap));
+    long backoff = this.backoff.after(attempt, draw).toMillis();
     Duration retryAfter = error.retryAfter().orElse(null);
     if (retryAfter == null) {
       return Duration.ofMillis(backoff);

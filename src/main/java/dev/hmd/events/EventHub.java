@@ -1,9 +1,11 @@
 package dev.hmd.events;
 
+import dev.hmd.retry.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -29,6 +31,8 @@ public final class EventHub {
   public static final int PAGE = 500;
   /** A safety net for lost notifications; normal delivery does not wait for it. */
   public static final long SWEEP_MILLIS = 5_000;
+  /** Reconnecting the listening connection: soon, then every 5 s while Postgres is away. */
+  public static final Backoff RECONNECT = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), Backoff.Jitter.HALF);
 
   /** Someone interested in a tenant's events. */
   public interface Subscriber {
@@ -104,7 +108,7 @@ public final class EventHub {
 
   public Future<Void> start() {
     pg = PgSubscriber.subscriber(vertx, connectOptions)
-      .reconnectPolicy(attempt -> Math.min(5_000L, 100L * (1L << Math.min(attempt, 6))));
+      .reconnectPolicy(RECONNECT::millisBeforeAttempt);
     pg.channel(EventLog.CHANNEL)
       .handler(this::notified)
       .subscribeHandler(v -> {

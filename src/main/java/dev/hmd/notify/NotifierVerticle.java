@@ -1,5 +1,7 @@
 package dev.hmd.notify;
 
+import dev.hmd.events.EventHub;
+import dev.hmd.retry.Backoff;
 import dev.hmd.bus.Addresses;
 import dev.hmd.config.Config;
 import dev.hmd.db.DatabaseUrl;
@@ -29,7 +31,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -79,7 +80,7 @@ public final class NotifierVerticle extends VerticleBase {
     this.owner = owner;
     this.connectOptions = connectOptions;
     this.clock = clock;
-    this.backoff = new Backoff(settings.retryBase(), settings.retryMax());
+    this.backoff = new Backoff(settings.retryBase(), settings.retryMax(), Backoff.Jitter.QUARTER);
   }
 
   /** The notifier of a service process: its settings from {@code config}, leases in the process's name. */
@@ -100,7 +101,7 @@ public final class NotifierVerticle extends VerticleBase {
     client = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false).setUserAgent(USER_AGENT)
       .setConnectTimeout((int) settings.timeout().toMillis()));
     subscriber = PgSubscriber.subscriber(vertx, connectOptions)
-      .reconnectPolicy(attempt -> Math.min(5_000L, 100L * (1L << Math.min(attempt, 6))));
+      .reconnectPolicy(EventHub.RECONNECT::millisBeforeAttempt);
     subscriber.channel(DeliveryRepository.CHANNEL)
       .handler(payload -> claim())
       .subscribeHandler(v -> claim());
@@ -243,7 +244,7 @@ public final class NotifierVerticle extends VerticleBase {
     int attempts = d.attempts() + 1;
     Status status = error == null ? Status.DELIVERED : attempts >= settings.maxAttempts() ? Status.FAILED : Status.PENDING;
     Duration wait = status == Status.PENDING
-      ? backoff.after(attempts, bound -> ThreadLocalRandom.current().nextLong(bound + 1)) : Duration.ZERO;
+      ? backoff.after(attempts) : Duration.ZERO;
     String kept = error == null || error.length() <= ERROR_MAX ? error : error.substring(0, ERROR_MAX);
     results.get(status).increment();
     log(d, status, attempts, kept, wait);

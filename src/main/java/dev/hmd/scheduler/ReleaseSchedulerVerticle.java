@@ -1,5 +1,6 @@
 package dev.hmd.scheduler;
 
+import dev.hmd.retry.Backoff;
 import dev.hmd.bus.Addresses;
 import dev.hmd.connections.ConnectionTokens;
 import dev.hmd.releases.CheckRepository;
@@ -46,7 +47,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +75,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   public static final int SAVE_BATCH = 200;
   /** Longest wait between two attempts to apply a split; a rollback is retried at least this often, forever. */
   public static final Duration MAX_DEPLOY_BACKOFF = Duration.ofSeconds(30);
+  private static final Backoff DEPLOY_BACKOFF = new Backoff(Duration.ofSeconds(1), MAX_DEPLOY_BACKOFF, Backoff.Jitter.HALF);
   private static final Duration BUS_TIMEOUT = Duration.ofSeconds(60);
   private static final String MARKER = "HMD release ";
 
@@ -335,8 +336,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
       })
       .recover(err -> {
         int attempt = deployAttempts.merge(s.row.id(), 1, Integer::sum);
-        long backoff = Math.min(MAX_DEPLOY_BACKOFF.toMillis(), 500L * (1L << Math.min(attempt, 10)));
-        s.retryAt = s.now.plusMillis(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
+        s.retryAt = s.now.plus(DEPLOY_BACKOFF.after(attempt));
         about(LOG.atWarn(), s.row).log("release {}: applying {} failed (attempt {}), retrying at {}: {}", s.row.id(), s.row.desiredSplit(),
           attempt, s.retryAt, err.getMessage());
         return Future.succeededFuture();

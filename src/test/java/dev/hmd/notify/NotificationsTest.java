@@ -80,20 +80,6 @@ class NotificationsTest {
   }
 
   @Test
-  @DisplayName("backoff doubles from the base up to the cap, with jitter taking at most a quarter off")
-  void backoff() {
-    Backoff backoff = new Backoff(java.time.Duration.ofSeconds(1), java.time.Duration.ofMinutes(5));
-    assertThat(backoff.after(1, n -> 0).toMillis()).isEqualTo(1000);
-    assertThat(backoff.after(2, n -> 0).toMillis()).isEqualTo(2000);
-    assertThat(backoff.after(3, n -> 0).toMillis()).isEqualTo(4000);
-    assertThat(backoff.after(9, n -> 0).toMillis()).isEqualTo(256_000);
-    assertThat(backoff.after(10, n -> 0).toMillis()).isEqualTo(300_000);
-    assertThat(backoff.after(60, n -> 0).toMillis()).isEqualTo(300_000);
-    assertThat(backoff.after(1, n -> n).toMillis()).isEqualTo(750);
-    assertThat(backoff.after(60, n -> n).toMillis()).isEqualTo(225_000);
-  }
-
-  @Test
   @DisplayName("signatures: whsec_ and 256 bits; HMAC-SHA256 of timestamp.body; any change to secret, time or body fails")
   void signatures() {
     String secret = Signatures.newSecret();
