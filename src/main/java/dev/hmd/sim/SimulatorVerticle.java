@@ -31,6 +31,8 @@ public final class SimulatorVerticle extends VerticleBase {
     SimWorld world = new SimWorld(options);
     Router router = Router.router(vertx);
     router.route("/client/v4/*").subRouter(new CloudflareApi(vertx, world).router());
+    // Before /sim/*: the Workers themselves, with no control semantics (any method, any path).
+    router.route("/sim/edge/*").subRouter(new EdgeApi(vertx, world).router());
     router.route("/sim/*").subRouter(new ControlApi(vertx, world).router());
     router.route().handler(ctx -> ctx.response().setStatusCode(404).putHeader("content-type", "application/json")
       .end(new JsonObject().put("error", "not found: use /client/v4 or /sim").encode()));
