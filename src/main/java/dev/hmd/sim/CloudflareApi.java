@@ -91,8 +91,8 @@ final class CloudflareApi {
 
   /**
    * {@code ?force=true} is accepted and changes nothing: the simulator never refuses a rollback
-   * by itself. An injected refusal comes before the body is read, as a refusal for a reason
-   * the caller cannot fix by changing the body would.
+   * by itself. An injected refusal comes before the body is read: it stands for a reason no body
+   * can fix (a changed secret, a Durable Object migration).
    */
   private void createDeployment(RoutingContext ctx) {
     SimWorker worker = worker(ctx);

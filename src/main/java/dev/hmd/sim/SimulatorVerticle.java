@@ -8,7 +8,8 @@ import io.vertx.ext.web.Router;
 
 /**
  * A faithful Cloudflare API simulator: Workers versions, deployments and telemetry under
- * {@code /client/v4}, and the controls that shape them under {@code /sim}. See docs/simulator.md.
+ * {@code /client/v4}, the controls that shape them under {@code /sim}, and the Workers themselves
+ * under {@code /sim/edge}. See docs/simulator.md.
  */
 public final class SimulatorVerticle extends VerticleBase {
 
