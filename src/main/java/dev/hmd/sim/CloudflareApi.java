@@ -89,9 +89,17 @@ final class CloudflareApi {
     CfResponses.ok(ctx, new JsonObject().put("deployments", deployments));
   }
 
-  /** {@code ?force=true} is accepted and changes nothing: the simulator never refuses a rollback. */
+  /**
+   * {@code ?force=true} is accepted and changes nothing: the simulator never refuses a rollback
+   * by itself. An injected refusal comes before the body is read: it stands for a reason no body
+   * can fix (a changed secret, a Durable Object migration).
+   */
   private void createDeployment(RoutingContext ctx) {
     SimWorker worker = worker(ctx);
+    Faults faults = world.faults();
+    if (faults.refusesDeploymentOf(worker.script)) {
+      throw CfException.invalid(faults.refuseDeployments().code(), faults.refuseDeployments().message(), null);
+    }
     DeploymentRequest request = DeploymentRequest.parse(Bodies.object(ctx, false), worker);
     // [U] what Cloudflare records as the trigger of an API deployment without one
     String triggeredBy = request.triggeredBy() != null ? request.triggeredBy() : "deployment";

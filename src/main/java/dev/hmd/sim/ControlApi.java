@@ -19,10 +19,17 @@ final class ControlApi {
   private static final Logger LOG = LoggerFactory.getLogger(ControlApi.class);
   private static final String WORKER = "/accounts/:accountId/workers/:script";
   private static final double MAX_RPS = 100_000;
-  private static final Set<String> PROFILE_FIELDS = Set.of("message", "tag", "latencyMs", "cpuMs", "errorRate");
+  private static final Set<String> PROFILE_FIELDS = Set.of("message", "tag", "latencyMs", "cpuMs", "errorRate",
+    "serverErrorRate");
+  private static final Set<String> PROFILE_CHANGE_FIELDS = Set.of("latencyMs", "cpuMs", "errorRate", "serverErrorRate");
   private static final Set<String> PERCENTILE_FIELDS = Set.of("p50", "p99");
   private static final Set<String> FAULT_FIELDS = Set.of("errorRate", "errorStatus", "rateLimitRate",
-    "retryAfterSeconds", "latencyMs", "telemetryLagSeconds");
+    "retryAfterSeconds", "latencyMs", "telemetryLagSeconds", "overridePropagationSeconds", "refuseDeployments");
+  private static final Set<String> REFUSAL_FIELDS = Set.of("code", "message", "scripts");
+  /** Cloudflare's error codes are four digits or more; anything lower would look like an HTTP status. */
+  private static final long MIN_ERROR_CODE = 1000;
+  private static final int MAX_REFUSAL_MESSAGE_CHARS = 500;
+  private static final int MAX_REFUSED_SCRIPTS = 100;
 
   private final Vertx vertx;
   private final SimWorld world;
@@ -50,7 +57,7 @@ final class ControlApi {
     router.route().handler(ctx -> {
       throw ControlException.notFound("no control endpoint " + ctx.request().method() + " " + ctx.request().path());
     });
-    router.route().failureHandler(this::failure);
+    router.route().failureHandler(ControlApi::failure);
     return router;
   }
 
@@ -122,7 +129,7 @@ final class ControlApi {
     SimWorker worker = worker(ctx);
     SimVersion version = worker.version(ctx.pathParam("versionId"))
       .orElseThrow(() -> ControlException.notFound("no version " + ctx.pathParam("versionId") + " on " + worker.script));
-    ControlBody body = ControlBody.of(Bodies.object(ctx, false), Set.of("latencyMs", "cpuMs", "errorRate"));
+    ControlBody body = ControlBody.of(Bodies.object(ctx, false), PROFILE_CHANGE_FIELDS);
     Profile profile = profile(body, version.profile());
     worker.changeProfile(version, profile, world.now());
     send(ctx, 200, ControlViews.version(version, worker.deployable(version)).put("profile", ControlViews.profile(profile)));
@@ -133,8 +140,17 @@ final class ControlApi {
     Profile.Percentiles latency = percentiles(body, "latencyMs", base.latencyMs());
     Profile.Percentiles cpu = percentiles(body, "cpuMs", base.cpuMs());
     Double errorRate = body.number("errorRate", 0, 1);
+    Double serverErrorRate = body.number("serverErrorRate", 0, 1);
+    double errors = errorRate != null ? errorRate : base.errorRate();
+    double serverErrors = serverErrorRate != null ? serverErrorRate : base.serverErrorRate();
+    if ((errorRate != null || serverErrorRate != null) && !Profile.ratesFit(errors, serverErrors)) {
+      // Named after the field that was sent; a PATCH may have sent only one of the two.
+      body.error(serverErrorRate != null ? "serverErrorRate" : "errorRate",
+        "errorRate + serverErrorRate must be at most 1 (they are " + CfViews.number(errors) + " and "
+          + CfViews.number(serverErrors) + ")");
+    }
     body.done();
-    return new Profile(latency, cpu, errorRate != null ? errorRate : base.errorRate());
+    return new Profile(latency, cpu, errors, serverErrors);
   }
 
   private static Profile.Percentiles percentiles(ControlBody body, String field, Profile.Percentiles base) {
@@ -163,13 +179,15 @@ final class ControlApi {
   /** Replaces every fault: a field left out is no fault, so {@code {}} clears them all. */
   private void setFaults(RoutingContext ctx) {
     ControlBody body = ControlBody.of(Bodies.object(ctx, true), FAULT_FIELDS);
-    Faults none = Faults.NONE;
+    Faults none = Faults.none(world.options());
     Double errorRate = body.number("errorRate", 0, 1);
     Long errorStatus = body.integer("errorStatus", 500, 599);
     Double rateLimitRate = body.number("rateLimitRate", 0, 1);
     Long retryAfter = body.integer("retryAfterSeconds", 1, 3600);
     Long latency = body.integer("latencyMs", 0, 60_000);
     Long lag = body.integer("telemetryLagSeconds", 0, world.options().retention().toSeconds());
+    Long overridePropagation = body.integer("overridePropagationSeconds", 0, SimOptions.MAX_PROPAGATION_SECONDS);
+    Faults.RefuseDeployments refusal = refusal(body);
     body.done();
     Faults faults = new Faults(
       errorRate != null ? errorRate : none.errorRate(),
@@ -177,13 +195,30 @@ final class ControlApi {
       rateLimitRate != null ? rateLimitRate : none.rateLimitRate(),
       retryAfter != null ? retryAfter.intValue() : none.retryAfterSeconds(),
       latency != null ? latency : none.latencyMs(),
-      lag != null ? lag : none.telemetryLagSeconds());
+      lag != null ? lag : none.telemetryLagSeconds(),
+      overridePropagation != null ? overridePropagation.intValue() : none.overridePropagationSeconds(),
+      refusal);
     world.faults(faults);
     send(ctx, 200, faults.toJson());
   }
 
+  /** {@code refuseDeployments: {code, message, scripts?}}; null when absent or not valid. */
+  private static Faults.RefuseDeployments refusal(ControlBody body) {
+    ControlBody nested = body.nested("refuseDeployments", REFUSAL_FIELDS);
+    if (nested == null) {
+      return null;
+    }
+    nested.require("code");
+    nested.require("message");
+    Long code = nested.integer("code", MIN_ERROR_CODE, Integer.MAX_VALUE);
+    String message = nested.text("message", MAX_REFUSAL_MESSAGE_CHARS);
+    List<String> scripts = nested.strings("scripts", MAX_REFUSED_SCRIPTS, SimWorld.SCRIPT_NAME);
+    boolean valid = code != null && message != null && (scripts != null || !nested.has("scripts"));
+    return valid ? new Faults.RefuseDeployments(code.intValue(), message, scripts) : null;
+  }
+
   private void clearFaults(RoutingContext ctx) {
-    world.faults(Faults.NONE);
+    world.clearFaults();
     ctx.response().setStatusCode(204).end();
   }
 
@@ -204,7 +239,8 @@ final class ControlApi {
     ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
   }
 
-  private void failure(RoutingContext ctx) {
+  /** Every refusal as problem+json; the edge answers its own errors the same way. */
+  static void failure(RoutingContext ctx) {
     ControlException problem;
     if (ctx.failure() instanceof ControlException control) {
       problem = control;

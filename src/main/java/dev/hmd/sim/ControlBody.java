@@ -1,10 +1,13 @@
 package dev.hmd.sim;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads a control body field by field, collecting one error per problem so that a caller learns
@@ -79,6 +82,40 @@ final class ControlBody {
       return null;
     }
     return text;
+  }
+
+  /** A non-empty string of at most {@code maxChars} characters (not bytes: a message meant for people). */
+  String text(String field, int maxChars) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String text) || text.isBlank() || text.length() > maxChars) {
+      error(field, "must be a non-blank string of at most " + maxChars + " characters");
+      return null;
+    }
+    return text;
+  }
+
+  /** A non-empty array of at most {@code maxItems} distinct strings, each matching {@code pattern}. */
+  List<String> strings(String field, int maxItems, Pattern pattern) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonArray array) || array.isEmpty() || array.size() > maxItems) {
+      error(field, "must be an array of 1 to " + maxItems + " strings");
+      return null;
+    }
+    Set<String> items = new LinkedHashSet<>();
+    for (int i = 0; i < array.size(); i++) {
+      if (!(array.getValue(i) instanceof String item) || !pattern.matcher(item).matches()) {
+        error(field + "[" + i + "]", "must be a string matching " + pattern.pattern());
+        return null;
+      }
+      items.add(item);
+    }
+    return List.copyOf(items);
   }
 
   void require(String field) {

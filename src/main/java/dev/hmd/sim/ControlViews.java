@@ -20,7 +20,8 @@ final class ControlViews {
     for (Map.Entry<SimVersion, long[]> totals : worker.totals().entrySet()) {
       traffic.put(totals.getKey().id, new JsonObject()
         .put("requests", totals.getValue()[0])
-        .put("errors", totals.getValue()[1]));
+        .put("errors", totals.getValue()[1])
+        .put("serverErrors", totals.getValue()[2]));
     }
     return new JsonObject()
       .put("accountId", worker.accountId)
@@ -61,6 +62,7 @@ final class ControlViews {
         .put("p99", CfViews.number(profile.latencyMs().p99())))
       .put("cpuMs", new JsonObject().put("p50", CfViews.number(profile.cpuMs().p50()))
         .put("p99", CfViews.number(profile.cpuMs().p99())))
-      .put("errorRate", profile.errorRate());
+      .put("errorRate", profile.errorRate())
+      .put("serverErrorRate", profile.serverErrorRate());
   }
 }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.UUID;
 
 /**
@@ -29,6 +30,13 @@ final class SimWorker {
   private final TimeLine<Deployment> serving = new TimeLine<>();
   private final TimeLine<Double> rps = new TimeLine<>();
   private final TrafficStore traffic;
+  private final EdgeHits edgeHits = new EdgeHits();
+  /** Draws of requests to the edge: seeded, so a run of requests is reproducible too. */
+  private final SplittableRandom edgeRandom;
+
+  /** What the edge answered a request with: the version that served it and how it ended. */
+  record EdgeAnswer(SimVersion version, Outcome outcome) {
+  }
 
   SimWorker(String accountId, String script, long seed, int propagationSeconds, double requestsPerSecond,
             long nowMs, String authorEmail) {
@@ -38,6 +46,7 @@ final class SimWorker {
     this.propagationSeconds = propagationSeconds;
     long from = nextSecond(nowMs);
     this.traffic = new TrafficStore(from);
+    this.edgeRandom = new SplittableRandom(~seed);
     rps.put(from, requestsPerSecond);
     SimVersion first = upload("initial version", null, Profile.DEFAULT, nowMs, authorEmail);
     deploy(List.of(new Deployment.Split(first.id, 100)), null, "upload", "wrangler", authorEmail, nowMs);
@@ -102,6 +111,55 @@ final class SimWorker {
   /** Generates traffic up to the last complete second and evicts what is older than {@code retainFrom}. */
   synchronized void advance(long nowMs, long retainFromSecond) {
     traffic.advance(Math.floorDiv(nowMs, 1000) - 1, retainFromSecond, this::generate);
+    edgeHits.retainFrom(retainFromSecond);
+  }
+
+  /**
+   * Serves one request to the Worker itself and counts it as an invocation of the current second.
+   * The override is honoured only for a version of the deployment serving now (even at 0%), and
+   * only once that deployment has served for {@code overridePropagationSeconds}; else the split
+   * draws the version.
+   *
+   * @param overrideVersionId the version the request's override header names for this script, or null
+   */
+  synchronized EdgeAnswer serveEdge(String overrideVersionId, long nowMs, int overridePropagationSeconds) {
+    // A second already generated must not change: a request that lost the race with the tick
+    // counts in the next second instead.
+    long second = Math.max(Math.floorDiv(nowMs, 1000), traffic.generatedThrough() + 1);
+    Deployment deployment = serving.at(second);
+    if (deployment == null) {
+      // Created within this second: the first deployment serves from the next one. Overrides wait.
+      deployment = deployments.get(0);
+    }
+    SimVersion version = null;
+    if (overrideVersionId != null && second >= deployment.effectiveSecond() + overridePropagationSeconds
+        && deployment.versions().stream().anyMatch(split -> split.versionId().equals(overrideVersionId))) {
+      version = versionsById.get(overrideVersionId);
+    }
+    if (version == null) {
+      version = drawVersion(deployment.versions());
+    }
+    TrafficGenerator.Sampler sampler = new TrafficGenerator.Sampler(version.profileAt(second));
+    Outcome outcome = sampler.draw(edgeRandom, version,
+      (drawn, how, wall, cpu) -> edgeHits.add(second, drawn, how, wall, cpu));
+    return new EdgeAnswer(version, outcome);
+  }
+
+  /** A weighted draw over the deployment's split, as a request without an override gets. */
+  private SimVersion drawVersion(List<Deployment.Split> splits) {
+    double point = edgeRandom.nextDouble() * 100;
+    for (Deployment.Split split : splits) {
+      if (point < split.percentage()) {
+        return versionsById.get(split.versionId());
+      }
+      point -= split.percentage();
+    }
+    // Rounding left the point past the last share: it belongs to the last version that has one.
+    Deployment.Split last = splits.get(splits.size() - 1);
+    for (Deployment.Split split : splits) {
+      last = split.percentage() > 0 ? split : last;
+    }
+    return versionsById.get(last.versionId());
   }
 
   synchronized void visit(long fromSecond, long toSecond, TrafficStore.BlockVisitor visitor) {
@@ -112,7 +170,13 @@ final class SimWorker {
     return traffic.totals();
   }
 
+  /** A second's synthetic invocations, then the requests the edge served in it. */
   private void generate(long second, TrafficSink sink) {
+    generateSynthetic(second, sink);
+    edgeHits.replay(second, versions, sink);
+  }
+
+  private void generateSynthetic(long second, TrafficSink sink) {
     Deployment deployment = serving.at(second);
     Double perSecond = rps.at(second);
     if (deployment == null || perSecond == null || perSecond <= 0) {

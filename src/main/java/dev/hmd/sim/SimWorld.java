@@ -33,10 +33,11 @@ final class SimWorld {
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
   private final Map<String, Map<String, SimWorker>> accounts = new ConcurrentHashMap<>();
   private final RateLimiter rateLimiter;
-  private volatile Faults faults = Faults.NONE;
+  private volatile Faults faults;
 
   SimWorld(SimOptions options) {
     this.options = options;
+    this.faults = Faults.none(options);
     this.rateLimiter = new RateLimiter(options.rateLimitRequests(), options.rateLimitWindow().toMillis());
   }
 
@@ -91,6 +92,10 @@ final class SimWorld {
     faults = value;
   }
 
+  void clearFaults() {
+    faults = Faults.none(options);
+  }
+
   /** The first second still retained: the start of the minute that holds now - retention. */
   long retainFromSecond(long nowMs) {
     long oldest = Math.floorDiv(nowMs, 1000) - options.retention().toSeconds();
@@ -108,7 +113,7 @@ final class SimWorld {
     tokens.clear();
     accounts.clear();
     rateLimiter.reset();
-    faults = Faults.NONE;
+    clearFaults();
   }
 
   private static long fnv64(String text) {

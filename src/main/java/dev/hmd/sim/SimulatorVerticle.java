@@ -8,7 +8,8 @@ import io.vertx.ext.web.Router;
 
 /**
  * A faithful Cloudflare API simulator: Workers versions, deployments and telemetry under
- * {@code /client/v4}, and the controls that shape them under {@code /sim}. See docs/simulator.md.
+ * {@code /client/v4}, the controls that shape them under {@code /sim}, and the Workers themselves
+ * under {@code /sim/edge}. See docs/simulator.md.
  */
 public final class SimulatorVerticle extends VerticleBase {
 
@@ -31,6 +32,8 @@ public final class SimulatorVerticle extends VerticleBase {
     SimWorld world = new SimWorld(options);
     Router router = Router.router(vertx);
     router.route("/client/v4/*").subRouter(new CloudflareApi(vertx, world).router());
+    // Before /sim/*: the Workers themselves, with no control semantics (any method, any path).
+    router.route("/sim/edge/*").subRouter(new EdgeApi(vertx, world).router());
     router.route("/sim/*").subRouter(new ControlApi(vertx, world).router());
     router.route().handler(ctx -> ctx.response().setStatusCode(404).putHeader("content-type", "application/json")
       .end(new JsonObject().put("error", "not found: use /client/v4 or /sim").encode()));

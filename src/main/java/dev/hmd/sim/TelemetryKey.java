@@ -58,11 +58,11 @@ enum TelemetryKey {
       case VERSION_ID -> cell.version.id;
       case VERSION_MESSAGE -> cell.version.message;
       case VERSION_TAG -> cell.version.tag;
-      case OUTCOME -> cell.failed ? "exception" : "ok";
+      case OUTCOME -> cell.outcome.wireName;
       case EVENT_TYPE -> "fetch";
-      case RESPONSE_STATUS, STATUS_CODE -> cell.failed ? 500 : 200;
+      case RESPONSE_STATUS, STATUS_CODE -> cell.outcome.status;
       case TYPE -> "cf-worker-event";
-      case ERROR -> cell.failed ? ERROR_MESSAGE : null;
+      case ERROR -> cell.outcome.threw ? ERROR_MESSAGE : null;
       case WALL_TIME, CPU_TIME -> throw new IllegalStateException(wireName + " is per invocation");
     };
   }

@@ -17,22 +17,22 @@ final class TrafficBlock implements TrafficSink {
   }
 
   @Override
-  public void record(SimVersion version, boolean failed, int wallIndex, int cpuIndex) {
+  public void record(SimVersion version, Outcome outcome, int wallIndex, int cpuIndex) {
     TrafficCell cell = last;
-    if (cell == null || cell.version != version || cell.failed != failed) {
-      cell = cellFor(version, failed);
+    if (cell == null || cell.version != version || cell.outcome != outcome) {
+      cell = cellFor(version, outcome);
       last = cell;
     }
     cell.record(wallIndex, cpuIndex);
   }
 
-  private TrafficCell cellFor(SimVersion version, boolean failed) {
+  private TrafficCell cellFor(SimVersion version, Outcome outcome) {
     for (TrafficCell cell : cells) {
-      if (cell.version == version && cell.failed == failed) {
+      if (cell.version == version && cell.outcome == outcome) {
         return cell;
       }
     }
-    TrafficCell cell = new TrafficCell(version, failed);
+    TrafficCell cell = new TrafficCell(version, outcome);
     cells.add(cell);
     return cell;
   }

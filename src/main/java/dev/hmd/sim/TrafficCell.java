@@ -8,13 +8,13 @@ package dev.hmd.sim;
 final class TrafficCell {
 
   final SimVersion version;
-  final boolean failed;
+  final Outcome outcome;
   private BucketCounts wall = new Histogram();
   private BucketCounts cpu = new Histogram();
 
-  TrafficCell(SimVersion version, boolean failed) {
+  TrafficCell(SimVersion version, Outcome outcome) {
     this.version = version;
-    this.failed = failed;
+    this.outcome = outcome;
   }
 
   void record(int wallIndex, int cpuIndex) {

@@ -29,10 +29,7 @@ final class TrafficGenerator {
     for (long i = 0; i < requests; i++) {
       boolean toFirst = versions.length == 1 || random.nextDouble() * 100 < firstShare;
       Sampler sampler = toFirst ? first : second2;
-      boolean failed = random.nextDouble() < sampler.errorRate;
-      int wall = LogBuckets.indexOfLn(sampler.wallMu + sampler.wallSigma * random.nextGaussian());
-      int cpu = LogBuckets.indexOfLn(sampler.cpuMu + sampler.cpuSigma * random.nextGaussian());
-      sink.record(toFirst ? versions[0] : versions[1], failed, wall, cpu);
+      sampler.draw(random, toFirst ? versions[0] : versions[1], sink);
     }
   }
 
@@ -44,13 +41,17 @@ final class TrafficGenerator {
     return z ^ (z >>> 31);
   }
 
-  /** Lognormal parameters of one version's profile, computed once per second rather than per request. */
-  private static final class Sampler {
-    final double wallMu;
-    final double wallSigma;
-    final double cpuMu;
-    final double cpuSigma;
-    final double errorRate;
+  /**
+   * Lognormal parameters of one version's profile, computed once per second rather than per request.
+   * Synthetic traffic and requests to the edge draw their invocations through it alike.
+   */
+  static final class Sampler {
+    private final double wallMu;
+    private final double wallSigma;
+    private final double cpuMu;
+    private final double cpuSigma;
+    private final double errorRate;
+    private final double serverErrorRate;
 
     Sampler(Profile profile) {
       wallMu = profile.latencyMs().mu();
@@ -58,6 +59,16 @@ final class TrafficGenerator {
       cpuMu = profile.cpuMs().mu();
       cpuSigma = profile.cpuMs().sigma();
       errorRate = profile.errorRate();
+      serverErrorRate = profile.serverErrorRate();
+    }
+
+    /** Draws one invocation of {@code version} (outcome, wall, CPU, in that order) into the sink. */
+    Outcome draw(SplittableRandom random, SimVersion version, TrafficSink sink) {
+      Outcome outcome = Outcome.of(random.nextDouble(), errorRate, serverErrorRate);
+      int wall = LogBuckets.indexOfLn(wallMu + wallSigma * random.nextGaussian());
+      int cpu = LogBuckets.indexOfLn(cpuMu + cpuSigma * random.nextGaussian());
+      sink.record(version, outcome, wall, cpu);
+      return outcome;
     }
   }
 }

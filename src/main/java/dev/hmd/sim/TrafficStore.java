@@ -33,6 +33,11 @@ final class TrafficStore {
     this.generatedThrough = firstSecond - 1;
   }
 
+  /** The last second generated so far: its traffic must not change any more. */
+  long generatedThrough() {
+    return generatedThrough;
+  }
+
   /** Generates every second up to {@code lastSecond} and drops minutes older than {@code retainFrom}. */
   void advance(long lastSecond, long retainFrom, SecondSource source) {
     for (long s = Math.max(generatedThrough + 1, retainFrom); s <= lastSecond; s++) {
@@ -50,9 +55,13 @@ final class TrafficStore {
   }
 
   private void countEvicted(TrafficCell cell) {
-    long[] totals = evictedTotals.computeIfAbsent(cell.version, v -> new long[2]);
+    count(evictedTotals.computeIfAbsent(cell.version, v -> new long[3]), cell);
+  }
+
+  private static void count(long[] totals, TrafficCell cell) {
     totals[0] += cell.count();
-    totals[1] += cell.failed ? cell.count() : 0;
+    totals[1] += cell.outcome.failed() ? cell.count() : 0;
+    totals[2] += cell.outcome == Outcome.SERVER_ERROR ? cell.count() : 0;
   }
 
   /**
@@ -83,15 +92,16 @@ final class TrafficStore {
     }
   }
 
-  /** Requests and errors per version since the Worker was created: {@code [requests, errors]}. */
+  /**
+   * Per version since the Worker was created: {@code [requests, errors, serverErrors]}, where
+   * errors are all invocations answered 500 (exceptions and server errors alike).
+   */
   Map<SimVersion, long[]> totals() {
     Map<SimVersion, long[]> totals = new LinkedHashMap<>();
     evictedTotals.forEach((version, counts) -> totals.put(version, counts.clone()));
     for (TrafficBlock block : minutes.values()) {
       for (TrafficCell cell : block.cells()) {
-        long[] counts = totals.computeIfAbsent(cell.version, v -> new long[2]);
-        counts[0] += cell.count();
-        counts[1] += cell.failed ? cell.count() : 0;
+        count(totals.computeIfAbsent(cell.version, v -> new long[3]), cell);
       }
     }
     return totals;

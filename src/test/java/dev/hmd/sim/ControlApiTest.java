@@ -114,11 +114,12 @@ class ControlApiTest {
     assertThat(uploaded.getJsonObject("profile")).isEqualTo(new JsonObject()
       .put("latencyMs", new JsonObject().put("p50", 20).put("p99", 90))
       .put("cpuMs", new JsonObject().put("p50", 2).put("p99", 8))
-      .put("errorRate", 0.02));
+      .put("errorRate", 0.02)
+      .put("serverErrorRate", 0.0));
   }
 
   @Test
-  @DisplayName("an omitted profile takes the documented defaults: 40/250 ms, CPU 5/20 ms, 0.1% errors")
+  @DisplayName("an omitted profile takes the documented defaults: 40/250 ms, CPU 5/20 ms, 0.1% errors, no server errors")
   void defaultProfile() {
     String account = SimHarness.account("control-default-profile");
     sim.worker(account, "svc", 1);
@@ -128,7 +129,8 @@ class ControlApiTest {
     assertThat(profile).isEqualTo(new JsonObject()
       .put("latencyMs", new JsonObject().put("p50", 40).put("p99", 250))
       .put("cpuMs", new JsonObject().put("p50", 5).put("p99", 20))
-      .put("errorRate", 0.001));
+      .put("errorRate", 0.001)
+      .put("serverErrorRate", 0.0));
   }
 
   @Test
@@ -167,6 +169,54 @@ class ControlApiTest {
   }
 
   @Test
+  @DisplayName("serverErrorRate is set on upload and by PATCH, shown in the profile, and refused outside 0..1 or when "
+    + "errorRate + serverErrorRate exceeds 1")
+  void serverErrorRate() {
+    String account = SimHarness.account("control-server-error-rate");
+    sim.worker(account, "svc", 1);
+    String path = "/accounts/" + account + "/workers/svc/versions";
+    String version = sim.version(account, "svc", new JsonObject().put("errorRate", 0.7).put("serverErrorRate", 0.3));
+    assertThat(profile(account, version).getDouble("serverErrorRate")).isEqualTo(0.3);
+
+    JsonObject[] badUploads = {
+      new JsonObject().put("serverErrorRate", 1.5),
+      new JsonObject().put("serverErrorRate", -0.1),
+      new JsonObject().put("serverErrorRate", "high"),
+      new JsonObject().put("serverErrorRate", true),
+      new JsonObject().put("errorRate", 0.6).put("serverErrorRate", 0.5)};
+    for (JsonObject body : badUploads) {
+      HttpResponse<Buffer> res = sim.sim(HttpMethod.POST, path, body);
+      assertThat(res.statusCode()).as(body.encode()).isEqualTo(400);
+      assertThat(res.getHeader("content-type")).isEqualTo("application/problem+json");
+      assertThat(res.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("field"))
+        .as(body.encode()).isEqualTo("serverErrorRate");
+    }
+
+    // a PATCH of one rate is checked against the other one kept from the profile
+    for (JsonObject body : new JsonObject[] {new JsonObject().put("serverErrorRate", 0.31),
+      new JsonObject().put("errorRate", 0.71)}) {
+      HttpResponse<Buffer> res = sim.sim(HttpMethod.PATCH, path + "/" + version, body);
+      assertThat(res.statusCode()).as(body.encode()).isEqualTo(400);
+    }
+    assertThat(profile(account, version).getDouble("errorRate")).isEqualTo(0.7);
+    assertThat(profile(account, version).getDouble("serverErrorRate")).isEqualTo(0.3);
+
+    HttpResponse<Buffer> res = sim.sim(HttpMethod.PATCH, path + "/" + version,
+      new JsonObject().put("errorRate", 0.1).put("serverErrorRate", 0.05));
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(res.bodyAsJsonObject().getJsonObject("profile").getDouble("serverErrorRate")).isEqualTo(0.05);
+    res = sim.sim(HttpMethod.PATCH, path + "/" + version, new JsonObject().put("latencyMs", new JsonObject().put("p99", 500)));
+    assertThat(res.bodyAsJsonObject().getJsonObject("profile").getDouble("serverErrorRate")).isEqualTo(0.05);
+    assertThat(profile(account, version).getDouble("errorRate")).isEqualTo(0.1);
+  }
+
+  private static JsonObject profile(String account, String versionId) {
+    JsonObject state = sim.sim(HttpMethod.GET, "/accounts/" + account + "/workers/svc", null).bodyAsJsonObject();
+    return state.getJsonArray("versions").stream().map(JsonObject.class::cast)
+      .filter(version -> version.getString("id").equals(versionId)).findFirst().orElseThrow().getJsonObject("profile");
+  }
+
+  @Test
   @DisplayName("PATCH .../workers/{script} changes rps; unknown Workers are 404")
   void patchWorker() {
     String account = SimHarness.account("control-rps");
@@ -192,6 +242,7 @@ class ControlApiTest {
     // created at second 0, traffic from second 1; seconds 1..60 are over at t = 61 s
     assertThat(traffic.getJsonObject(first).getLong("requests")).isEqualTo(60 * 100);
     assertThat(traffic.getJsonObject(first).getLong("errors")).isBetween(0L, 30L);
+    assertThat(traffic.getJsonObject(first).getLong("serverErrors")).isZero();
   }
 
   @Test

@@ -73,12 +73,14 @@ class RobustnessTest {
   @DisplayName("malformed control bodies are answered 2xx, 400 or 409, never 500")
   void controlBodies() {
     JsonObject profile = new JsonObject().put("message", "m").put("latencyMs", new JsonObject().put("p50", 10).put("p99", 20))
-      .put("cpuMs", new JsonObject().put("p50", 1).put("p99", 2)).put("errorRate", 0.1);
+      .put("cpuMs", new JsonObject().put("p50", 1).put("p99", 2)).put("errorRate", 0.1).put("serverErrorRate", 0.1);
     for (JsonObject body : mutations(profile, 150)) {
       HttpResponse<Buffer> res = sim.sim(HttpMethod.POST, "/accounts/" + account + "/workers/svc/versions", body);
       assertThat(res.statusCode()).as(body.encode()).isIn(201, 400);
     }
-    JsonObject faults = new JsonObject().put("errorRate", 0).put("latencyMs", 0).put("telemetryLagSeconds", 0);
+    JsonObject faults = new JsonObject().put("errorRate", 0).put("latencyMs", 0).put("telemetryLagSeconds", 0)
+      .put("overridePropagationSeconds", 1).put("refuseDeployments", new JsonObject().put("code", 10220)
+        .put("message", "m").put("scripts", new JsonArray().add("svc")));
     for (JsonObject body : mutations(faults, 100)) {
       assertThat(sim.sim(HttpMethod.PUT, "/faults", body).statusCode()).as(body.encode()).isIn(200, 400);
     }
@@ -93,6 +95,27 @@ class RobustnessTest {
       base + "svc/versions/%00", base + "SVC/deployments", base + "svc/deployments/extra", "/accounts//tokens/verify",
       base + "svc/versions?page=99999999999")) {
       assertThat(sim.cfGet(path, token).statusCode()).as(path).isBetween(200, 499);
+    }
+  }
+
+  @Test
+  @DisplayName("odd version-override headers and paths at the edge are answered 200, 400 or 404, never 500")
+  void edgeRequests() {
+    String healthy = sim.version(account, "svc", new JsonObject().put("errorRate", 0).put("serverErrorRate", 0));
+    assertThat(sim.deploy(account, "svc", token, SimHarness.split(healthy, 100)).statusCode()).isEqualTo(200);
+    sim.advance(java.time.Duration.ofSeconds(5));
+    Random random = new Random(7);
+    String alphabet = "svc=\"\\,;:?*()<> \t-_.0123456789abcdef" + healthy;
+    for (int i = 0; i < 300; i++) {
+      StringBuilder header = new StringBuilder(random.nextInt(3) == 0 ? "svc=\"" : "");
+      for (int n = random.nextInt(60); n > 0; n--) {
+        header.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      HttpResponse<Buffer> res = sim.edge(HttpMethod.GET, account, "svc", "/", header.toString());
+      assertThat(res.statusCode()).as(header.toString()).isEqualTo(200);
+    }
+    for (String path : List.of("/%00", "/%2e%2e/%2e%2e", "//", "/a//b", "/?x=%zz", "/" + "a".repeat(3000))) {
+      assertThat(sim.edge(HttpMethod.GET, account, "svc", path, null).statusCode()).as(path).isIn(200, 400, 404);
     }
   }
 

@@ -94,6 +94,27 @@ final class SimHarness implements AutoCloseable {
     return request.sendBuffer(Buffer.buffer(text)).await();
   }
 
+  /**
+   * A request to the Worker itself at {@code /sim/edge/{account}/{script}{path}}, with the
+   * version-overrides header when {@code overrides} is not null.
+   */
+  HttpResponse<Buffer> edge(HttpMethod method, String accountId, String script, String path, String overrides) {
+    HttpRequest<Buffer> request = http.request(method, port, "localhost", "/sim/edge/" + accountId + "/" + script + path);
+    if (overrides != null) {
+      request.putHeader("Cloudflare-Workers-Version-Overrides", overrides);
+    }
+    return request.send().await();
+  }
+
+  /** A GET to the Worker's root that must be answered, 200 or 500; returns the version that answered. */
+  String edgeVersion(String accountId, String script, String overrides) {
+    HttpResponse<Buffer> res = edge(HttpMethod.GET, accountId, script, "/", overrides);
+    assertThat(res.statusCode()).as(res.bodyAsString()).isIn(200, 500);
+    String version = res.bodyAsJsonObject().getString("versionId");
+    assertThat(res.getHeader("x-sim-version")).isEqualTo(version);
+    return version;
+  }
+
   /** Registers a fresh token for the account and returns it. */
   String token(String accountId) {
     String token = "tok-" + UUID.randomUUID();

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.data.Percentage.withPercentage;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,6 +137,72 @@ class TrafficTest {
       JsonObject status5xx = sim.result(account, token, Query.window(START, second(61))
         .filter(Query.STATUS, "gte", 500).count().json());
       assertThat(SimHarness.aggregates(status5xx, 0).getJsonObject(0).getLong("value")).isEqualTo(errors);
+    }
+  }
+
+  @Test
+  @DisplayName("serverErrorRate: outcome ok with status 500, about 15%, beside exceptions; status >= 500 counts both")
+  void serverErrors() {
+    try (SimHarness sim = SimHarness.start()) {
+      String account = SimHarness.account("traffic-server-errors");
+      String token = sim.token(account);
+      String old = sim.worker(account, "svc", 1000);
+      String version = sim.version(account, "svc", new JsonObject().put("errorRate", 0.1).put("serverErrorRate", 0.15));
+      sim.deploy(account, "svc", token, SimHarness.split(version, 50, old, 50));
+      sim.advance(Duration.ofSeconds(61));
+
+      Map<String, JsonObject> byOutcome = SimHarness.byGroup(sim.result(account, token, Query.window(START, second(61))
+        .filter(Query.VERSION, "eq", version).count()
+        .groupBy(Query.OUTCOME).groupBy(Query.STATUS).groupBy(Query.STATUS_CODE).json()), 0);
+      assertThat(byOutcome.keySet()).containsExactlyInAnyOrder("ok|200|200", "ok|500|500", "exception|500|500");
+      long ok = byOutcome.get("ok|200|200").getLong("value");
+      long serverErrors = byOutcome.get("ok|500|500").getLong("value");
+      long exceptions = byOutcome.get("exception|500|500").getLong("value");
+      long total = ok + serverErrors + exceptions;
+      assertThat((double) total).isCloseTo(30_000, withPercentage(3));
+      assertThat((double) serverErrors / total).isCloseTo(0.15, within(0.015));
+      assertThat((double) exceptions / total).isCloseTo(0.10, within(0.015));
+
+      // what a health check asks: 5xx per version; the old version only has its default exceptions
+      Map<String, JsonObject> failing = SimHarness.byGroup(sim.result(account, token, Query.window(START, second(61))
+        .filter(Query.STATUS, "gte", 500).count().groupBy(Query.VERSION).json()), 0);
+      assertThat(failing.get(version).getLong("value")).isEqualTo(exceptions + serverErrors);
+      assertThat(failing.get(old).getLong("value")).isLessThan(100);
+
+      // $metadata.error marks exceptions only: a Worker that answers 500 itself logged no error
+      JsonObject withError = sim.result(account, token, Query.window(START, second(61))
+        .filter(Query.VERSION, "eq", version).filter("$metadata.error", "exists", null).count().json());
+      assertThat(SimHarness.aggregates(withError, 0).getJsonObject(0).getLong("value")).isEqualTo(exceptions);
+
+      JsonObject traffic = sim.sim(HttpMethod.GET, "/accounts/" + account + "/workers/svc", null).bodyAsJsonObject()
+        .getJsonObject("traffic").getJsonObject(version);
+      assertThat(traffic.getLong("requests")).isEqualTo(total);
+      assertThat(traffic.getLong("errors")).isEqualTo(exceptions + serverErrors);
+      assertThat(traffic.getLong("serverErrors")).isEqualTo(serverErrors);
+    }
+  }
+
+  @Test
+  @DisplayName("serverErrorRate changed by PATCH applies from the next second on")
+  void serverErrorRateChangesLive() {
+    try (SimHarness sim = SimHarness.start()) {
+      String account = SimHarness.account("traffic-live-server-errors");
+      String token = sim.token(account);
+      String version = sim.worker(account, "svc", 100);
+      sim.advance(Duration.ofSeconds(30));
+      HttpResponse<Buffer> res = sim.sim(HttpMethod.PATCH, "/accounts/" + account + "/workers/svc/versions/" + version,
+        new JsonObject().put("errorRate", 0).put("serverErrorRate", 1.0));
+      assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(200);
+      assertThat(res.bodyAsJsonObject().getJsonObject("profile").getDouble("serverErrorRate")).isEqualTo(1.0);
+      sim.advance(Duration.ofSeconds(31));
+
+      Map<String, JsonObject> early = SimHarness.byGroup(sim.result(account, token,
+        Query.window(START, second(31)).count().groupBy(Query.OUTCOME).groupBy(Query.STATUS).json()), 0);
+      Map<String, JsonObject> late = SimHarness.byGroup(sim.result(account, token,
+        Query.window(second(31), second(61)).count().groupBy(Query.OUTCOME).groupBy(Query.STATUS).json()), 0);
+      assertThat(early).doesNotContainKey("ok|500");
+      assertThat(late.keySet()).containsExactly("ok|500");
+      assertThat(late.get("ok|500").getLong("value")).isEqualTo(30 * 100);
     }
   }
 
