@@ -1,128 +1,98 @@
 package dev.hmd.api;
 
-import dev.hmd.cloudflare.CloudflareClient;
-import dev.hmd.config.Config;
-import dev.hmd.connections.ConnectionRepository;
 import dev.hmd.connections.ConnectionsApi;
-import dev.hmd.connections.PlanRepository;
 import dev.hmd.connections.PlansApi;
-import dev.hmd.db.Database;
-import dev.hmd.db.DatabaseUrl;
+import dev.hmd.events.ChangeFeed;
 import dev.hmd.events.EventHub;
 import dev.hmd.events.EventLog;
-import dev.hmd.events.NotifiedCache;
-import dev.hmd.http.ApiException;
 import dev.hmd.http.Json;
 import dev.hmd.http.Problems;
-import dev.hmd.notify.DeliveryRepository;
-import dev.hmd.notify.WebhookRepository;
-import dev.hmd.notify.WebhookSettings;
 import dev.hmd.notify.WebhooksApi;
-import dev.hmd.releases.CheckRepository;
-import dev.hmd.releases.Releases;
+import dev.hmd.releases.ReleaseRepository;
 import dev.hmd.releases.ReleasesApi;
-import dev.hmd.secrets.Secrets;
-import dev.hmd.tenancy.AuditLog;
 import dev.hmd.tenancy.Authenticator;
-import dev.hmd.tenancy.KeyRateLimiter;
 import dev.hmd.tenancy.Role;
-import dev.hmd.tenancy.Sessions;
 import dev.hmd.tenancy.TenancyApi;
-import dev.hmd.tenancy.TenantRepository;
 import static dev.hmd.tenancy.Authenticator.require;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import io.vertx.sqlclient.Pool;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
-/** The HTTP face of the service: REST, SSE, the dashboard, health and metrics. */
+/**
+ * The HTTP face of the service: REST, SSE, the dashboard, health and metrics. Deployed once per
+ * event loop: the handlers are shared (they keep no state of their own, or only thread-safe state),
+ * and each instance has its own router, SSE streams and {@link EventHub}, fed by the process's one
+ * {@link ChangeFeed}.
+ */
 public final class ApiVerticle extends VerticleBase {
 
   /** Large enough for any plan; anything bigger is a mistake or an attack. */
   public static final long BODY_LIMIT_BYTES = 64 * 1024;
   private static final Set<HttpMethod> WITH_BODY = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
 
-  private final Config config;
-  private final Pool pool;
-  private final PrometheusMeterRegistry registry;
-  private final String schemaVersion;
-  private final Secrets secrets;
-  private final CloudflareClient cloudflare;
-  private final DatabaseUrl databaseUrl;
-  private final Releases releases;
+  /** What every instance serves with, built once by the service. */
+  public record Handlers(Health health, Authenticator auth, TenancyApi tenancy, ConnectionsApi connections,
+                         PlansApi plans, ReleasesApi releases, WebhooksApi webhooks, Streams streams,
+                         PrometheusMeterRegistry registry) {
+  }
+
+  /** What the SSE streams of each instance are made of. */
+  public record Streams(EventLog log, ReleaseRepository releases, ChangeFeed changes, EventStreamsApi.Meters meters,
+                        Duration heartbeat) {
+  }
+
+  private final Handlers handlers;
+  private final int port;
   private HttpServer server;
   private EventHub hub;
   private EventStreamsApi streams;
-  private Router router;
 
-  public ApiVerticle(Config config, Pool pool, PrometheusMeterRegistry registry, String schemaVersion, Secrets secrets,
-                     CloudflareClient cloudflare, DatabaseUrl databaseUrl, Releases releases) {
-    this.config = config;
-    this.pool = pool;
-    this.registry = registry;
-    this.schemaVersion = schemaVersion;
-    this.secrets = secrets;
-    this.cloudflare = cloudflare;
-    this.databaseUrl = databaseUrl;
-    this.releases = releases;
+  /** An instance listening on {@code port} (0: any free port; instances listening on one port share it). */
+  public ApiVerticle(Handlers handlers, int port) {
+    this.handlers = handlers;
+    this.port = port;
   }
 
   @Override
   public Future<?> start() {
-    TenantRepository tenantRepository = new TenantRepository(pool);
-    AuditLog audit = new AuditLog(pool);
-    Sessions sessions = new Sessions(vertx, secrets.jwtSecret(), config.sessionTtl());
-    EventLog eventLog = new EventLog(pool);
-    hub = new EventHub(vertx, eventLog, databaseUrl.connectOptions());
-    NotifiedCache<TenantRepository.KeyRecord> keys = new NotifiedCache<>("api_key", hub::listening, registry);
-    NotifiedCache<Buffer> views = new NotifiedCache<>("release", hub::listening, registry);
-    hub.changes(new EventHub.Changes() {
-      @Override
-      public void tenantChanged(String tenantId) {
-        views.invalidate(tenantId);
-      }
+    Streams s = handlers.streams();
+    hub = new EventHub(vertx, s.log(), s.changes());
+    streams = new EventStreamsApi(vertx, s.heartbeat(), s.log(), hub, s.releases(), s.meters());
+    Router router = router(vertx, handlers, streams);
+    return hub.start()
+      .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port))
+      .onSuccess(listening -> server = listening);
+  }
 
-      @Override
-      public void keyRevoked(String keyId) {
-        keys.invalidate(keyId);
-      }
+  /** The route table, which reads like the API. */
+  static Router router(Vertx vertx, Handlers handlers, EventStreamsApi streams) {
+    Health health = handlers.health();
+    Authenticator auth = handlers.auth();
+    TenancyApi tenancy = handlers.tenancy();
+    ConnectionsApi connections = handlers.connections();
+    PlansApi plans = handlers.plans();
+    ReleasesApi releasesApi = handlers.releases();
+    WebhooksApi webhooks = handlers.webhooks();
+    PrometheusMeterRegistry registry = handlers.registry();
 
-      @Override
-      public void resynced() {
-        keys.clear();
-        views.clear();
-      }
-    });
-    Authenticator auth = new Authenticator(tenantRepository, sessions, new KeyRateLimiter(config.rateLimitPerMinute()),
-      config.adminToken(), keys);
-    TenancyApi tenancy = new TenancyApi(pool, tenantRepository, audit, auth, sessions);
-    ConnectionRepository connectionRepository = new ConnectionRepository(pool, secrets.cipher());
-    ConnectionsApi connections = new ConnectionsApi(pool, connectionRepository, audit, cloudflare);
-    PlanRepository planRepository = new PlanRepository(pool);
-    PlansApi plans = new PlansApi(pool, connectionRepository, planRepository, audit);
-    ReleasesApi releasesApi = new ReleasesApi(vertx, pool, connectionRepository, planRepository, releases,
-      new CheckRepository(pool), audit, cloudflare, views);
-    WebhooksApi webhooks = new WebhooksApi(vertx, pool, new WebhookRepository(pool, secrets.cipher()),
-      new DeliveryRepository(pool), connectionRepository, audit, WebhookSettings.from(config));
-    streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry);
-
-    router = Router.router(vertx);
-    router.get("/health/live").handler(this::live);
-    router.get("/health/ready").handler(this::ready);
+    Router router = Router.router(vertx);
+    router.get("/health/live").handler(health::live);
+    router.get("/health/ready").handler(health::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     Buffer openapi = classpathResource("openapi.yaml");
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openapi));
@@ -188,9 +158,15 @@ public final class ApiVerticle extends VerticleBase {
     for (int status : new int[] {400, 401, 403, 404, 405, 413, 415}) {
       router.errorHandler(status, Problems::handle);
     }
-    return hub.start()
-      .compose(v -> vertx.createHttpServer().requestHandler(router).listen(config.httpPort()))
-      .onSuccess(s -> server = s);
+    return router;
+  }
+
+  /** Every route, in order, as an instance serves them (the OpenAPI tests compare them with the document). */
+  public static List<Route> routes(Vertx vertx, Handlers handlers) {
+    Streams s = handlers.streams();
+    EventStreamsApi streams = new EventStreamsApi(vertx, s.heartbeat(), s.log(), new EventHub(vertx, s.log(),
+      s.changes()), s.releases(), s.meters());
+    return router(vertx, handlers, streams).getRoutes();
   }
 
   @Override
@@ -204,11 +180,6 @@ public final class ApiVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  /** Every route of the router, in order (the OpenAPI tests compare them with the document). */
-  public List<Route> routes() {
-    return router.getRoutes();
-  }
-
   /** A body, when there is one, must be JSON. */
   private static void jsonOnly(RoutingContext ctx) {
     if (WITH_BODY.contains(ctx.request().method()) && !Json.isEmpty(ctx)) {
@@ -219,26 +190,6 @@ public final class ApiVerticle extends VerticleBase {
       }
     }
     ctx.next();
-  }
-
-  private void live(RoutingContext ctx) {
-    ctx.json(new JsonObject().put("status", "up"));
-  }
-
-  /** 200 when the database answers with our schema; otherwise a 503 problem, as every failure is. */
-  private void ready(RoutingContext ctx) {
-    Database.ready(pool, schemaVersion)
-      .recover(err -> Future.succeededFuture(false))
-      .onSuccess(ok -> {
-        JsonObject body = ok
-          ? new JsonObject().put("status", "ready")
-          : new ApiException(503, "Service Unavailable", "the database is down or its schema is behind this build",
-            java.util.List.of(), null).toJson();
-        body.put("database", ok ? "up" : "down or schema behind").put("schemaVersion", schemaVersion);
-        ctx.response().setStatusCode(ok ? 200 : 503)
-          .putHeader("Content-Type", ok ? "application/json" : Problems.CONTENT_TYPE)
-          .end(body.encode());
-      });
   }
 
   private static Buffer classpathResource(String name) {

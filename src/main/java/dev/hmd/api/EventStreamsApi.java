@@ -3,6 +3,7 @@ package dev.hmd.api;
 import dev.hmd.events.EventHub;
 import dev.hmd.events.EventLog;
 import dev.hmd.http.ApiException;
+import dev.hmd.releases.ReleaseRepository;
 import dev.hmd.tenancy.Principal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -43,25 +44,36 @@ public final class EventStreamsApi {
   private final long heartbeatMillis;
   private final EventLog log;
   private final EventHub hub;
-  private final dev.hmd.releases.ReleaseRepository releases;
+  private final ReleaseRepository releases;
   private final Set<Stream> streams = new HashSet<>();
-  private final AtomicInteger clients = new AtomicInteger();
+  private final AtomicInteger clients;
   private final Counter sent;
   private final Counter dropped;
   private List<EventLog.Event> lastFramed;
   private Buffer lastFrame;
 
-  public EventStreamsApi(Vertx vertx, Duration heartbeat, EventLog log, EventHub hub,
-                         dev.hmd.releases.ReleaseRepository releases, MeterRegistry registry) {
+  /** The streams' meters, one set per process for all API instances. */
+  public record Meters(AtomicInteger clients, Counter sent, Counter dropped) {
+    public static Meters register(MeterRegistry registry) {
+      AtomicInteger clients = new AtomicInteger();
+      Gauge.builder("hmd.sse.clients", clients, AtomicInteger::get).description("open SSE streams").register(registry);
+      return new Meters(clients,
+        Counter.builder("hmd.sse.events.sent").description("events written to SSE streams").register(registry),
+        Counter.builder("hmd.sse.connections.dropped")
+          .description("SSE streams closed because the client read too slowly").register(registry));
+    }
+  }
+
+  public EventStreamsApi(Vertx vertx, Duration heartbeat, EventLog log, EventHub hub, ReleaseRepository releases,
+                         Meters meters) {
     this.vertx = vertx;
     this.heartbeatMillis = heartbeat.toMillis();
     this.log = log;
     this.hub = hub;
     this.releases = releases;
-    Gauge.builder("hmd.sse.clients", clients, AtomicInteger::get).description("open SSE streams").register(registry);
-    this.sent = Counter.builder("hmd.sse.events.sent").description("events written to SSE streams").register(registry);
-    this.dropped = Counter.builder("hmd.sse.connections.dropped")
-      .description("SSE streams closed because the client read too slowly").register(registry);
+    this.clients = meters.clients();
+    this.sent = meters.sent();
+    this.dropped = meters.dropped();
   }
 
   /** {@code GET /v1/events}. */

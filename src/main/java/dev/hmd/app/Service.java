@@ -1,26 +1,45 @@
 package dev.hmd.app;
 
 import dev.hmd.api.ApiVerticle;
+import dev.hmd.api.EventStreamsApi;
+import dev.hmd.api.Health;
 import dev.hmd.bus.LocalCodec;
 import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.cloudflare.CloudflareClientOptions;
 import dev.hmd.config.Config;
 import dev.hmd.connections.ConnectionRepository;
 import dev.hmd.connections.ConnectionTokens;
+import dev.hmd.connections.ConnectionsApi;
+import dev.hmd.connections.PlanRepository;
+import dev.hmd.connections.PlansApi;
 import dev.hmd.db.Database;
 import dev.hmd.db.DatabaseUrl;
 import dev.hmd.db.EmbeddedDatabase;
 import dev.hmd.db.Migrations;
 import dev.hmd.deploy.DeployerVerticle;
+import dev.hmd.events.ChangeFeed;
+import dev.hmd.events.EventLog;
+import dev.hmd.events.NotifiedCache;
+import dev.hmd.notify.DeliveryRepository;
 import dev.hmd.notify.Notifications;
 import dev.hmd.notify.NotifierVerticle;
+import dev.hmd.notify.WebhookRepository;
+import dev.hmd.notify.WebhookSettings;
+import dev.hmd.notify.WebhooksApi;
 import dev.hmd.observe.ObservabilityPollerVerticle;
 import dev.hmd.releases.CheckRepository;
 import dev.hmd.releases.ReleaseRepository;
 import dev.hmd.releases.Releases;
+import dev.hmd.releases.ReleasesApi;
 import dev.hmd.scheduler.ReleaseSchedulerVerticle;
 import dev.hmd.secrets.KeyRotation;
 import dev.hmd.secrets.Secrets;
+import dev.hmd.tenancy.AuditLog;
+import dev.hmd.tenancy.Authenticator;
+import dev.hmd.tenancy.KeyRateLimiter;
+import dev.hmd.tenancy.Sessions;
+import dev.hmd.tenancy.TenancyApi;
+import dev.hmd.tenancy.TenantRepository;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -29,9 +48,12 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Route;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -61,18 +83,102 @@ public final class Service implements AutoCloseable {
   private final Pool pool;
   private final PrometheusMeterRegistry registry;
   private final Optional<EmbeddedDatabase> embedded;
-  private final ApiVerticle api;
+  /** API instances: one per event loop, so HTTP and SSE use every core. */
+  public static final int API_INSTANCES = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+  private final int httpPort;
+  private final ApiVerticle.Handlers handlers;
+  private final ChangeFeed changes;
   private final List<String> deployments;
 
   private Service(Config config, Vertx vertx, Pool pool, PrometheusMeterRegistry registry,
-                  Optional<EmbeddedDatabase> embedded, ApiVerticle api, List<String> deployments) {
+                  Optional<EmbeddedDatabase> embedded, int httpPort, ApiVerticle.Handlers handlers, ChangeFeed changes,
+                  List<String> deployments) {
     this.config = config;
     this.vertx = vertx;
     this.pool = pool;
     this.registry = registry;
     this.embedded = embedded;
-    this.api = api;
+    this.httpPort = httpPort;
+    this.handlers = handlers;
+    this.changes = changes;
     this.deployments = List.copyOf(deployments);
+  }
+
+  /**
+   * The process's parts, each built once and handed to whoever uses it: repositories are
+   * stateless over the shared pool, the caches and the rate limiter are thread-safe, so one of
+   * each serves every API instance and verticle.
+   */
+  private static final class Parts {
+    final CloudflareClient cloudflare;
+    final Releases releases;
+    final ConnectionTokens tokens;
+    final DeliveryRepository deliveries;
+    final WebhookRepository webhooks;
+    final ApiVerticle.Handlers api;
+
+    Parts(Config config, Vertx vertx, Pool pool, PrometheusMeterRegistry registry, Secrets secrets, ChangeFeed changes,
+          String schemaVersion) {
+      cloudflare = new CloudflareClient(vertx, CloudflareClientOptions.defaults().withBaseUrl(config.cloudflareApiBase()),
+        registry);
+      ReleaseRepository releaseRows = new ReleaseRepository(pool);
+      CheckRepository checks = new CheckRepository(pool);
+      releases = new Releases(pool, releaseRows, checks, Notifications.HOOK);
+      ConnectionRepository connections = new ConnectionRepository(pool, secrets.cipher());
+      tokens = new ConnectionTokens(connections);
+      deliveries = new DeliveryRepository(pool);
+      webhooks = new WebhookRepository(pool, secrets.cipher());
+      TenantRepository tenants = new TenantRepository(pool);
+      PlanRepository plans = new PlanRepository(pool);
+      AuditLog audit = new AuditLog(pool);
+      EventLog eventLog = new EventLog(pool);
+
+      // the API's copies of its hottest reads, kept true by the notifications of every process
+      NotifiedCache<TenantRepository.KeyRecord> keys = new NotifiedCache<>("api_key", changes::listening, registry);
+      NotifiedCache<Buffer> views = new NotifiedCache<>("release", changes::listening, registry);
+      changes.listen(EventLog.CHANNEL, payload -> {
+        String tenantId = EventLog.tenantOf(payload);
+        if (tenantId != null) {
+          views.invalidate(tenantId);
+        }
+      });
+      changes.listen(ChangeFeed.KEYS_CHANNEL, keys::invalidate);
+      changes.onResync(() -> {
+        keys.clear();
+        views.clear();
+      });
+
+      Sessions sessions = new Sessions(vertx, secrets.jwtSecret(), config.sessionTtl());
+      Authenticator auth = new Authenticator(tenants, sessions, new KeyRateLimiter(config.rateLimitPerMinute()),
+        config.adminToken(), keys);
+      api = new ApiVerticle.Handlers(
+        new Health(pool, schemaVersion),
+        auth,
+        new TenancyApi(pool, tenants, audit, auth, sessions),
+        new ConnectionsApi(pool, connections, audit, cloudflare),
+        new PlansApi(pool, connections, plans, audit),
+        new ReleasesApi(vertx, pool, connections, plans, releases, checks, audit, cloudflare, views),
+        new WebhooksApi(vertx, pool, webhooks, deliveries, connections, audit, WebhookSettings.from(config)),
+        new ApiVerticle.Streams(eventLog, releaseRows, changes, EventStreamsApi.Meters.register(registry),
+          config.sseHeartbeat()),
+        registry);
+    }
+  }
+
+  /**
+   * Deploys the API instances on {@code port}; they share one listening socket. Port 0 asks for any
+   * free port, which Vert.x shares between servers only when it is asked as a negative port.
+   */
+  private static int deployApi(Vertx vertx, ApiVerticle.Handlers handlers, int port, List<String> deployments) {
+    int listen = port == 0 ? -1 : port;
+    List<ApiVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
+    deployments.add(vertx.deployVerticle(() -> {
+      ApiVerticle instance = new ApiVerticle(handlers, listen);
+      instances.add(instance);
+      return instance;
+    }, new DeploymentOptions().setInstances(API_INSTANCES)).await());
+    return instances.get(0).actualPort();
   }
 
   /**
@@ -116,24 +222,23 @@ public final class Service implements AutoCloseable {
       LocalCodec.register(vertx);
       Pool pool = Database.pool(vertx, url, config.dbPoolSize());
       KeyRotation.resealStale(pool, secrets.cipher()).await();
-      CloudflareClient cloudflare = new CloudflareClient(vertx,
-        CloudflareClientOptions.defaults().withBaseUrl(config.cloudflareApiBase()), registry);
-      Releases releases = new Releases(pool, new ReleaseRepository(pool), new CheckRepository(pool), Notifications.HOOK);
-      ConnectionTokens tokens = new ConnectionTokens(new ConnectionRepository(pool, secrets.cipher()));
-      ApiVerticle api = new ApiVerticle(config, pool, registry, schemaVersion, secrets, cloudflare, url, releases);
+      ChangeFeed changes = new ChangeFeed(vertx, url.connectOptions(),
+        List.of(EventLog.CHANNEL, ChangeFeed.KEYS_CHANNEL, DeliveryRepository.CHANNEL));
+      Parts parts = new Parts(config, vertx, pool, registry, secrets, changes, schemaVersion);
+      changes.start().await();
       List<String> deployments = new ArrayList<>();
-      vertx.deployVerticle(new DeployerVerticle(cloudflare)).map(deployments::add)
-        .compose(v -> vertx.deployVerticle(new ObservabilityPollerVerticle(cloudflare)).map(deployments::add))
-        .compose(v -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool, releases, tokens, registry,
+      vertx.deployVerticle(new DeployerVerticle(parts.cloudflare)).map(deployments::add)
+        .compose(v -> vertx.deployVerticle(new ObservabilityPollerVerticle(parts.cloudflare)).map(deployments::add))
+        .compose(v -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool, parts.releases, parts.tokens, registry,
           config.instanceId(), config.leaseDuration(), config.schedulerTick(), config.telemetryLag(), Clock.systemUTC()))
           .map(deployments::add))
-        .compose(v -> vertx.deployVerticle(NotifierVerticle.create(pool, secrets.cipher(), registry, config, url))
-          .map(deployments::add))
-        .compose(v -> vertx.deployVerticle(api).map(deployments::add))
+        .compose(v -> vertx.deployVerticle(new NotifierVerticle(parts.deliveries, parts.webhooks, registry,
+          WebhookSettings.from(config), config.instanceId(), changes, Clock.systemUTC())).map(deployments::add))
         .await();
+      int port = deployApi(vertx, parts.api, config.httpPort(), deployments);
       config.retention().ifPresent(keep -> new Retention(pool, keep, Clock.systemUTC(), registry).schedule(vertx));
-      LOG.info("service {} listening on :{}", config.instanceId(), api.actualPort());
-      return new Service(config, vertx, pool, registry, embedded, api, deployments);
+      LOG.info("service {} listening on :{} ({} API instances)", config.instanceId(), port, API_INSTANCES);
+      return new Service(config, vertx, pool, registry, embedded, port, parts.api, changes, deployments);
     } catch (RuntimeException e) {
       if (started.get() != null) {
         started.get().close();
@@ -142,6 +247,7 @@ public final class Service implements AutoCloseable {
       throw e;
     }
   }
+
 
   private static String migrate(DatabaseUrl url) {
     try {
@@ -186,12 +292,13 @@ public final class Service implements AutoCloseable {
     return registry;
   }
 
-  public ApiVerticle api() {
-    return api;
+  /** Every route of the API, in order (the OpenAPI tests compare them with the document). */
+  public List<Route> routes() {
+    return ApiVerticle.routes(vertx, handlers);
   }
 
   public int httpPort() {
-    return api.actualPort();
+    return httpPort;
   }
 
   /**
@@ -208,7 +315,7 @@ public final class Service implements AutoCloseable {
         String id = deployments.get(i);
         stopped = stopped.compose(v -> vertx.undeploy(id).recover(err -> Future.succeededFuture()));
       }
-      stopped.await();
+      stopped.compose(v -> changes.stop().recover(err -> Future.succeededFuture())).await();
       vertx.close().await();
     } finally {
       embedded.ifPresent(EmbeddedDatabase::close);

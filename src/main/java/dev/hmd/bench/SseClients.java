@@ -1,15 +1,17 @@
 package dev.hmd.bench;
 
+import dev.hmd.http.SseParser;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.parsetools.RecordParser;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -143,11 +145,7 @@ public final class SseClients {
       if (response.statusCode() != 200) {
         return Future.failedFuture("GET /v1/events answered " + response.statusCode());
       }
-      RecordParser lines = RecordParser.newDelimited("\n", line -> {
-        if (line.length() > 4 && line.getByte(0) == 'i' && line.getByte(1) == 'd' && line.getByte(2) == ':') {
-          stream.arrived(Long.parseLong(line.getString(4, line.length()).trim()));
-        }
-      });
+      Handler<Buffer> lines = SseParser.handler(event -> stream.arrived(event.id()));
       response.handler(chunk -> {
         // every line of a chunk arrived at the same moment
         stream.chunkMicros = epochMicros();

@@ -1,5 +1,6 @@
 package dev.hmd.cli;
 
+import dev.hmd.http.SseParser;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,7 +11,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.parsetools.RecordParser;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -172,69 +172,28 @@ final class HmdClient implements AutoCloseable {
   /** A {@code text/event-stream} response, parsed as it arrives; read with {@link #next}. */
   static final class EventStream implements AutoCloseable {
     private final BlockingQueue<Item> items = new LinkedBlockingQueue<>();
-    private final StringBuilder data = new StringBuilder();
     private HttpClientResponse response;
-    private long id = -1;
-    private String type = "message";
 
     private void attach(HttpClientResponse response) {
       this.response = response;
-      response.handler(RecordParser.newDelimited("\n", line -> line(line.toString(StandardCharsets.UTF_8))));
+      response.handler(SseParser.handler(new SseParser.Listener() {
+        @Override
+        public void event(SseParser.Event event) {
+          try {
+            items.add(new Event(event.id(), event.type(), new JsonObject(event.data())));
+          } catch (DecodeException e) {
+            // not an event of this API; skip it rather than stop following the release
+          }
+        }
+
+        @Override
+        public void retry(long millis) {
+          items.add(new Retry(millis));
+        }
+      }));
       response.endHandler(v -> items.add(new Closed("the service ended the stream")));
       response.exceptionHandler(err -> items.add(new Closed(err.getMessage() == null
         ? err.getClass().getSimpleName() : err.getMessage())));
-    }
-
-    /** The SSE line protocol: fields until a blank line, which dispatches the event. */
-    private void line(String raw) {
-      String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
-      if (line.isEmpty()) {
-        dispatch();
-        return;
-      }
-      if (line.startsWith(":")) {
-        return;
-      }
-      int colon = line.indexOf(':');
-      String field = colon < 0 ? line : line.substring(0, colon);
-      String value = colon < 0 ? "" : line.substring(colon + 1);
-      if (value.startsWith(" ")) {
-        value = value.substring(1);
-      }
-      switch (field) {
-        case "data" -> data.append(data.length() > 0 ? "\n" : "").append(value);
-        case "event" -> type = value;
-        case "id" -> id = parseLong(value, id);
-        case "retry" -> {
-          long millis = parseLong(value, -1);
-          if (millis >= 0) {
-            items.add(new Retry(millis));
-          }
-        }
-        default -> {
-          // unknown fields are ignored, as the SSE specification says
-        }
-      }
-    }
-
-    private void dispatch() {
-      if (data.length() > 0) {
-        try {
-          items.add(new Event(id, type, new JsonObject(data.toString())));
-        } catch (DecodeException e) {
-          // not an event of this API; skip it rather than stop following the release
-        }
-      }
-      data.setLength(0);
-      type = "message";
-    }
-
-    private static long parseLong(String value, long fallback) {
-      try {
-        return Long.parseLong(value.trim());
-      } catch (NumberFormatException e) {
-        return fallback;
-      }
     }
 
     /** The next item, or null when none came within {@code wait}. */

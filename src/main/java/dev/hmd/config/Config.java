@@ -3,7 +3,7 @@ package dev.hmd.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,10 +11,10 @@ import java.util.UUID;
 
 /**
  * Every tunable of the service, read once from the environment. Each has a named default here,
- * so the table in the README and this class are the same list.
+ * so the table in the README and this class are the same list. It keeps no copy of the
+ * environment, and {@link #toString()} shows no secret.
  */
 public record Config(
-  Map<String, String> env,
   Optional<String> databaseUrl,
   int httpPort,
   String cloudflareApiBase,
@@ -33,7 +33,13 @@ public record Config(
   Duration sseHeartbeat,
   Duration telemetryLag,
   String logFormat,
-  Optional<Duration> retention) {
+  Optional<Duration> retention,
+  Duration webhookTimeout,
+  int webhookMaxAttempts,
+  Duration webhookRetryBase,
+  Duration webhookRetryMax,
+  Duration webhookPoll,
+  boolean webhookAllowPrivate) {
 
   public static final String DATABASE_URL = "HMD_DATABASE_URL";
   public static final String HTTP_PORT = "HMD_HTTP_PORT";
@@ -54,6 +60,18 @@ public record Config(
   public static final String SSE_HEARTBEAT_MS = "HMD_SSE_HEARTBEAT_MS";
   public static final String TELEMETRY_LAG_SECONDS = "HMD_TELEMETRY_LAG_SECONDS";
   public static final String RETENTION_DAYS = "HMD_RETENTION_DAYS";
+  public static final String WEBHOOK_TIMEOUT_MS = "HMD_WEBHOOK_TIMEOUT_MS";
+  public static final String WEBHOOK_MAX_ATTEMPTS = "HMD_WEBHOOK_MAX_ATTEMPTS";
+  public static final String WEBHOOK_RETRY_BASE_MS = "HMD_WEBHOOK_RETRY_BASE_MS";
+  public static final String WEBHOOK_RETRY_MAX_SECONDS = "HMD_WEBHOOK_RETRY_MAX_SECONDS";
+  public static final String WEBHOOK_POLL_MS = "HMD_WEBHOOK_POLL_MS";
+  /**
+   * {@code true} (default) lets webhooks call loopback, private and link-local addresses, which a
+   * service next to its receivers (and every test) needs. Set {@code false} where tenants are not
+   * trusted with the service's network position: such URLs are then refused at creation and
+   * again, after resolving the host, before every attempt.
+   */
+  public static final String WEBHOOK_ALLOW_PRIVATE = "HMD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES";
 
   /** Names this process as a lease owner; unique per process unless set. */
   private static final String DEFAULT_INSTANCE_ID = "hmd-" + UUID.randomUUID().toString().substring(0, 8);
@@ -73,39 +91,92 @@ public record Config(
   public static final int DEFAULT_TELEMETRY_LAG_SECONDS = 5;
   /** Events, checks and finished webhook deliveries are kept this long; 0 keeps them forever. */
   public static final int DEFAULT_RETENTION_DAYS = 30;
+  public static final int DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+  public static final int DEFAULT_WEBHOOK_MAX_ATTEMPTS = 8;
+  public static final int DEFAULT_WEBHOOK_RETRY_BASE_MS = 1_000;
+  public static final int DEFAULT_WEBHOOK_RETRY_MAX_SECONDS = 300;
+  public static final int DEFAULT_WEBHOOK_POLL_MS = 1_000;
+  public static final boolean DEFAULT_WEBHOOK_ALLOW_PRIVATE = true;
 
   public static Config fromEnv() {
     return from(System.getenv());
   }
 
-  public static Config from(Map<String, String> env) {
+  public static Config defaults() {
+    return from(Map.of());
+  }
+
+  public static Config from(Map<String, String> variables) {
+    Environment env = new Environment(variables);
     return new Config(
-      Map.copyOf(env),
-      text(env, DATABASE_URL),
-      port(env, HTTP_PORT, DEFAULT_HTTP_PORT),
-      text(env, CLOUDFLARE_API_BASE).orElse(DEFAULT_CLOUDFLARE_API_BASE),
-      text(env, ADMIN_TOKEN),
-      text(env, MASTER_KEY),
-      text(env, MASTER_KEY_PREVIOUS).map(v -> Arrays.stream(v.split(",")).map(String::trim).filter(k -> !k.isEmpty()).toList())
-        .orElse(List.of()),
-      text(env, JWT_SECRET),
-      port(env, SIM_PORT, DEFAULT_SIM_PORT),
-      Path.of(text(env, DATA_DIR).orElse(DEFAULT_DATA_DIR)),
-      text(env, INSTANCE_ID).orElse(DEFAULT_INSTANCE_ID),
-      positive(env, DB_POOL_SIZE, DEFAULT_DB_POOL_SIZE),
-      Duration.ofSeconds(positive(env, LEASE_SECONDS, DEFAULT_LEASE_SECONDS)),
-      Duration.ofMillis(positive(env, SCHEDULER_TICK_MS, DEFAULT_SCHEDULER_TICK_MS)),
-      Duration.ofMinutes(positive(env, SESSION_TTL_MINUTES, DEFAULT_SESSION_TTL_MINUTES)),
-      positive(env, RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE),
-      Duration.ofMillis(positive(env, SSE_HEARTBEAT_MS, DEFAULT_SSE_HEARTBEAT_MS)),
-      Duration.ofSeconds(nonNegative(env, TELEMETRY_LAG_SECONDS, DEFAULT_TELEMETRY_LAG_SECONDS)),
-      text(env, LOG_FORMAT).orElse(DEFAULT_LOG_FORMAT),
-      Optional.of(nonNegative(env, RETENTION_DAYS, DEFAULT_RETENTION_DAYS)).filter(days -> days > 0).map(Duration::ofDays));
+      env.text(DATABASE_URL),
+      env.port(HTTP_PORT, DEFAULT_HTTP_PORT),
+      env.text(CLOUDFLARE_API_BASE).orElse(DEFAULT_CLOUDFLARE_API_BASE),
+      env.text(ADMIN_TOKEN),
+      env.text(MASTER_KEY),
+      env.text(MASTER_KEY_PREVIOUS).map(v -> Arrays.stream(v.split(",")).map(String::trim).filter(k -> !k.isEmpty())
+        .toList()).orElse(List.of()),
+      env.text(JWT_SECRET),
+      env.port(SIM_PORT, DEFAULT_SIM_PORT),
+      Path.of(env.text(DATA_DIR).orElse(DEFAULT_DATA_DIR)),
+      env.text(INSTANCE_ID).orElse(DEFAULT_INSTANCE_ID),
+      env.positive(DB_POOL_SIZE, DEFAULT_DB_POOL_SIZE),
+      Duration.ofSeconds(env.positive(LEASE_SECONDS, DEFAULT_LEASE_SECONDS)),
+      Duration.ofMillis(env.positive(SCHEDULER_TICK_MS, DEFAULT_SCHEDULER_TICK_MS)),
+      Duration.ofMinutes(env.positive(SESSION_TTL_MINUTES, DEFAULT_SESSION_TTL_MINUTES)),
+      env.positive(RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE),
+      Duration.ofMillis(env.positive(SSE_HEARTBEAT_MS, DEFAULT_SSE_HEARTBEAT_MS)),
+      Duration.ofSeconds(env.nonNegative(TELEMETRY_LAG_SECONDS, DEFAULT_TELEMETRY_LAG_SECONDS)),
+      env.text(LOG_FORMAT).orElse(DEFAULT_LOG_FORMAT),
+      Optional.of(env.nonNegative(RETENTION_DAYS, DEFAULT_RETENTION_DAYS)).filter(days -> days > 0)
+        .map(Duration::ofDays),
+      Duration.ofMillis(env.positive(WEBHOOK_TIMEOUT_MS, DEFAULT_WEBHOOK_TIMEOUT_MS)),
+      env.positive(WEBHOOK_MAX_ATTEMPTS, DEFAULT_WEBHOOK_MAX_ATTEMPTS),
+      Duration.ofMillis(env.positive(WEBHOOK_RETRY_BASE_MS, DEFAULT_WEBHOOK_RETRY_BASE_MS)),
+      Duration.ofSeconds(env.positive(WEBHOOK_RETRY_MAX_SECONDS, DEFAULT_WEBHOOK_RETRY_MAX_SECONDS)),
+      Duration.ofMillis(env.positive(WEBHOOK_POLL_MS, DEFAULT_WEBHOOK_POLL_MS)),
+      env.bool(WEBHOOK_ALLOW_PRIVATE, DEFAULT_WEBHOOK_ALLOW_PRIVATE));
+  }
+
+  /**
+   * This configuration as the variables that make it, secrets included: for a child process (the
+   * tests' {@code serve} in a second JVM) and for {@link #with}. {@code from(toEnv())} equals this.
+   */
+  public Map<String, String> toEnv() {
+    Map<String, String> env = new LinkedHashMap<>();
+    databaseUrl.ifPresent(v -> env.put(DATABASE_URL, v));
+    env.put(HTTP_PORT, String.valueOf(httpPort));
+    env.put(CLOUDFLARE_API_BASE, cloudflareApiBase);
+    adminToken.ifPresent(v -> env.put(ADMIN_TOKEN, v));
+    masterKey.ifPresent(v -> env.put(MASTER_KEY, v));
+    if (!previousMasterKeys.isEmpty()) {
+      env.put(MASTER_KEY_PREVIOUS, String.join(",", previousMasterKeys));
+    }
+    jwtSecret.ifPresent(v -> env.put(JWT_SECRET, v));
+    env.put(SIM_PORT, String.valueOf(simPort));
+    env.put(DATA_DIR, dataDir.toString());
+    env.put(INSTANCE_ID, instanceId);
+    env.put(DB_POOL_SIZE, String.valueOf(dbPoolSize));
+    env.put(LEASE_SECONDS, String.valueOf(leaseDuration.toSeconds()));
+    env.put(SCHEDULER_TICK_MS, String.valueOf(schedulerTick.toMillis()));
+    env.put(SESSION_TTL_MINUTES, String.valueOf(sessionTtl.toMinutes()));
+    env.put(RATE_LIMIT_PER_MINUTE, String.valueOf(rateLimitPerMinute));
+    env.put(SSE_HEARTBEAT_MS, String.valueOf(sseHeartbeat.toMillis()));
+    env.put(TELEMETRY_LAG_SECONDS, String.valueOf(telemetryLag.toSeconds()));
+    env.put(LOG_FORMAT, logFormat);
+    env.put(RETENTION_DAYS, String.valueOf(retention.map(Duration::toDays).orElse(0L)));
+    env.put(WEBHOOK_TIMEOUT_MS, String.valueOf(webhookTimeout.toMillis()));
+    env.put(WEBHOOK_MAX_ATTEMPTS, String.valueOf(webhookMaxAttempts));
+    env.put(WEBHOOK_RETRY_BASE_MS, String.valueOf(webhookRetryBase.toMillis()));
+    env.put(WEBHOOK_RETRY_MAX_SECONDS, String.valueOf(webhookRetryMax.toSeconds()));
+    env.put(WEBHOOK_POLL_MS, String.valueOf(webhookPoll.toMillis()));
+    env.put(WEBHOOK_ALLOW_PRIVATE, String.valueOf(webhookAllowPrivate));
+    return env;
   }
 
   /** The same configuration with one variable set differently. */
   public Config with(String name, String value) {
-    Map<String, String> changed = new HashMap<>(env);
+    Map<String, String> changed = toEnv();
     changed.put(name, value);
     return from(changed);
   }
@@ -118,44 +189,14 @@ public record Config(
     return with(CLOUDFLARE_API_BASE, base);
   }
 
-  private static Optional<String> text(Map<String, String> env, String name) {
-    return Optional.ofNullable(env.get(name)).map(String::trim).filter(v -> !v.isEmpty());
-  }
-
-  private static int port(Map<String, String> env, String name, int fallback) {
-    int value = integer(env, name, fallback);
-    if (value < 0 || value > 65535) {
-      throw new ConfigException(name + " must be a port number between 0 and 65535, got " + value);
+  /** Every setting, with the secrets (and the database URL, which may hold a password) shown only as set or not. */
+  @Override
+  public String toString() {
+    Map<String, String> shown = toEnv();
+    for (String secret : List.of(DATABASE_URL, ADMIN_TOKEN, MASTER_KEY, MASTER_KEY_PREVIOUS, JWT_SECRET)) {
+      shown.computeIfPresent(secret, (k, v) -> "(set)");
     }
-    return value;
-  }
-
-  private static int positive(Map<String, String> env, String name, int fallback) {
-    int value = integer(env, name, fallback);
-    if (value <= 0) {
-      throw new ConfigException(name + " must be a positive integer, got " + value);
-    }
-    return value;
-  }
-
-  private static int nonNegative(Map<String, String> env, String name, int fallback) {
-    int value = integer(env, name, fallback);
-    if (value < 0) {
-      throw new ConfigException(name + " must be zero or a positive integer, got " + value);
-    }
-    return value;
-  }
-
-  private static int integer(Map<String, String> env, String name, int fallback) {
-    Optional<String> raw = text(env, name);
-    if (raw.isEmpty()) {
-      return fallback;
-    }
-    try {
-      return Integer.parseInt(raw.get());
-    } catch (NumberFormatException e) {
-      throw new ConfigException(name + " must be an integer, got '" + raw.get() + "'");
-    }
+    return "Config" + shown;
   }
 
   /** A configuration the service cannot start with; its message is meant for the operator. */

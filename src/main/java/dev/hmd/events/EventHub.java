@@ -1,11 +1,8 @@
 package dev.hmd.events;
 
-import dev.hmd.retry.Backoff;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.pubsub.PgSubscriber;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -16,13 +13,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fans committed events out to the live streams of this process. Postgres NOTIFY (sent in the
- * transaction that appended the events, so on commit) says "tenant T has events up to N"; the
- * hub reads them from the table once per tenant and hands them to every subscriber of that
- * tenant, in id order. The table is the truth: a missed notification is repaired by the next one,
+ * Fans committed events out to the live streams of one API instance. Postgres NOTIFY (sent in the
+ * transaction that appended the events, so on commit, and heard through the process's
+ * {@link ChangeFeed}) says "tenant T has events up to N"; the hub reads them from the table once
+ * per tenant and hands them to every subscriber of that tenant, in id order. The table is the truth: a missed notification is repaired by the next one,
  * by the resubscription after a reconnect, and by a periodic sweep.
  *
- * <p>Not thread-safe: create and use it on one event loop (the API verticle's).
+ * <p>Not thread-safe: create and use it on one event loop (its API instance's).
  */
 public final class EventHub {
 
@@ -31,8 +28,6 @@ public final class EventHub {
   public static final int PAGE = 500;
   /** A safety net for lost notifications; normal delivery does not wait for it. */
   public static final long SWEEP_MILLIS = 5_000;
-  /** Reconnecting the listening connection: soon, then every 5 s while Postgres is away. */
-  public static final Backoff RECONNECT = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), Backoff.Jitter.HALF);
 
   /** Someone interested in a tenant's events. */
   public interface Subscriber {
@@ -58,98 +53,34 @@ public final class EventHub {
     }
   }
 
-  /**
-   * What the notifications say changed, for caches of this process. Called on the hub's event
-   * loop, before the events are read and delivered.
-   */
-  public interface Changes {
-    /** The tenant appended events: something of its releases changed. */
-    void tenantChanged(String tenantId);
-
-    /** An API key was revoked ({@link #KEYS_CHANNEL}). */
-    void keyRevoked(String keyId);
-
-    /** The listening connection is (again) up: notifications sent while it was down are lost. */
-    void resynced();
-  }
-
-  /** Revoking an API key notifies its id on this channel, in the revoking transaction. */
-  public static final String KEYS_CHANNEL = "hmd_keys";
-
-  private static final Changes NO_CHANGES = new Changes() {
-    @Override
-    public void tenantChanged(String tenantId) {
-    }
-
-    @Override
-    public void keyRevoked(String keyId) {
-    }
-
-    @Override
-    public void resynced() {
-    }
-  };
-
   private final Vertx vertx;
   private final EventLog log;
-  private final PgConnectOptions connectOptions;
+  private final ChangeFeed changes;
   private final Map<String, Feed> feeds = new HashMap<>();
-  private PgSubscriber pg;
-  /** The connection whose LISTENs have taken effect; notifications can be trusted while it is the subscriber's. */
-  private Object listeningOn;
-  private Changes changes = NO_CHANGES;
+  private Runnable unlisten = () -> { };
+  private Runnable unresync = () -> { };
   private long sweepTimer = -1;
 
-  public EventHub(Vertx vertx, EventLog log, PgConnectOptions connectOptions) {
+  public EventHub(Vertx vertx, EventLog log, ChangeFeed changes) {
     this.vertx = vertx;
     this.log = log;
-    this.connectOptions = connectOptions;
+    this.changes = changes;
   }
 
+  /** Starts hearing the process's notifications, on the caller's event loop. */
   public Future<Void> start() {
-    pg = PgSubscriber.subscriber(vertx, connectOptions)
-      .reconnectPolicy(RECONNECT::millisBeforeAttempt);
-    pg.channel(EventLog.CHANNEL)
-      .handler(this::notified)
-      .subscribeHandler(v -> {
-        resynced();
-        feeds.values().forEach(this::catchUp);
-      });
-    pg.channel(KEYS_CHANNEL)
-      .handler(keyId -> changes.keyRevoked(keyId))
-      .subscribeHandler(v -> resynced());
+    Context context = vertx.getOrCreateContext();
+    unlisten = changes.listen(EventLog.CHANNEL, payload -> context.runOnContext(v -> notified(payload)));
+    unresync = changes.onResync(() -> context.runOnContext(v -> feeds.values().forEach(this::catchUp)));
     sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, id -> feeds.values().forEach(this::catchUp));
-    return pg.connect();
-  }
-
-  /** Tells {@code listener} what the notifications say changed (one listener; set before {@link #start}). */
-  public EventHub changes(Changes listener) {
-    this.changes = listener;
-    return this;
-  }
-
-  /**
-   * Whether every notification sent from now on will be heard: the listening connection is up
-   * and its LISTENs have taken effect. Between a lost connection and the resubscription of its
-   * replacement, this is false.
-   */
-  public boolean listening() {
-    Object current = pg == null ? null : pg.actualConnection();
-    return current != null && current == listeningOn;
-  }
-
-  /** Each channel's resubscription calls this; the second call for the same connection does nothing. */
-  private void resynced() {
-    Object current = pg.actualConnection();
-    if (current != null && current != listeningOn) {
-      listeningOn = current;
-      changes.resynced();
-    }
+    return Future.succeededFuture();
   }
 
   public Future<Void> stop() {
     vertx.cancelTimer(sweepTimer);
-    return pg == null ? Future.succeededFuture() : pg.close();
+    unlisten.run();
+    unresync.run();
+    return Future.succeededFuture();
   }
 
   /**
@@ -188,7 +119,6 @@ public final class EventHub {
       return;
     }
     String tenantId = payload.substring(0, colon);
-    changes.tenantChanged(tenantId);
     Feed feed = feeds.get(tenantId);
     if (feed == null) {
       return;
@@ -210,7 +140,8 @@ public final class EventHub {
     log.after(feed.tenantId, null, feed.deliveredUpTo, PAGE).onComplete(result -> {
       feed.reading = false;
       if (result.failed()) {
-        LOG.warn("reading events of tenant {} failed: {}", feed.tenantId, result.cause().getMessage());
+        LOG.warn("reading events of tenant {} failed; the next notification or sweep reads them", feed.tenantId,
+          result.cause());
         return;
       }
       List<EventLog.Event> events = result.result();

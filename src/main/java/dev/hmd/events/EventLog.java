@@ -24,6 +24,12 @@ public final class EventLog {
 
   public static final String CHANNEL = "hmd_events";
 
+  /** The tenant a notification on {@link #CHANNEL} is about (its payload is {@code tenantId:lastId}); null if malformed. */
+  public static String tenantOf(String payload) {
+    int colon = payload.lastIndexOf(':');
+    return colon < 0 ? null : payload.substring(0, colon);
+  }
+
   /** One stored event. */
   public record Event(String tenantId, long id, String releaseId, String type, JsonObject data, OffsetDateTime createdAt) {
   }

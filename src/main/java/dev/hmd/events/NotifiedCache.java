@@ -24,7 +24,7 @@ import java.util.function.LongSupplier;
  * made behind the service's back (a manual {@code update} in psql) can leave behind, and the cache
  * holds at most {@link #MAX_ENTRIES}.
  *
- * <p>Not thread-safe: one event loop owns each instance.
+ * <p>Thread-safe: one per process, shared by the API instances of every event loop.
  */
 public final class NotifiedCache<V> {
 
@@ -62,12 +62,12 @@ public final class NotifiedCache<V> {
   }
 
   /** Taken before a read whose result may be kept; hand it back with the result. */
-  public long stamp() {
+  public synchronized long stamp() {
     return ++stamps;
   }
 
   /** The value kept under {@code key}, or null; counted as a hit or a miss. */
-  public V get(String key) {
+  public synchronized V get(String key) {
     V found = null;
     if (listening.getAsBoolean()) {
       Entry<V> entry = entries.get(key);
@@ -82,7 +82,7 @@ public final class NotifiedCache<V> {
   }
 
   /** A value just read from Postgres by a read that began at {@code stamp}, dropped with {@code scope}. */
-  public void put(String key, String scope, V value, long stamp) {
+  public synchronized void put(String key, String scope, V value, long stamp) {
     if (!listening.getAsBoolean() || stamp <= everythingDroppedAt || stamp <= scopeDroppedAt.getOrDefault(scope, 0L)) {
       return;
     }
@@ -98,7 +98,7 @@ public final class NotifiedCache<V> {
   }
 
   /** Everything of {@code scope} changed: drop it, and keep no read of it that began before now. */
-  public void invalidate(String scope) {
+  public synchronized void invalidate(String scope) {
     scopeDroppedAt.put(scope, stamp());
     if (scopeDroppedAt.size() > MAX_ENTRIES) {
       clear();
@@ -110,14 +110,14 @@ public final class NotifiedCache<V> {
   }
 
   /** Anything may have changed (the listening connection was down): drop everything. */
-  public void clear() {
+  public synchronized void clear() {
     everythingDroppedAt = stamp();
     entries.clear();
     keysOfScope.clear();
     scopeDroppedAt.clear();
   }
 
-  public int size() {
+  public synchronized int size() {
     return entries.size();
   }
 

@@ -1,17 +1,15 @@
 package dev.hmd.notify;
 
-import dev.hmd.events.EventHub;
-import dev.hmd.retry.Backoff;
 import dev.hmd.bus.Addresses;
-import dev.hmd.config.Config;
-import dev.hmd.db.DatabaseUrl;
+import dev.hmd.events.ChangeFeed;
 import dev.hmd.http.Json;
-import dev.hmd.secrets.TokenCipher;
+import dev.hmd.retry.Backoff;
 import dev.hmd.bus.Messages.DeliveriesDue;
 import dev.hmd.notify.DeliveryRepository.Claimed;
 import dev.hmd.notify.DeliveryRepository.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -20,14 +18,11 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.codec.BodyCodec;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.pubsub.PgSubscriber;
-import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -59,35 +54,28 @@ public final class NotifierVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final WebhookSettings settings;
   private final String owner;
-  private final PgConnectOptions connectOptions;
+  private final ChangeFeed changes;
   private final Clock clock;
   private final Backoff backoff;
   private final Set<String> inFlight = new HashSet<>();
   private final Map<Status, Counter> results = new EnumMap<>(Status.class);
   private WebClient client;
-  private PgSubscriber subscriber;
+  private Runnable unlisten = () -> { };
   private boolean claiming;
   private boolean claimAgain;
   private boolean stopping;
   private long pollTimer = -1;
 
   public NotifierVerticle(DeliveryRepository deliveries, WebhookRepository webhooks, MeterRegistry registry,
-                          WebhookSettings settings, String owner, PgConnectOptions connectOptions, Clock clock) {
+                          WebhookSettings settings, String owner, ChangeFeed changes, Clock clock) {
     this.deliveries = deliveries;
     this.webhooks = webhooks;
     this.registry = registry;
     this.settings = settings;
     this.owner = owner;
-    this.connectOptions = connectOptions;
+    this.changes = changes;
     this.clock = clock;
     this.backoff = new Backoff(settings.retryBase(), settings.retryMax(), Backoff.Jitter.QUARTER);
-  }
-
-  /** The notifier of a service process: its settings from {@code config}, leases in the process's name. */
-  public static NotifierVerticle create(Pool pool, TokenCipher cipher, MeterRegistry registry, Config config,
-                                        DatabaseUrl databaseUrl) {
-    return new NotifierVerticle(new DeliveryRepository(pool), new WebhookRepository(pool, cipher), registry,
-      WebhookSettings.from(config), config.instanceId(), databaseUrl.connectOptions(), Clock.systemUTC());
   }
 
   @Override
@@ -100,14 +88,10 @@ public final class NotifierVerticle extends VerticleBase {
     }
     client = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false).setUserAgent(USER_AGENT)
       .setConnectTimeout((int) settings.timeout().toMillis()));
-    subscriber = PgSubscriber.subscriber(vertx, connectOptions)
-      .reconnectPolicy(EventHub.RECONNECT::millisBeforeAttempt);
-    subscriber.channel(DeliveryRepository.CHANNEL)
-      .handler(payload -> claim())
-      .subscribeHandler(v -> claim());
+    Context context = vertx.getOrCreateContext();
+    unlisten = changes.listen(DeliveryRepository.CHANNEL, payload -> context.runOnContext(v -> claim()));
     pollTimer = vertx.setPeriodic(settings.poll().toMillis(), id -> claim());
-    return subscriber.connect()
-      .compose(v -> vertx.eventBus().<DeliveriesDue>consumer(Addresses.NOTIFY_KICK, message -> claim()).completion())
+    return vertx.eventBus().<DeliveriesDue>consumer(Addresses.NOTIFY_KICK, message -> claim()).completion()
       .onSuccess(v -> claim());
   }
 
@@ -124,9 +108,15 @@ public final class NotifierVerticle extends VerticleBase {
           LOG.info("released {} webhook delivery lease(s) of {}", n, owner);
         }
       })
-      .recover(err -> Future.succeededFuture())
-      .compose(v -> subscriber.close().recover(err -> Future.succeededFuture()))
-      .onComplete(v -> client.close());
+      .recover(err -> {
+        // the leases run out by themselves; another process then sends a little later
+        LOG.warn("could not give the webhook delivery leases of {} back", owner, err);
+        return Future.succeededFuture();
+      })
+      .onComplete(v -> {
+        unlisten.run();
+        client.close();
+      });
   }
 
   private Future<Void> waitForAttempts(int polls) {

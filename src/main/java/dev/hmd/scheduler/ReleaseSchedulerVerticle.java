@@ -1,6 +1,5 @@
 package dev.hmd.scheduler;
 
-import dev.hmd.retry.Backoff;
 import dev.hmd.bus.Addresses;
 import dev.hmd.connections.ConnectionTokens;
 import dev.hmd.releases.CheckRepository;
@@ -9,6 +8,7 @@ import dev.hmd.releases.ReleaseRow;
 import dev.hmd.releases.Releases;
 import dev.hmd.releases.Splits;
 import dev.hmd.releases.StatsMapping;
+import dev.hmd.retry.Backoff;
 import dev.hmd.slo.CheckEvaluation;
 import dev.hmd.slo.Outcome;
 import dev.hmd.slo.OutcomeCode;

@@ -15,7 +15,7 @@ final class EdgeHits {
 
   private static final int BUCKET_BITS = 15;
   private static final long BUCKET_MASK = (1L << BUCKET_BITS) - 1;
-  private static final Outcome[] OUTCOMES = Outcome.values();
+  private static final InvocationOutcome[] OUTCOMES = InvocationOutcome.values();
 
   static {
     if (LogBuckets.MAX_INDEX > BUCKET_MASK) {
@@ -31,7 +31,7 @@ final class EdgeHits {
 
   private final NavigableMap<Long, Second> seconds = new TreeMap<>();
 
-  void add(long second, SimVersion version, Outcome outcome, int wallIndex, int cpuIndex) {
+  void add(long second, SimVersion version, InvocationOutcome outcome, int wallIndex, int cpuIndex) {
     Second hits = seconds.computeIfAbsent(second, s -> new Second());
     if (hits.size == hits.packed.length) {
       hits.packed = Arrays.copyOf(hits.packed, hits.size * 2);

@@ -35,7 +35,7 @@ final class SimWorker {
   private final SplittableRandom edgeRandom;
 
   /** What the edge answered a request with: the version that served it and how it ended. */
-  record EdgeAnswer(SimVersion version, Outcome outcome) {
+  record EdgeAnswer(SimVersion version, InvocationOutcome outcome) {
   }
 
   SimWorker(String accountId, String script, long seed, int propagationSeconds, double requestsPerSecond,
@@ -140,7 +140,7 @@ final class SimWorker {
       version = drawVersion(deployment.versions());
     }
     TrafficGenerator.Sampler sampler = new TrafficGenerator.Sampler(version.profileAt(second));
-    Outcome outcome = sampler.draw(edgeRandom, version,
+    InvocationOutcome outcome = sampler.draw(edgeRandom, version,
       (drawn, how, wall, cpu) -> edgeHits.add(second, drawn, how, wall, cpu));
     return new EdgeAnswer(version, outcome);
   }

@@ -17,7 +17,7 @@ final class TrafficBlock implements TrafficSink {
   }
 
   @Override
-  public void record(SimVersion version, Outcome outcome, int wallIndex, int cpuIndex) {
+  public void record(SimVersion version, InvocationOutcome outcome, int wallIndex, int cpuIndex) {
     TrafficCell cell = last;
     if (cell == null || cell.version != version || cell.outcome != outcome) {
       cell = cellFor(version, outcome);
@@ -26,7 +26,7 @@ final class TrafficBlock implements TrafficSink {
     cell.record(wallIndex, cpuIndex);
   }
 
-  private TrafficCell cellFor(SimVersion version, Outcome outcome) {
+  private TrafficCell cellFor(SimVersion version, InvocationOutcome outcome) {
     for (TrafficCell cell : cells) {
       if (cell.version == version && cell.outcome == outcome) {
         return cell;

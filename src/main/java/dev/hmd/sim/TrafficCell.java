@@ -8,11 +8,11 @@ package dev.hmd.sim;
 final class TrafficCell {
 
   final SimVersion version;
-  final Outcome outcome;
+  final InvocationOutcome outcome;
   private BucketCounts wall = new Histogram();
   private BucketCounts cpu = new Histogram();
 
-  TrafficCell(SimVersion version, Outcome outcome) {
+  TrafficCell(SimVersion version, InvocationOutcome outcome) {
     this.version = version;
     this.outcome = outcome;
   }

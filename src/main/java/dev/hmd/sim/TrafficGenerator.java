@@ -63,8 +63,8 @@ final class TrafficGenerator {
     }
 
     /** Draws one invocation of {@code version} (outcome, wall, CPU, in that order) into the sink. */
-    Outcome draw(SplittableRandom random, SimVersion version, TrafficSink sink) {
-      Outcome outcome = Outcome.of(random.nextDouble(), errorRate, serverErrorRate);
+    InvocationOutcome draw(SplittableRandom random, SimVersion version, TrafficSink sink) {
+      InvocationOutcome outcome = InvocationOutcome.of(random.nextDouble(), errorRate, serverErrorRate);
       int wall = LogBuckets.indexOfLn(wallMu + wallSigma * random.nextGaussian());
       int cpu = LogBuckets.indexOfLn(cpuMu + cpuSigma * random.nextGaussian());
       sink.record(version, outcome, wall, cpu);

@@ -4,5 +4,5 @@ package dev.hmd.sim;
 @FunctionalInterface
 interface TrafficSink {
 
-  void record(SimVersion version, Outcome outcome, int wallIndex, int cpuIndex);
+  void record(SimVersion version, InvocationOutcome outcome, int wallIndex, int cpuIndex);
 }

@@ -61,7 +61,7 @@ final class TrafficStore {
   private static void count(long[] totals, TrafficCell cell) {
     totals[0] += cell.count();
     totals[1] += cell.outcome.failed() ? cell.count() : 0;
-    totals[2] += cell.outcome == Outcome.SERVER_ERROR ? cell.count() : 0;
+    totals[2] += cell.outcome == InvocationOutcome.SERVER_ERROR ? cell.count() : 0;
   }
 
   /**

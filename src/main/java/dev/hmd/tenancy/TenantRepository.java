@@ -1,6 +1,6 @@
 package dev.hmd.tenancy;
 
-import dev.hmd.events.EventHub;
+import dev.hmd.events.ChangeFeed;
 import dev.hmd.http.Json;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -42,7 +42,7 @@ public final class TenantRepository {
     select id, tenant_id, name, role, created_at, last_used_at from api_keys
     where id = $1 and revoked_at is null""";
   private static final String TOUCH_KEY = "update api_keys set last_used_at = now() where id = $1";
-  private static final String NOTIFY_REVOKED = "select pg_notify('" + EventHub.KEYS_CHANNEL + "', $1)";
+  private static final String NOTIFY_REVOKED = "select pg_notify('" + ChangeFeed.KEYS_CHANNEL + "', $1)";
   private static final String LIST_TENANTS = "select id, name, created_at from tenants order by created_at, id";
 
   private final Pool pool;

@@ -117,7 +117,7 @@ class AccessMatrixTest {
 
   static List<String> tenantRoutes() {
     Set<String> routes = new TreeSet<>();
-    for (Route route : service.api().routes()) {
+    for (Route route : service.routes()) {
       if (route.getPath() == null || route.methods() == null || !route.getPath().startsWith("/v1/")) {
         continue;
       }

@@ -48,7 +48,7 @@ class OpenApiRoutesTest {
   @BeforeAll
   static void start() {
     service = TestService.start();
-    routed = operations(service.api().routes());
+    routed = operations(service.routes());
     documented = OpenApiContract.load().operations().stream().map(Operation::key)
       .collect(Collectors.toCollection(TreeSet::new));
   }

@@ -1,6 +1,7 @@
 package dev.hmd.notify;
 
 import dev.hmd.app.Service;
+import dev.hmd.config.Config;
 import dev.hmd.secrets.Secrets;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
@@ -31,9 +32,9 @@ class PrivateAddressesTest {
   @BeforeAll
   static void start() {
     sim = TestSimulator.start();
-    service = TestService.onSimulator(sim, Map.of(WebhookSettings.ALLOW_PRIVATE, "false",
-      WebhookSettings.MAX_ATTEMPTS, "2",
-      WebhookSettings.RETRY_BASE_MS, "100"));
+    service = TestService.onSimulator(sim, Map.of(Config.WEBHOOK_ALLOW_PRIVATE, "false",
+      Config.WEBHOOK_MAX_ATTEMPTS, "2",
+      Config.WEBHOOK_RETRY_BASE_MS, "100"));
     api = Api.of(service);
     receiver = new Receiver();
   }

@@ -1,6 +1,7 @@
 package dev.hmd.notify;
 
 import dev.hmd.app.Service;
+import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.LogCapture;
@@ -43,8 +44,8 @@ class WebhooksTest {
   @BeforeAll
   static void start() {
     sim = TestSimulator.start();
-    service = TestService.onSimulator(sim, Map.of(WebhookSettings.RETRY_BASE_MS, "400",
-      WebhookSettings.MAX_ATTEMPTS, String.valueOf(MAX_ATTEMPTS), WebhookSettings.TIMEOUT_MS, "2000"));
+    service = TestService.onSimulator(sim, Map.of(Config.WEBHOOK_RETRY_BASE_MS, "400",
+      Config.WEBHOOK_MAX_ATTEMPTS, String.valueOf(MAX_ATTEMPTS), Config.WEBHOOK_TIMEOUT_MS, "2000"));
     api = Api.of(service);
     receiver = new Receiver();
   }

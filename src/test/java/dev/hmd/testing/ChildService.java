@@ -32,7 +32,7 @@ public final class ChildService implements AutoCloseable {
     String java = ProcessHandle.current().info().command().orElse("java");
     ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
       "dev.hmd.Main", "serve");
-    builder.environment().putAll(config.env());
+    builder.environment().putAll(config.toEnv());
     builder.environment().put(Config.HTTP_PORT, String.valueOf(port));
     builder.environment().put(Config.INSTANCE_ID, instanceId);
     builder.environment().put(Config.LOG_FORMAT, "plain");

@@ -1,5 +1,6 @@
 package dev.hmd.testing;
 
+import dev.hmd.http.SseParser;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -7,8 +8,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.parsetools.RecordParser;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,39 +44,26 @@ public final class SseClient implements AutoCloseable {
       if (response.statusCode() != 200) {
         return;
       }
-      List<String> frame = new ArrayList<>();
-      response.handler(RecordParser.newDelimited("\n", line -> sse.line(line.toString(), frame)));
+      response.handler(SseParser.handler(new SseParser.Listener() {
+        @Override
+        public void event(SseParser.Event event) {
+          sse.events.add(new Event(event.id(), event.type(), new JsonObject(event.data())));
+        }
+
+        @Override
+        public void comment(String text) {
+          sse.comments.add(":" + (text.isEmpty() ? "" : " " + text));
+        }
+
+        @Override
+        public void retry(long millis) {
+          sse.retries.add(String.valueOf(millis));
+        }
+      }));
       response.endHandler(v -> sse.ended = true);
       response.exceptionHandler(err -> sse.ended = true);
     }).await();
     return holder[0];
-  }
-
-  private void line(String line, List<String> frame) {
-    if (!line.isEmpty()) {
-      frame.add(line);
-      return;
-    }
-    long id = -1;
-    String type = "message";
-    StringBuilder data = new StringBuilder();
-    for (String field : frame) {
-      if (field.startsWith(":")) {
-        comments.add(field);
-      } else if (field.startsWith("id: ")) {
-        id = Long.parseLong(field.substring(4));
-      } else if (field.startsWith("event: ")) {
-        type = field.substring(7);
-      } else if (field.startsWith("data: ")) {
-        data.append(field.substring(6));
-      } else if (field.startsWith("retry: ")) {
-        retries.add(field.substring(7));
-      }
-    }
-    if (data.length() > 0) {
-      events.add(new Event(id, type, new JsonObject(data.toString())));
-    }
-    frame.clear();
   }
 
   public int status() {

@@ -4,7 +4,7 @@ package dev.hmd.sim;
  * How one invocation ended, as the telemetry shows it. A server error is a Worker that caught its
  * exception and answered 500 itself: Cloudflare sees outcome {@code ok}, only the status tells.
  */
-enum Outcome {
+enum InvocationOutcome {
   OK("ok", 200, false),
   SERVER_ERROR("ok", 500, false),
   EXCEPTION("exception", 500, true);
@@ -13,7 +13,7 @@ enum Outcome {
   final int status;
   final boolean threw;
 
-  Outcome(String wireName, int status, boolean threw) {
+  InvocationOutcome(String wireName, int status, boolean threw) {
     this.wireName = wireName;
     this.status = status;
     this.threw = threw;
@@ -28,7 +28,7 @@ enum Outcome {
    * The outcome of a uniform draw {@code u} in [0, 1): one draw for both error kinds, so that a
    * profile without server errors draws exactly the invocations it drew before they existed.
    */
-  static Outcome of(double u, double errorRate, double serverErrorRate) {
+  static InvocationOutcome of(double u, double errorRate, double serverErrorRate) {
     if (u < errorRate) {
       return EXCEPTION;
     }
