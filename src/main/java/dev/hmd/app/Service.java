@@ -211,6 +211,7 @@ public final class Service implements AutoCloseable {
       String schemaVersion = migrate(url);
       Secrets secrets = Secrets.load(config);
       PrometheusMeterRegistry registry = newRegistry();
+      embedded.ifPresent(db -> db.supervise(registry));
       Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
           .setEnabled(true)
@@ -305,7 +306,8 @@ public final class Service implements AutoCloseable {
    * Stops in the reverse order of the start, while the pool and the Cloudflare client still work:
    * the API stops taking requests and ends its streams with a retry hint, the scheduler finishes
    * the steps under way and gives its leases back, then the poller and deployer go. Only then
-   * does Vert.x close the pool.
+   * does Vert.x close the pool, and the embedded Postgres (if any) stops last, with nobody left
+   * connected: the one close path for SIGTERM (the commands' shutdown hooks), tests and benchmarks.
    */
   @Override
   public void close() {
