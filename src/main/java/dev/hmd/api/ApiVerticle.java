@@ -154,7 +154,7 @@ public final class ApiVerticle extends VerticleBase {
       })
       .handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
-    router.route().failureHandler(Problems::handle);
+    router.route().failureHandler(Problems.handler(registry));
     for (int status : new int[] {400, 401, 403, 404, 405, 413, 415}) {
       router.errorHandler(status, Problems::handle);
     }

@@ -265,6 +265,8 @@ final class HmdClient implements AutoCloseable {
         line.append(" (check HMD_API_KEY)");
       } else if (status == 403) {
         line.append(" (starting and deciding releases needs an operator or admin key)");
+      } else if (status == 503) {
+        line.insert(0, "the service is unavailable, try again later: ");
       }
       return new Failure(line.toString().replace('\n', ' '), status);
     }

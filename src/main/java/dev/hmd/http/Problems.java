@@ -1,5 +1,9 @@
 package dev.hmd.http;
 
+import dev.hmd.db.DatabaseFailures;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.ext.web.RoutingContext;
@@ -9,8 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one failure policy of the HTTP API: every 4xx/5xx leaves as problem+json. Unexpected
- * exceptions are logged once here and answered with a 500 that reveals nothing.
+ * The one failure policy of the HTTP API: every 4xx/5xx leaves as problem+json. A database that
+ * cannot be reached is a 503 with {@code Retry-After} (it comes back by itself), logged with its
+ * cause and counted; other unexpected exceptions are logged once here and answered with a 500
+ * that reveals nothing.
  */
 public final class Problems {
 
@@ -21,7 +27,23 @@ public final class Problems {
   private Problems() {
   }
 
-  /** The router-wide failure handler. */
+  /** Seconds a client is asked to wait while the database is away. */
+  public static final int UNAVAILABLE_RETRY_SECONDS = 5;
+
+  /** The router-wide failure handler, counting database outages in {@code registry}. */
+  public static Handler<RoutingContext> handler(MeterRegistry registry) {
+    Counter unavailable = Counter.builder("hmd.database.unavailable")
+      .description("API requests answered 503 because the database could not be reached").register(registry);
+    return ctx -> {
+      ApiException problem = toApiException(ctx);
+      if (problem.status() == 503 && ctx.failure() != null && !(ctx.failure() instanceof ApiException)) {
+        unavailable.increment();
+      }
+      write(ctx, problem);
+    };
+  }
+
+  /** For 4xx answers made by the router itself (404, 405, 413...). */
   public static void handle(RoutingContext ctx) {
     write(ctx, toApiException(ctx));
   }
@@ -49,6 +71,12 @@ public final class Problems {
     }
     if (failure instanceof HttpException http) {
       return forStatus(http.getStatusCode(), http.getPayload());
+    }
+    if (failure != null && DatabaseFailures.isUnavailable(failure)) {
+      LOG.warn("{} {}: the database cannot be reached; answered 503", ctx.request().method(), ctx.normalizedPath(),
+        failure);
+      return new ApiException(503, "Service Unavailable", "the database cannot be reached; try again shortly",
+        List.of(), UNAVAILABLE_RETRY_SECONDS);
     }
     if (failure != null) {
       LOG.error("unexpected failure on {} {}", ctx.request().method(), ctx.normalizedPath(), failure);

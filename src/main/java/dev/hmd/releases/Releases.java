@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Moving a release row through the pure state machine and saving the result: the one place
@@ -121,8 +122,19 @@ public final class Releases {
    */
   public Future<ReleaseRow> save(ReleaseRow next, List<CheckRepository.NewCheck> newChecks, List<NewEvent> before,
                                  boolean releaseChanged) {
+    return save(next, newChecks, before, releaseChanged, tx -> Future.succeededFuture());
+  }
+
+  /**
+   * As {@link #save(ReleaseRow, List, List, boolean)}, with {@code alongside} written in the same
+   * transaction once the row is: a person's decision and its audit row commit together or not at
+   * all.
+   */
+  public Future<ReleaseRow> save(ReleaseRow next, List<CheckRepository.NewCheck> newChecks, List<NewEvent> before,
+                                 boolean releaseChanged, Function<SqlClient, Future<?>> alongside) {
     return pool.withTransaction(tx -> beforeSave(tx, next)
-      .compose(v -> write(tx, next.tenantId(), List.of(new Save(next, newChecks, before, releaseChanged)))))
+      .compose(v -> write(tx, next.tenantId(), List.of(new Save(next, newChecks, before, releaseChanged))))
+      .compose(saved -> saved.get(0).isPresent() ? alongside.apply(tx).map(saved) : Future.succeededFuture(saved)))
       .compose(saved -> saved.get(0).map(Future::succeededFuture)
         .orElseGet(() -> Future.failedFuture(new ConcurrentChange(next.id()))));
   }

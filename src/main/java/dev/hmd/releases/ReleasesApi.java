@@ -251,8 +251,8 @@ public final class ReleasesApi {
         }
         // due now: the scheduler applies the split this decision wants
         ReleaseRow next = Releases.withState(row, t.next(), now).withNextDue(now);
-        return releases.save(next, List.of(), List.of(), true)
-          .compose(saved -> audit.record(pool, principal, action, "release", id, null).map(saved));
+        return releases.save(next, List.of(), List.of(), true,
+          tx -> audit.record(tx, principal, action, "release", id, null));
       })
       .recover(err -> err instanceof Releases.ConcurrentChange && retries > 0
         ? attempt(principal, id, action, input, retries - 1)

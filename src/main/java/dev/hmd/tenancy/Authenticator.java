@@ -8,13 +8,15 @@ import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Resolves the caller of every {@code /v1} route to a {@link Principal}: a bearer API key, or a
@@ -24,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Authenticator {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
   private static final Set<HttpMethod> SAFE = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
   private static final long TOUCH_EVERY_MILLIS = 60_000;
 
@@ -64,8 +67,8 @@ public final class Authenticator {
     }
     principal.onComplete(result -> {
       if (result.failed()) {
-        ctx.fail(result.cause() instanceof ApiException ? result.cause()
-          : ApiException.unauthorized("invalid credentials"));
+        // a 401 only for credentials that are wrong; a database outage is the failure handler's 503
+        ctx.fail(result.cause());
         return;
       }
       Principal p = result.result();
@@ -174,7 +177,11 @@ public final class Authenticator {
     Long last = lastTouched.get(keyId);
     if (last == null || now - last > TOUCH_EVERY_MILLIS) {
       lastTouched.put(keyId, now);
-      tenants.touch(keyId);
+      // lastUsedAt is a hint, not worth failing the request for; the next touch a minute later mends it
+      tenants.touch(keyId).onFailure(err -> {
+        lastTouched.remove(keyId, now);
+        LOG.warn("recording the last use of key {} failed", keyId, err);
+      });
     }
   }
 

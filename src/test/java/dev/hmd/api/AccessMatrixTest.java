@@ -1,13 +1,13 @@
 package dev.hmd.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.hmd.app.Service;
 import dev.hmd.tenancy.Role;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
-import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-
+import dev.hmd.testing.WithService;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -28,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * Every tenant route of the router, by role, against another tenant's ids, and with malformed
  * bodies. The table of minimum roles must name every route, so a new route cannot skip it.
  */
+@WithService
 class AccessMatrixTest {
 
   /** The least role each tenant route needs; routes without {@code :id} use the caller's own resources. */
@@ -78,9 +78,6 @@ class AccessMatrixTest {
 
   @BeforeAll
   static void start() {
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim);
-    api = Api.of(service);
     mine = Fixture.create(api, sim, 5);
     theirs = Fixture.create(api, sim, 5);
     keys.put(Role.ADMIN, mine.key());
@@ -88,12 +85,6 @@ class AccessMatrixTest {
     keys.put(Role.VIEWER, api.newKey(mine.key(), "viewer"));
     myIds.putAll(ids(mine));
     theirIds.putAll(ids(theirs));
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
-    sim.close();
   }
 
   /**

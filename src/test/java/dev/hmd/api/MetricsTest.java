@@ -1,26 +1,26 @@
 package dev.hmd.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.SseClient;
-import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
 import dev.hmd.testing.Tools;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
+import dev.hmd.testing.WithService;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+@WithService
 class MetricsTest {
 
   static TestSimulator sim;
@@ -30,9 +30,6 @@ class MetricsTest {
 
   @BeforeAll
   static void start() {
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim);
-    api = Api.of(service);
     Fixture f = Fixture.create(api, sim, 200);
     String bad = f.version(sim, Fixture.faulty());
     f.plan(Fixture.quickPlan(20, 2, 10, 100));
@@ -42,12 +39,6 @@ class MetricsTest {
       await().atMost(Duration.ofSeconds(60)).until(() -> f.release(id).getString("state").equals("rolled_back"));
       scrape = api.get("/metrics").bodyAsString();
     }
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
-    sim.close();
   }
 
   @Test

@@ -1,26 +1,26 @@
 package dev.hmd.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.Main;
 import dev.hmd.app.Service;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
-import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
+import dev.hmd.testing.WithService;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** {@code hmd release ...} against a real service and the Cloudflare simulator, with the real engine. */
+@WithService
 class ReleaseCommandTest {
 
   /** A stuck release fails the test with exit 3 instead of hanging it. */
@@ -34,16 +34,7 @@ class ReleaseCommandTest {
 
   @BeforeAll
   static void start() {
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim);
-    api = Api.of(service);
     url = "http://localhost:" + service.httpPort();
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
-    sim.close();
   }
 
   /** A pipeline's view: HMD_URL and an operator key in HMD_API_KEY. */

@@ -1,27 +1,28 @@
 package dev.hmd.notify;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.secrets.Secrets;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
-import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
+import dev.hmd.testing.WithService;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** With {@code HMD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES=false}, webhooks cannot reach the service's own network. */
+@WithService(env = {Config.WEBHOOK_ALLOW_PRIVATE + "=false", Config.WEBHOOK_MAX_ATTEMPTS + "=2",
+  Config.WEBHOOK_RETRY_BASE_MS + "=100"})
 class PrivateAddressesTest {
 
   static TestSimulator sim;
@@ -31,18 +32,11 @@ class PrivateAddressesTest {
 
   @BeforeAll
   static void start() {
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim, Map.of(Config.WEBHOOK_ALLOW_PRIVATE, "false",
-      Config.WEBHOOK_MAX_ATTEMPTS, "2",
-      Config.WEBHOOK_RETRY_BASE_MS, "100"));
-    api = Api.of(service);
     receiver = new Receiver();
   }
 
   @AfterAll
   static void stop() {
-    service.close();
-    sim.close();
     receiver.close();
   }
 

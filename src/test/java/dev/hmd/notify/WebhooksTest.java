@@ -1,17 +1,17 @@
 package dev.hmd.notify;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.LogCapture;
 import dev.hmd.testing.OpenApiContract;
-import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
+import dev.hmd.testing.WithService;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -23,7 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +31,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** Webhooks against a real service, a simulated Cloudflare and a local receiver. */
+@WithService(env = {Config.WEBHOOK_RETRY_BASE_MS + "=400", Config.WEBHOOK_MAX_ATTEMPTS + "=" + WebhooksTest.MAX_ATTEMPTS,
+  Config.WEBHOOK_TIMEOUT_MS + "=2000"})
 class WebhooksTest {
 
   static final int MAX_ATTEMPTS = 4;
@@ -43,17 +44,11 @@ class WebhooksTest {
 
   @BeforeAll
   static void start() {
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim, Map.of(Config.WEBHOOK_RETRY_BASE_MS, "400",
-      Config.WEBHOOK_MAX_ATTEMPTS, String.valueOf(MAX_ATTEMPTS), Config.WEBHOOK_TIMEOUT_MS, "2000"));
-    api = Api.of(service);
     receiver = new Receiver();
   }
 
   @AfterAll
   static void stop() {
-    service.close();
-    sim.close();
     receiver.close();
   }
 

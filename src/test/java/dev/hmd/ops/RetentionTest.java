@@ -1,14 +1,14 @@
 package dev.hmd.ops;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Retention;
 import dev.hmd.app.Service;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
-import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
+import dev.hmd.testing.WithService;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -16,30 +16,16 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** Retention on a real service's database: what is older than the retention goes, in batches; the rest stays. */
+@WithService
 class RetentionTest {
 
   static TestSimulator sim;
   static Service service;
   static Api api;
-
-  @BeforeAll
-  static void start() {
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim);
-    api = Api.of(service);
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
-    sim.close();
-  }
 
   static long count(Pool pool, String sql, Object... params) {
     return pool.preparedQuery(sql).execute(Tuple.from(params)).await().iterator().next().getLong(0);

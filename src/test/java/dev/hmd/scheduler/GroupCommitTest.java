@@ -1,6 +1,10 @@
 package dev.hmd.scheduler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.hmd.app.Service;
+import dev.hmd.events.EventLog.NewEvent;
 import dev.hmd.notify.Notifications;
 import dev.hmd.releases.CheckRepository;
 import dev.hmd.releases.ReleaseRepository;
@@ -9,12 +13,8 @@ import dev.hmd.releases.Releases;
 import dev.hmd.slo.CheckEvaluation;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
-import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import dev.hmd.events.EventLog.NewEvent;
+import dev.hmd.testing.WithService;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -24,30 +24,16 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The scheduler's group commit: several releases of a tenant saved in one transaction. */
+@WithService
 class GroupCommitTest {
 
   static TestSimulator sim;
   static Service service;
   static Api api;
-
-  @BeforeAll
-  static void start() {
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim);
-    api = Api.of(service);
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
-    sim.close();
-  }
 
   @Test
   @DisplayName("a batch saves every row still at its version, with its checks and events, and leaves out the one that moved")

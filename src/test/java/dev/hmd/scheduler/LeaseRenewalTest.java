@@ -1,24 +1,23 @@
 package dev.hmd.scheduler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.hmd.app.Service;
 import dev.hmd.releases.ReleaseRepository;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
-import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-
+import dev.hmd.testing.WithService;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** Lease renewal next to saves under way: it skips the rows they hold rather than waiting (and deadlocking) on them. */
+@WithService
 class LeaseRenewalTest {
 
   static final String OWNER = "lease-renewal-test";
@@ -26,19 +25,6 @@ class LeaseRenewalTest {
   static TestSimulator sim;
   static Service service;
   static Api api;
-
-  @BeforeAll
-  static void start() {
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim);
-    api = Api.of(service);
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
-    sim.close();
-  }
 
   @Test
   @DisplayName("a renewal skips a row another transaction holds, renews the rest, and renews the skipped one once it is free")

@@ -1,41 +1,27 @@
 package dev.hmd.scheduler;
 
-import dev.hmd.app.Service;
-import dev.hmd.testing.Api;
-import dev.hmd.testing.Fixture;
-import dev.hmd.testing.TestService;
-import dev.hmd.testing.TestSimulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.hmd.app.Service;
+import dev.hmd.testing.Api;
+import dev.hmd.testing.Fixture;
+import dev.hmd.testing.TestSimulator;
+import dev.hmd.testing.WithService;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+@WithService
 class ReleaseEngineTest {
 
   static TestSimulator sim;
   static Service service;
   static Api api;
-
-  @BeforeAll
-  static void start() {
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim);
-    api = Api.of(service);
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
-    sim.close();
-  }
 
   static String awaitEnd(Fixture f, String releaseId, Duration atMost) {
     await().atMost(atMost).pollInterval(Duration.ofMillis(200))

@@ -1,14 +1,14 @@
 package dev.hmd.scheduler;
 
-import dev.hmd.app.Service;
-import dev.hmd.testing.Api;
-import dev.hmd.testing.Fixture;
-import dev.hmd.testing.TestService;
-import dev.hmd.testing.TestSimulator;
 import static dev.hmd.scheduler.ReleaseEngineTest.split;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.hmd.app.Service;
+import dev.hmd.testing.Api;
+import dev.hmd.testing.Fixture;
+import dev.hmd.testing.TestSimulator;
+import dev.hmd.testing.WithService;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,30 +16,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The engine's behaviour in each situation of the Engine issue, end to end on the simulator. */
+@WithService
 class ReleaseScenariosTest {
 
   static TestSimulator sim;
   static Service service;
   static Api api;
-
-  @BeforeAll
-  static void start() {
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim);
-    api = Api.of(service);
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
-    sim.close();
-  }
 
   static JsonObject end(Fixture f, String id, Duration atMost) {
     ReleaseEngineTest.awaitEnd(f, id, atMost);
