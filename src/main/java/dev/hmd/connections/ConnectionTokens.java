@@ -1,10 +1,10 @@
 package dev.hmd.connections;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Opened Cloudflare tokens of connections, kept briefly in memory so a check cycle of thousands
@@ -20,17 +20,19 @@ public final class ConnectionTokens {
 
   public static final Duration TTL = Duration.ofSeconds(30);
 
-  private record Entry(Future<String> token, long expiresAtNanos) {
-  }
-
   /** Where tokens come from: the connections table, opened. */
   @FunctionalInterface
   public interface Source {
     Future<Optional<String>> token(String tenantId, String connectionId);
   }
 
+  /** Most connections kept; a process drives releases of far fewer at once. */
+  public static final int MAX_ENTRIES = 10_000;
+
   private final Source source;
-  private final Map<String, Entry> cache = new ConcurrentHashMap<>();
+  /** The reads themselves, shared while under way; maintenance on the caller's thread, no pool of its own. */
+  private final Cache<String, Future<String>> cache = Caffeine.newBuilder()
+    .expireAfterWrite(TTL).maximumSize(MAX_ENTRIES).executor(Runnable::run).build();
 
   public ConnectionTokens(ConnectionRepository connections) {
     this((tenantId, connectionId) -> connections.credentials(tenantId, connectionId)
@@ -43,12 +45,9 @@ public final class ConnectionTokens {
 
   public Future<String> token(String tenantId, String connectionId) {
     String key = tenantId + "/" + connectionId;
-    long now = System.nanoTime();
-    Entry entry = cache.compute(key, (k, current) -> current != null && current.expiresAtNanos() - now > 0
-      ? current : new Entry(read(tenantId, connectionId), now + TTL.toNanos()));
-    Future<String> token = entry.token();
+    Future<String> token = cache.get(key, k -> read(tenantId, connectionId));
     // a failed read is not kept: the next caller reads again
-    token.onFailure(err -> cache.remove(key, entry));
+    token.onFailure(err -> cache.asMap().remove(key, token));
     return token;
   }
 

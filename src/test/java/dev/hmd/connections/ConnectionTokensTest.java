@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 class ConnectionTokensTest {
@@ -22,6 +23,7 @@ class ConnectionTokensTest {
   });
 
   @Test
+  @DisplayName("callers who arrive while a token is read share the read, and an answered token is kept")
   void callersWhoArriveWhileTheTokenIsReadShareTheRead() {
     List<Future<String>> answers = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
@@ -36,6 +38,7 @@ class ConnectionTokensTest {
   }
 
   @Test
+  @DisplayName("each connection of each tenant is kept apart")
   void connectionsAreCachedApart() {
     tokens.token("t1", "c1");
     tokens.token("t1", "c2");
@@ -44,6 +47,7 @@ class ConnectionTokensTest {
   }
 
   @Test
+  @DisplayName("a failed read is not kept: the next caller reads again")
   void aFailedReadIsNotKept() {
     Future<String> first = tokens.token("t1", "c1");
     pending.get(0).fail(new IllegalStateException("database down"));
@@ -56,6 +60,7 @@ class ConnectionTokensTest {
   }
 
   @Test
+  @DisplayName("a connection that is gone fails, and is asked for again")
   void aConnectionThatIsGoneFailsAndIsAskedForAgain() {
     Future<String> gone = tokens.token("t1", "c1");
     pending.get(0).complete(Optional.empty());
