@@ -1,14 +1,15 @@
 package dev.hmd.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.events.EventLog;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.SseClient;
 import dev.hmd.testing.TestService;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
+import dev.hmd.testing.WithService;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
@@ -18,26 +19,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+@WithService(env = {Config.SSE_HEARTBEAT_MS + "=300", Config.RATE_LIMIT_PER_MINUTE + "=60000"})
 class EventStreamsTest {
 
   static Service service;
   static Api api;
-
-  @BeforeAll
-  static void start() {
-    service = TestService.start(Map.of(Config.SSE_HEARTBEAT_MS, "300", Config.RATE_LIMIT_PER_MINUTE, "60000"));
-    api = Api.of(service);
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
-  }
 
   static void append(Service into, String tenantId, int count, String releaseId) {
     List<EventLog.NewEvent> events = new ArrayList<>();

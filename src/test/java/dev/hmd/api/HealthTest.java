@@ -1,18 +1,18 @@
 package dev.hmd.api;
 
-import dev.hmd.app.Service;
-import dev.hmd.testing.TestService;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hmd.app.Service;
+import dev.hmd.testing.WithService;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+@WithService
 class HealthTest {
 
   static Service service;
@@ -20,13 +20,7 @@ class HealthTest {
 
   @BeforeAll
   static void start() {
-    service = TestService.start();
     http = WebClient.create(service.vertx());
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
   }
 
   @Test

@@ -1,12 +1,12 @@
 package dev.hmd.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.hmd.app.Service;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.OpenApiContract;
-import dev.hmd.testing.TestService;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.hmd.testing.OpenApiContract.Operation;
+import dev.hmd.testing.WithService;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -33,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * ({@code router.get("/*")} for the dashboard's static files) serves a whole tree and is
  * documented once, by the tree's root ({@code GET /}).
  */
+@WithService
 class OpenApiRoutesTest {
 
   /**
@@ -47,15 +47,9 @@ class OpenApiRoutesTest {
 
   @BeforeAll
   static void start() {
-    service = TestService.start();
     routed = operations(service.routes());
     documented = OpenApiContract.load().operations().stream().map(Operation::key)
       .collect(Collectors.toCollection(TreeSet::new));
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
   }
 
   @Test

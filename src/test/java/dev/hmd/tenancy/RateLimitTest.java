@@ -1,35 +1,22 @@
 package dev.hmd.tenancy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
-import dev.hmd.testing.TestService;
-import static org.assertj.core.api.Assertions.assertThat;
-
+import dev.hmd.testing.WithService;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+@WithService(env = Config.RATE_LIMIT_PER_MINUTE + "=60")
 class RateLimitTest {
 
   static Service service;
   static Api api;
-
-  @BeforeAll
-  static void start() {
-    service = TestService.start(Map.of(Config.RATE_LIMIT_PER_MINUTE, "60"));
-    api = Api.of(service);
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
-  }
 
   @Test
   @DisplayName("a key over its rate gets 429 with Retry-After, and other keys are unaffected")

@@ -1,37 +1,25 @@
 package dev.hmd.tenancy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.TestService;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
+import dev.hmd.testing.WithService;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+@WithService(env = Config.RATE_LIMIT_PER_MINUTE + "=6000")
 class TenancyApiTest {
 
   static Service service;
   static Api api;
-
-  @BeforeAll
-  static void start() {
-    service = TestService.start(Map.of(Config.RATE_LIMIT_PER_MINUTE, "6000"));
-    api = Api.of(service);
-  }
-
-  @AfterAll
-  static void stop() {
-    service.close();
-  }
 
   @Test
   @DisplayName("the platform admin creates a tenant and gets its admin key once")
