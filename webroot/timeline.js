@@ -159,7 +159,7 @@ export function renderTimeline(entries, ctx) {
       h('div', {class: 'tl-body'},
         h('p', {class: 'tl-title'}, kind.title(e, ctx)),
         e.detail ? h('p', {class: 'tl-detail'}, e.detail) : null,
-        e.by ? h('p', {class: 'tl-who'}, `by ${e.by}`, e.note ? [': ', h('q', {}, e.note)] : '') : null,
+        e.by ? h('p', {class: 'tl-who'}, `by ${e.by}`, e.note ? `: “${e.note}”` : '') : null,
         !e.by && ['approved', 'denied', 'cancelled'].includes(e.kind) ? h('p', {class: 'tl-who muted'},
           'Who decided is in the audit log (admins).') : null));
   }));

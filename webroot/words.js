@@ -289,14 +289,13 @@ export function checkCounted(check, stage) {
   }
   if (check.verdict === 'fail') return {counted: true, why: null};
   if (check.verdict === 'error') {
-    return {counted: false, why: 'errors are not counted; several in a row end the release'};
+    return {counted: false, why: 'errors are never counted (several in a row end the release)'};
   }
   if (!stage || !stage.soakStartedAt) {
-    return {counted: false, why: 'the stage\'s traffic split was not applied yet'};
+    return {counted: false, why: 'the stage\'s split was not applied yet'};
   }
   if (check.windowStart && Date.parse(check.windowStart) < Date.parse(stage.soakStartedAt)) {
-    return {counted: false, why: 'its window began before this stage\'s traffic split was applied, so it measured '
-      + 'the previous split (only a failure would have counted)'};
+    return {counted: false, why: 'its window began before this stage\'s split was applied'};
   }
   return {counted: true, why: null};
 }

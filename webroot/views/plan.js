@@ -231,15 +231,15 @@ class PlanEditor {
       return Number.isFinite(n) ? n : raw;
     };
     const m = this.model;
-    m.stages = m.stages.map((_, i) => {
+    m.stages = m.stages.map((old, i) => {
       const p = `stages[${i}]`;
       const description = value(`${p}.description`);
-      return {targetPercent: num(`${p}.targetPercent`), soakSeconds: num(`${p}.soakSeconds`),
+      return {...old, targetPercent: num(`${p}.targetPercent`), soakSeconds: num(`${p}.soakSeconds`),
         autoProgress: this.fields.get(`${p}.autoProgress`).input.checked, description: description || null};
     });
-    m.slos = m.slos.map((_, i) => {
+    m.slos = m.slos.map((old, i) => {
       const p = `slos[${i}]`;
-      return {sli: value(`${p}.sli`), threshold: num(`${p}.threshold`), mode: value(`${p}.mode`)};
+      return {...old, sli: value(`${p}.sli`), threshold: num(`${p}.threshold`), mode: value(`${p}.mode`)};
     });
     for (const name of ['pollIntervalSeconds', 'minRequests', 'failureThreshold', 'approvalTimeoutSeconds']) {
       m[name] = num(name);
@@ -307,13 +307,8 @@ class PlanEditor {
     event.preventDefault();
     const plan = this.read();
     const body = {
+      ...plan,
       stages: plan.stages.map((s) => (s.description ? s : {...s, description: undefined})),
-      slos: plan.slos,
-      pollIntervalSeconds: plan.pollIntervalSeconds,
-      minRequests: plan.minRequests,
-      failureThreshold: plan.failureThreshold,
-      onInsufficientData: plan.onInsufficientData,
-      approvalTimeoutSeconds: plan.approvalTimeoutSeconds,
     };
     const button = document.getElementById('save-plan');
     button.disabled = true;
@@ -419,15 +414,16 @@ function normalize(plan) {
   };
 }
 
+/**
+ * The editable copy of a plan. Fields this editor has no control for (added to the API later)
+ * ride along on their stage, SLO or the plan itself, so saving from here never drops them.
+ */
 function copy(plan) {
+  const {revision, updatedAt, ...rest} = plan;
   return {
-    stages: plan.stages.map((s) => ({targetPercent: s.targetPercent, soakSeconds: s.soakSeconds,
-      autoProgress: s.autoProgress, description: s.description || null})),
-    slos: plan.slos.map((s) => ({sli: s.sli, threshold: s.threshold, mode: s.mode || 'absolute'})),
-    pollIntervalSeconds: plan.pollIntervalSeconds,
-    minRequests: plan.minRequests,
-    failureThreshold: plan.failureThreshold,
-    onInsufficientData: plan.onInsufficientData,
+    ...rest,
+    stages: plan.stages.map((s) => ({...s, description: s.description || null})),
+    slos: plan.slos.map((s) => ({...s, mode: s.mode || 'absolute'})),
     approvalTimeoutSeconds: plan.approvalTimeoutSeconds ?? null,
   };
 }

@@ -361,7 +361,7 @@ class ReleasePage {
       const text = note.value.trim();
       const q = questions[action];
       if (q && !(await confirmDialog({id: `${action}-dialog`, title: q.title, confirm: q.confirm, cancel: q.cancel,
-        body: [h('p', {}, q.body), text ? h('p', {}, 'Your note: ', h('q', {}, text)) : null]}))) {
+        body: [h('p', {}, q.body), text ? h('p', {}, `Your note: “${text}”`) : null]}))) {
         return;
       }
       buttons.forEach((b) => { b.disabled = true; });
@@ -420,7 +420,7 @@ class ReleasePage {
       h('p', {class: 'outcome-line', id: 'outcome-headline'}, h('strong', {}, o.headline)),
       h('p', {class: 'outcome-message'}, o.text),
       o.decision ? h('p', {class: 'outcome-decision'}, `Decided by ${o.decision.by}`,
-        o.decision.note ? [': ', h('q', {}, o.decision.note)] : '', '.') : null,
+        o.decision.note ? `: “${o.decision.note}”` : '', '.') : null,
       failed ? h('p', {class: 'outcome-why'}, `The failing check at ${time(failed.at)}: ${violations(failed)}.`) : null,
       r.state === 'succeeded' || o.code === 'external_deployment' ? null : h('p', {}, this.backToOld()
         ? `${this.name(r.oldVersionId)} (the old version) serves all traffic again.`

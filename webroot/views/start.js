@@ -42,12 +42,11 @@ export async function startView(ctx, id) {
     const inputId = `version-${v.id}`;
     return h('li', {class: `choice ${current ? 'current' : ''}`},
       h('input', {type: 'radio', name: 'newVersionId', value: v.id, id: inputId, disabled: current || blocked,
-        'aria-describedby': `${inputId}-about`}),
+        'aria-describedby': current ? `${inputId}-about ${inputId}-serving` : `${inputId}-about`}),
       h('label', {for: inputId},
         h('strong', {}, `v${v.number}`), ' ', v.message || h('span', {class: 'muted'}, 'no message'),
-        h('span', {class: 'muted', id: `${inputId}-about`}, ` · ${dateTime(v.createdOn)} · ${shortId(v.id)}`,
-          current ? ` · ${servingLabel(v.id)}` : ''),
-        current ? [' ', h('span', {class: 'badge good version-serving'}, servingLabel(v.id))] : null));
+        h('span', {class: 'muted', id: `${inputId}-about`}, ` · ${dateTime(v.createdOn)} · ${shortId(v.id)}`),
+        current ? [' ', h('span', {class: 'badge good version-serving', id: `${inputId}-serving`}, servingLabel(v.id))] : null));
   });
 
   const form = h('form', {class: 'card', id: 'start-form', novalidate: true},
