@@ -96,6 +96,7 @@ export const OUTCOMES = {
   },
   cancelled: {
     title: 'cancelled by a person',
+    headline: 'Cancelled by a person',
     text: (r) => (/before it started/.test(r.outcome.message || '')
       ? 'Cancelled before it started; the Worker was never touched.'
       : `Cancelled at ${stageIn(r.outcome.message)}; the release rolled back.`),
@@ -146,7 +147,8 @@ export function outcomeText(release, ctx) {
   const decision = ['approval_denied', 'cancelled'].includes(o.code) ? decisionIn(o.message) : null;
   const title = entry ? entry.title : humanize(o.code);
   const text = entry ? entry.text(release, ctx) : sentence(plainText(o.message));
-  return {code: o.code, headline: `${releaseStateLabel(release.state)}: ${title}`, text, decision};
+  const headline = (entry && entry.headline) || `${releaseStateLabel(release.state)}: ${title}`;
+  return {code: o.code, headline, text, decision};
 }
 
 /** The short form for lists: "Rolled back: the new version broke an SLO (by alice)". */

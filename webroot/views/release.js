@@ -71,8 +71,8 @@ class ReleasePage {
     /** Audit entries about this release (admins only), for who started and who decided. */
     this.audit = [];
     this.auditState = null;
-    /** When the rollback was seen applied live (the API keeps no time for it). */
-    this.rollbackAt = null;
+    /** When this page saw the split last change (the API keeps no time for it). */
+    this.splitChangedAt = null;
     this.name = (versionId) => versionName(versionId, this.versions);
 
     this.stateBadge = h('span', {class: 'badge', id: 'release-state'});
@@ -113,6 +113,7 @@ class ReleasePage {
 
   /** Takes in one piece of news and redraws soon: a replay delivers many at once, drawn once. */
   update({release, check, split, stream}) {
+    const before = JSON.stringify(norm(this.split));
     if (release) {
       const decided = this.release.state !== release.state || this.release.currentStageIndex !== release.currentStageIndex;
       this.release = release;
@@ -120,10 +121,10 @@ class ReleasePage {
       if (decided) this.loadAudit();
     }
     if (check) this.checks.set(check.id, check);
-    if (split) {
-      this.split = split;
-      if (!isActive(this.release) && this.stream !== 'ended' && this.backToOld()) this.rollbackAt = Date.now();
-    }
+    if (split) this.split = split;
+    // the API keeps no time for a split's arrival at Cloudflare: a page watching notes when it saw the
+    // last change (the rollback's comes before the release's own end, in the same step)
+    if (this.stream !== 'ended' && JSON.stringify(norm(this.split)) !== before) this.splitChangedAt = Date.now();
     if (stream && this.stream !== 'ended') this.stream = stream;
     this.maybeEndStream();
     clearTimeout(this.pending);
@@ -326,7 +327,7 @@ class ReleasePage {
   renderTimeline() {
     const checks = [...this.checks.values()].sort(byTime);
     const entries = buildTimeline(this.release, checks, {audit: this.audit, decisions: this.localDecisions(),
-      rollbackAt: this.rollbackAt, name: this.name});
+      rollbackAt: this.backToOld() ? this.splitChangedAt : null, name: this.name});
     replace(this.timeline, renderTimeline(entries, {release: this.release, name: this.name}));
   }
 
