@@ -193,17 +193,18 @@ final class Browser implements AutoCloseable {
     }
   }
 
-  /** Resizes the window so that the page's viewport is {@code width} CSS pixels wide (a phone at 360). */
+  /**
+   * Lays the page out as a phone of {@code width} x {@code height} CSS pixels would: a mobile
+   * viewport with overlay scrollbars, so the page has the whole width.
+   */
   void width(int width, int height) {
-    driver.manage().window().setSize(new Dimension(width, height));
-    // the window's frame may take a few pixels: make the viewport itself this wide
-    int inner = ((Number) script("return window.innerWidth")).intValue();
-    if (inner != width) {
-      driver.manage().window().setSize(new Dimension(width + (width - inner), height));
-    }
+    driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
+      "deviceScaleFactor", 1, "mobile", true));
   }
 
+  /** Back to the desktop window. */
   void desktop() {
+    driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
     driver.manage().window().setSize(new Dimension(1280, 1000));
   }
 
