@@ -187,6 +187,8 @@ function renderHeader() {
 }
 
 async function signOut() {
+  // signing out is leaving on purpose: unsaved work is not asked about
+  if (app.current) app.current.dirty = null;
   try {
     await api.signOut();
   } finally {

@@ -7,7 +7,7 @@
 
 import {h} from './dom.js';
 import {duration, time} from './format.js';
-import {checkCounted, decisionIn, outcomeText, plainText, stageName} from './words.js';
+import {checkCounted, outcomeText, plainText, stageName} from './words.js';
 
 /**
  * kind -> {tone, title(entry, ctx)}. ctx: {release, name(versionId)}. tone colours the marker:
@@ -165,4 +165,3 @@ export function renderTimeline(entries, ctx) {
   }));
 }
 
-export {decisionIn};

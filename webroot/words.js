@@ -4,7 +4,7 @@
 // entry. Pages never show a code, a field name or a bare fraction: rates read as percentages,
 // every number has its unit, versions read as v-numbers.
 
-import {duration, percent, shortId, sliLabel, sliValue} from './format.js';
+import {duration, shortId, sliLabel, sliValue} from './format.js';
 
 /** "v3" when the version is known, else its short id. versions: Map id -> {number}. */
 export function versionName(id, versions) {
@@ -530,4 +530,3 @@ export function humanize(code) {
   return String(code || '').replace(/[._]/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
-export {percent};

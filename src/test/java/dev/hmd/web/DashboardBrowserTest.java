@@ -214,7 +214,8 @@ class DashboardBrowserTest {
     // bug 1: the page no longer claims to be live once the release has ended
     browser.textContains(By.id("stream-status"), NOT_LIVE, Browser.WAIT);
     assertThat(text(By.id("stream-status"))).isEqualTo(NOT_LIVE);
-    String timeline = text(By.id("timeline"));
+    // who started it comes from the audit log, read after the page was drawn
+    String timeline = browser.textContains(By.id("timeline"), "by admin", Browser.WAIT);
     assertThat(timeline).contains("Release started: v1 → v2", "by admin", "split applied at Cloudflare (v2 10%, v1 90%)",
       "Stage 1 (10%) checks: ", "3 failed", "Rolled back: the new version broke an SLO", "Traffic back on v1 (100%)");
     assertPlainWords(timeline);
