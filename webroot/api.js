@@ -80,6 +80,14 @@ export const api = {
   checks: (id) => request('GET', `/v1/releases/${enc(id)}/checks`).then((r) => r.items),
   act: (id, action, note) => request('POST', `/v1/releases/${enc(id)}/${action}`, note ? {note} : undefined),
 
+  audit: (params) => request('GET', '/v1/audit' + query(params)),
+
+  webhooks: (connectionId) => request('GET', `/v1/connections/${enc(connectionId)}/webhooks`).then((r) => r.items),
+  createWebhook: (connectionId, body) => request('POST', `/v1/connections/${enc(connectionId)}/webhooks`, body),
+  deleteWebhook: (id) => request('DELETE', `/v1/webhooks/${enc(id)}`),
+  testWebhook: (id) => request('POST', `/v1/webhooks/${enc(id)}/test`),
+  deliveries: (id, params) => request('GET', `/v1/webhooks/${enc(id)}/deliveries` + query(params || {})),
+
   keys: () => request('GET', '/v1/api-keys').then((r) => r.items),
   createKey: (name, role) => request('POST', '/v1/api-keys', {name, role}),
   revokeKey: (id) => request('DELETE', `/v1/api-keys/${enc(id)}`),
@@ -94,7 +102,7 @@ export function eventsUrl(releaseId, lastEventId) {
 /**
  * An EventSource that also comes back after the browser gives up (it does on a non-200 answer,
  * e.g. during a restart), resuming after the last event it saw. handlers: {release, check,
- * deployment, status(text)}. Returns a function that closes it.
+ * deployment, status(text), and any other event type}. Returns a function that closes it.
  */
 export function subscribe(releaseId, handlers) {
   let source = null;
@@ -116,7 +124,9 @@ export function subscribe(releaseId, handlers) {
         status('reconnecting');
       }
     };
-    for (const type of ['release', 'check', 'deployment']) {
+    // the contract's three types, and any other a caller asks for (new kinds need no change here)
+    const types = new Set(['release', 'check', 'deployment', ...Object.keys(handlers).filter((k) => k !== 'status')]);
+    for (const type of types) {
       source.addEventListener(type, (event) => {
         if (event.lastEventId) lastEventId = event.lastEventId;
         if (handlers[type]) handlers[type](JSON.parse(event.data));
@@ -129,4 +139,18 @@ export function subscribe(releaseId, handlers) {
     clearTimeout(retryTimer);
     if (source) source.close();
   };
+}
+
+/**
+ * The versions of a connection as a Map id -> version, asked once a minute at most: lists show
+ * v-numbers for many releases of the same few Workers. A connection Cloudflare cannot answer
+ * for (or one deleted since) gives an empty Map, and its versions read as short ids.
+ */
+const versionCache = new Map();
+export function versionsOf(connectionId) {
+  const hit = versionCache.get(connectionId);
+  if (hit && Date.now() - hit.at < 60_000) return hit.promise;
+  const promise = api.versions(connectionId).then((items) => new Map(items.map((v) => [v.id, v])), () => new Map());
+  versionCache.set(connectionId, {at: Date.now(), promise});
+  return promise;
 }

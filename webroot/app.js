@@ -1,9 +1,15 @@
 // The single-page app: who is signed in, hash routes to views, and the header.
 // A view is an async function (ctx, ...routeParams) that renders into ctx.root; whatever it keeps
 // running (event streams, timers) it registers with ctx.onDispose, and leaving the route stops it.
+// A view with unsaved work sets ctx.dirty (a function): leaving then asks first.
+// The app also follows the tenant's event stream once, for every page: what waits for a person
+// shows in the header and the tab title, and views listen to it with app.onRelease.
 
-import {api, onUnauthorized} from './api.js';
+import {api, onUnauthorized, subscribe} from './api.js';
+import {confirmDialog} from './dialog.js';
 import {h, notice, replace} from './dom.js';
+import {zoneName} from './format.js';
+import {problemText} from './words.js';
 import {signInView} from './views/signin.js';
 import {connectionsView} from './views/connections.js';
 import {connectionView} from './views/connection.js';
@@ -12,6 +18,7 @@ import {startView} from './views/start.js';
 import {releaseView} from './views/release.js';
 import {historyView} from './views/history.js';
 import {keysView} from './views/keys.js';
+import {auditView} from './views/audit.js';
 
 const ROLES = ['viewer', 'operator', 'admin'];
 
@@ -23,6 +30,7 @@ const routes = [
   [/^\/releases$/, historyView],
   [/^\/releases\/([^/]+)$/, releaseView],
   [/^\/keys$/, keysView],
+  [/^\/audit$/, auditView],
 ];
 
 const main = document.getElementById('main');
@@ -30,6 +38,12 @@ const app = {
   /** {tenantId, key: {id, name, role}} or null. */
   session: null,
   current: null,
+  /** Why the last session ended when the service ended it (a revoked key, an expired session). */
+  signedOutReason: null,
+  /** Releases of the tenant that wait for a person, by id. */
+  awaiting: new Map(),
+  /** The page's own title, without the attention prefix. */
+  pageTitle: 'Workers HMD',
 
   /** Whether the signed-in key's role includes `role`. */
   can(role) {
@@ -46,13 +60,28 @@ const app = {
 
   async signedIn() {
     this.session = await api.session();
+    this.signedOutReason = null;
     renderHeader();
+    watchTenant();
   },
 
   signedOut() {
     this.session = null;
+    stopWatching();
     renderHeader();
     render();
+  },
+
+  /** Calls fn(release) for every release event of the tenant; returns what stops it. */
+  onRelease(fn) {
+    releaseListeners.add(fn);
+    return () => releaseListeners.delete(fn);
+  },
+
+  /** Sets the tab title; a count of releases waiting for a person goes in front of it. */
+  setTitle(text) {
+    this.pageTitle = text ? `${text} · Workers HMD` : 'Workers HMD';
+    renderTitle();
   },
 
   /** Says something to screen readers without moving focus. */
@@ -69,8 +98,11 @@ function parseHash() {
   return {path: path === '' ? '/' : path, query: new URLSearchParams(search)};
 }
 
+let shownHash = location.hash;
+
 async function render() {
   if (app.current) app.current.dispose();
+  shownHash = location.hash;
   const {path, query} = parseHash();
   const root = h('div', {class: 'view'});
   replace(main, root);
@@ -107,7 +139,7 @@ async function render() {
   } catch (error) {
     if (ctx.disposed || error.status === 401) return;
     replace(root, h('h1', {tabindex: -1}, error.status === 404 ? 'Not found' : 'Something went wrong'),
-      notice('error', error.message));
+      notice('error', problemText(error).text));
   }
   if (!ctx.disposed) focusHeading(root);
 }
@@ -116,7 +148,7 @@ async function render() {
 let firstRender = true;
 function focusHeading(root) {
   const heading = root.querySelector('h1');
-  if (heading) document.title = `${heading.textContent} · Workers HMD`;
+  if (heading) app.setTitle(heading.textContent);
   if (firstRender) {
     firstRender = false;
     return;
@@ -137,7 +169,8 @@ function renderNav(path) {
   replace(nav, h('ul', {},
     h('li', {}, link('#/connections', 'Connections', path.startsWith('/connections') || path === '/')),
     h('li', {}, link('#/releases', 'Releases', path.startsWith('/releases'))),
-    app.can('admin') ? h('li', {}, link('#/keys', 'API keys', path === '/keys')) : null));
+    app.can('admin') ? h('li', {}, link('#/keys', 'API keys', path === '/keys')) : null,
+    app.can('admin') ? h('li', {}, link('#/audit', 'Audit log', path === '/audit')) : null));
 }
 
 function renderHeader() {
@@ -147,32 +180,107 @@ function renderHeader() {
     return;
   }
   const {name, role} = app.session.key;
-  replace(who,
+  replace(who, attention,
     h('span', {class: 'who-key', id: 'who-key'}, h('span', {class: 'visually-hidden'}, 'Signed in with key '),
       h('strong', {}, name), ' ', h('span', {class: `badge role-${role}`, id: 'who-role'}, role)),
     h('button', {type: 'button', class: 'link-button', id: 'sign-out', onclick: signOut}, 'Sign out'));
 }
 
 async function signOut() {
+  // signing out is leaving on purpose: unsaved work is not asked about
+  if (app.current) app.current.dirty = null;
   try {
     await api.signOut();
   } finally {
     app.session = null;
+    stopWatching();
     renderHeader();
     app.announce('Signed out.');
     if (location.hash === '' || location.hash === '#/') render(); else location.hash = '#/';
   }
 }
 
-onUnauthorized(() => {
+onUnauthorized((error) => {
   if (app.session) {
     app.session = null;
+    app.signedOutReason = error.detail || 'Your session ended.';
+    stopWatching();
     renderHeader();
     render();
   }
 });
 
-window.addEventListener('hashchange', render);
+// Leaving a page with unsaved work asks first. The hash has already changed when we hear of it,
+// so the address goes back (without another hashchange) until the person decides.
+window.addEventListener('hashchange', async () => {
+  const ctx = app.current;
+  if (ctx && typeof ctx.dirty === 'function' && ctx.dirty()) {
+    const target = location.hash;
+    history.replaceState(null, '', shownHash || '#/');
+    const leave = await confirmDialog({id: 'leave-dialog', title: 'Leave without saving?',
+      body: h('p', {}, 'You have changes on this page that are not saved. Leaving now loses them.'),
+      confirm: 'Leave without saving', cancel: 'Stay on this page'});
+    if (!leave || app.current !== ctx) return;
+    ctx.dirty = null;
+    location.hash = target;
+    return;
+  }
+  render();
+});
+
+// reloading or closing the tab with unsaved work: the browser's own prompt (the only one it allows)
+window.addEventListener('beforeunload', (event) => {
+  const ctx = app.current;
+  if (ctx && typeof ctx.dirty === 'function' && ctx.dirty()) {
+    event.preventDefault();
+    event.returnValue = '';
+  }
+});
+
+// ---- what needs a person, for every page: header link and tab title
+const releaseListeners = new Set();
+const attention = h('a', {id: 'attention', class: 'attention', href: '#/releases?state=awaiting_approval', hidden: true});
+let stopTenantStream = null;
+
+function watchTenant() {
+  stopWatching();
+  stopTenantStream = subscribe(null, {
+    release(r) {
+      noteRelease(r);
+      releaseListeners.forEach((fn) => fn(r));
+    },
+  });
+  api.releases({state: 'awaiting_approval', limit: 50}).then((page) => {
+    page.items.forEach(noteRelease);
+  }).catch(() => {});
+}
+
+function stopWatching() {
+  if (stopTenantStream) stopTenantStream();
+  stopTenantStream = null;
+  app.awaiting.clear();
+  renderAttention();
+}
+
+function noteRelease(r) {
+  if (r.state === 'awaiting_approval') app.awaiting.set(r.id, r); else app.awaiting.delete(r.id);
+  renderAttention();
+}
+
+function renderAttention() {
+  const n = app.awaiting.size;
+  attention.hidden = n === 0;
+  const only = n === 1 ? [...app.awaiting.values()][0] : null;
+  attention.href = only ? `#/releases/${only.id}` : '#/releases?state=awaiting_approval';
+  attention.textContent = n === 1 ? '1 release awaits approval' : `${n} releases await approval`;
+  renderTitle();
+}
+
+function renderTitle() {
+  const n = app.awaiting.size;
+  const title = n > 0 ? `(${n}) awaiting approval · ${app.pageTitle}` : app.pageTitle;
+  if (document.title !== title) document.title = title;
+}
 
 // the routes live in the hash, so the skip link moves focus itself instead of changing it
 document.querySelector('.skip-link').addEventListener('click', (event) => {
@@ -181,12 +289,17 @@ document.querySelector('.skip-link').addEventListener('click', (event) => {
 });
 
 async function boot() {
+  document.getElementById('zone').textContent = `Times are shown in ${zoneName()}.`;
   try {
     app.session = await api.session();
+    watchTenant();
   } catch (error) {
     app.session = null;
-    if (error.status !== 401) {
-      replace(main, notice('error', `Cannot reach the service: ${error.message}`));
+    if (error.status === 401 && /this session|the session/.test(error.detail)) {
+      // a session cookie the service no longer accepts: say why instead of a bare sign-in form
+      app.signedOutReason = error.detail;
+    } else if (error.status !== 401) {
+      replace(main, notice('error', `Cannot reach the service: ${problemText(error).text}`));
     }
   }
   renderHeader();

@@ -13,10 +13,10 @@ export function splitBar(split, label, kind) {
     ? parts.map((p) => `${label(p.versionId)} ${p.percentage}%`).join(', ')
     : 'no deployment known';
   const bar = h('div', {class: 'split', role: 'img', 'aria-label': `Traffic split: ${description}`},
-    parts.length === 0 ? h('div', {class: 'split-part other', style: 'width:100%'}, 'unknown') : null,
+    parts.length === 0 ? h('div', {class: 'split-part other', style: {width: '100%'}}, 'unknown') : null,
     parts.map((p) => h('div', {
       class: `split-part ${kind(p.versionId)}`,
-      style: `width:${p.percentage}%`,
+      style: {width: `${p.percentage}%`},
       title: `${label(p.versionId)}: ${p.percentage}%`,
       dataset: {versionId: p.versionId, percentage: String(p.percentage)},
     }, p.percentage >= 15 ? h('span', {class: 'split-text'}, `${label(p.versionId)} ${p.percentage}%`) : null)));
@@ -29,19 +29,19 @@ function order(kind) {
   return kind === 'new' ? 0 : kind === 'old' ? 1 : 2;
 }
 
-/** A determinate progress bar from 0 to 1. */
-export function progressBar(fraction, label) {
+/** A determinate progress bar from 0 to 1; tone (good, bad, warn, busy, neutral) colours it. */
+export function progressBar(fraction, label, tone = 'busy') {
   const value = Math.round(Math.min(1, Math.max(0, fraction || 0)) * 100);
-  const bar = h('div', {class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100,
+  const bar = h('div', {class: `progress tone-${tone}`, role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100,
     'aria-valuenow': value, 'aria-label': label},
-  h('div', {class: 'progress-fill', style: `width:${value}%`}));
+  h('div', {class: 'progress-fill', style: {width: `${value}%`}}));
   return bar;
 }
 
 export function setProgress(bar, fraction) {
   const value = Math.round(Math.min(1, Math.max(0, fraction || 0)) * 100);
   bar.setAttribute('aria-valuenow', value);
-  bar.firstChild.style.width = `${value}%`;
+  bar.firstChild.style.setProperty('width', `${value}%`);
 }
 
 const W = 640;

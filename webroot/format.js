@@ -10,6 +10,7 @@ const SLI_LABELS = {
   cpu_p50: 'p50 CPU time',
   cpu_p99: 'p99 CPU time',
   error_rate: 'error rate',
+  exception_rate: 'exception rate',
 };
 
 /** The field of a check's per-version stats that holds this SLI. */
@@ -21,6 +22,7 @@ const STATS_FIELDS = {
   cpu_p50: 'cpuP50',
   cpu_p99: 'cpuP99',
   error_rate: 'errorRate',
+  exception_rate: 'exceptionRate',
 };
 
 export function sliLabel(sli) {
@@ -35,7 +37,7 @@ export function statsValue(stats, sli) {
 /** A measured value of an SLI: error rates as percentages, the rest in milliseconds. */
 export function sliValue(sli, value) {
   if (value == null || Number.isNaN(value)) return '—';
-  if (sli === 'error_rate') return percent(value);
+  if (sli === 'error_rate' || sli === 'exception_rate') return percent(value);
   return `${round(value)} ms`;
 }
 
@@ -63,16 +65,37 @@ export function sloText(slo) {
   return `${sliLabel(slo.sli)} ≤ ${sliValue(slo.sli, slo.threshold)}`;
 }
 
+// Times are shown in the viewer's own timezone, always with the zone's short name ("CET",
+// "GMT+5:30"), since the API's UTC times are read by people in many places.
+
+/** "Mar 3, 2026, 10:04:05 AM CET". */
 export function dateTime(iso) {
   if (!iso) return '—';
   return new Date(iso).toLocaleString(undefined, {
     year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    timeZoneName: 'short',
   });
 }
 
+/** "10:04:05 AM CET". */
 export function time(iso) {
   if (!iso) return '—';
-  return new Date(iso).toLocaleTimeString(undefined, {hour: '2-digit', minute: '2-digit', second: '2-digit'});
+  return new Date(iso).toLocaleTimeString(undefined, {hour: '2-digit', minute: '2-digit', second: '2-digit',
+    timeZoneName: 'short'});
+}
+
+/** The viewer's timezone: "Europe/Berlin (CET)". */
+export function zoneName() {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
+  const short = new Date().toLocaleTimeString(undefined, {timeZoneName: 'short'}).split(' ').pop();
+  return short && short !== zone ? `${zone} (${short})` : zone;
+}
+
+/** A local day ("2026-03-03", as a date input gives it) as the instant it starts, or null. */
+export function dayStart(day) {
+  if (!day) return null;
+  const t = new Date(`${day}T00:00:00`);
+  return Number.isNaN(t.getTime()) ? null : t;
 }
 
 /** 45 s, 2 min 05 s, 1 h 02 min. */
@@ -91,39 +114,9 @@ export function shortId(id) {
   return id ? id.slice(0, 8) : '—';
 }
 
-const STATE_LABELS = {
-  running: 'Running',
-  awaiting_approval: 'Awaiting approval',
-  succeeded: 'Succeeded',
-  rolled_back: 'Rolled back',
-  cancelled: 'Cancelled',
-  failed: 'Failed',
-  pending: 'Pending',
-  soaking: 'Soaking',
-  passed: 'Passed',
-  pass: 'pass',
-  fail: 'fail',
-  inconclusive: 'inconclusive',
-  error: 'error',
-};
-
-export function stateLabel(state) {
-  return STATE_LABELS[state] || state;
-}
-
 export const RELEASE_STATES = ['running', 'awaiting_approval', 'succeeded', 'rolled_back', 'cancelled', 'failed'];
 
+/** Still going: its page follows it live and people may act on it. */
 export function isActive(release) {
-  return release.state === 'running' || release.state === 'awaiting_approval';
-}
-
-/** The class that colours a state or verdict badge. */
-export function tone(state) {
-  switch (state) {
-    case 'succeeded': case 'passed': case 'pass': return 'good';
-    case 'rolled_back': case 'failed': case 'fail': case 'error': return 'bad';
-    case 'awaiting_approval': case 'inconclusive': case 'cancelled': return 'warn';
-    case 'running': case 'soaking': return 'busy';
-    default: return 'neutral';
-  }
+  return release.state === 'running' || release.state === 'awaiting_approval' || release.state === 'paused';
 }

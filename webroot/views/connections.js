@@ -1,9 +1,10 @@
-// The home page: releases in progress (kept live from the tenant's event stream), the
-// connections, and for admins the form that adds one.
+// The home page: what waits for a person, releases in progress (kept live from the tenant's
+// event stream), the connections, and for admins the form that adds one.
 
-import {api, subscribe} from '../api.js';
+import {api, versionsOf} from '../api.js';
 import {field, h, notice, replace, setFieldError} from '../dom.js';
-import {dateTime, isActive, shortId, stateLabel, tone} from '../format.js';
+import {dateTime, isActive} from '../format.js';
+import {fieldError, problemText, releaseStateLabel, releaseTone, stageName, versionName} from '../words.js';
 
 export async function connectionsView(ctx) {
   const {app, root} = ctx;
@@ -14,47 +15,78 @@ export async function connectionsView(ctx) {
   ]);
   const names = new Map(connections.map((c) => [c.id, c.name]));
   const active = new Map([...running.items, ...waiting.items].map((r) => [r.id, r]));
+  const versions = new Map();
+  const loadVersions = async (ids) => {
+    await Promise.all([...new Set(ids)].filter((id) => !versions.has(id))
+      .map(async (id) => versions.set(id, await versionsOf(id))));
+  };
+  await loadVersions([...active.values()].map((r) => r.connectionId));
 
+  const attentionBox = h('div', {id: 'needs-person'});
   const activeSection = h('section', {'aria-labelledby': 'active-title'});
+  const releaseCells = new Map();
+  const label = (r) => `${names.get(r.connectionId) || r.workerName}: ${versionName(r.oldVersionId, versions.get(r.connectionId))}`
+    + ` → ${versionName(r.newVersionId, versions.get(r.connectionId))}`;
+
   const renderActive = () => {
     const items = [...active.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const waitingNow = items.filter((r) => r.state === 'awaiting_approval');
+    replace(attentionBox, waitingNow.length ? attention(waitingNow, label, app) : null);
     replace(activeSection, h('h2', {id: 'active-title'}, 'Releases in progress'),
       items.length === 0
         ? h('p', {class: 'muted'}, 'No release is running.')
         : h('ul', {class: 'cards', id: 'active-releases'}, items.map((r) => h('li', {class: 'card release-card'},
-          h('a', {href: `#/releases/${r.id}`}, `${names.get(r.connectionId) || r.workerName}: `
-            + `${shortId(r.oldVersionId)} → ${shortId(r.newVersionId)}`),
-          ' ', h('span', {class: `badge ${tone(r.state)}`}, stateLabel(r.state)),
-          h('span', {class: 'muted'}, ` stage ${r.currentStageIndex + 1} of ${r.stages.length}`)))));
+          h('a', {href: `#/releases/${r.id}`}, label(r)),
+          ' ', h('span', {class: `badge ${releaseTone(r.state)}`}, releaseStateLabel(r.state)),
+          h('span', {class: 'muted'}, ` ${stageName(r, r.currentStageIndex)}, ${r.currentStageIndex + 1} of ${r.stages.length}`)))));
+    for (const [connectionId, cell] of releaseCells) {
+      const r = items.find((x) => x.connectionId === connectionId);
+      replace(cell, r ? h('a', {href: `#/releases/${r.id}`}, h('span', {class: `badge ${releaseTone(r.state)}`},
+        releaseStateLabel(r.state))) : h('span', {class: 'muted'}, 'none'));
+    }
   };
-  renderActive();
-  ctx.onDispose(subscribe(null, {
-    release(r) {
-      if (isActive(r)) active.set(r.id, r); else active.delete(r.id);
-      renderActive();
-    },
+  ctx.onDispose(app.onRelease(async (r) => {
+    if (isActive(r)) active.set(r.id, r); else active.delete(r.id);
+    await loadVersions([r.connectionId]);
+    renderActive();
   }));
 
   const table = connections.length === 0
     ? h('p', {class: 'muted', id: 'no-connections'}, app.can('admin')
       ? 'No connection yet. Add one below with a Cloudflare account id, the Worker\'s name and an API token.'
       : 'No connection yet. An admin of your tenant can add one.')
-    : h('div', {class: 'table-wrap'}, h('table', {id: 'connections'},
+    : h('div', {class: 'table-wrap'}, h('table', {id: 'connections', class: 'stack'},
       h('caption', {class: 'visually-hidden'}, 'Connections'),
-      h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Name'), h('th', {scope: 'col'}, 'Worker'),
-        h('th', {scope: 'col'}, 'Account'), h('th', {scope: 'col'}, 'Token'), h('th', {scope: 'col'}, 'Added'))),
-      h('tbody', {}, connections.map((c) => h('tr', {},
-        h('th', {scope: 'row'}, h('a', {href: `#/connections/${c.id}`}, c.name)),
-        h('td', {}, h('code', {}, c.workerName)),
-        h('td', {}, h('code', {}, c.accountId)),
-        h('td', {}, `…${c.tokenHint}`),
-        h('td', {}, dateTime(c.createdAt)))))));
+      h('thead', {}, h('tr', {}, ['Name', 'Worker', 'Release', 'Account', 'Token', 'Added'].map((t) => h('th', {scope: 'col'}, t)))),
+      h('tbody', {}, connections.map((c) => {
+        const cell = h('td', {dataset: {label: 'Release'}});
+        releaseCells.set(c.id, cell);
+        return h('tr', {dataset: {connectionId: c.id}},
+          h('th', {scope: 'row', dataset: {label: 'Name'}}, h('a', {href: `#/connections/${c.id}`}, c.name)),
+          h('td', {dataset: {label: 'Worker'}}, h('code', {}, c.workerName)),
+          cell,
+          h('td', {dataset: {label: 'Account'}}, h('code', {class: 'break'}, c.accountId)),
+          h('td', {dataset: {label: 'Token'}}, `…${c.tokenHint}`),
+          h('td', {dataset: {label: 'Added'}}, dateTime(c.createdAt)));
+      }))));
 
   replace(root,
     h('h1', {}, 'Connections'),
+    attentionBox,
     activeSection,
     h('section', {'aria-labelledby': 'connections-title'}, h('h2', {id: 'connections-title'}, 'Workers'), table),
     app.can('admin') ? addForm(app) : null);
+  renderActive();
+}
+
+/** Releases that wait for a person, each with a link, and who may decide. */
+export function attention(releases, label, app) {
+  const can = app.can('operator');
+  return h('div', {class: 'notice warn attention-notice', role: 'status'},
+    h('p', {}, h('strong', {}, releases.length === 1 ? 'A release waits for approval.' : `${releases.length} releases wait for approval.`),
+      can ? '' : ' Someone with an operator or admin key can approve or deny; your key can only follow.'),
+    h('ul', {}, releases.map((r) => h('li', {}, `${label(r)} at ${stageName(r, r.currentStageIndex)}: `,
+      h('a', {href: `#/releases/${r.id}`, class: 'attention-link'}, can ? 'review and decide' : 'follow it')))));
 }
 
 function addForm(app) {
@@ -96,21 +128,28 @@ function addForm(app) {
   return form;
 }
 
-/** Puts each {field, message} of a 400 next to its input; anything else goes into the status box. */
+/**
+ * Puts each {field, message} of a 400 next to its input, as a sentence naming the field;
+ * anything else goes into the status box, explained (Cloudflare's errors included).
+ */
 export function showFieldErrors(error, fields, status) {
   const unplaced = [];
   let first = null;
   for (const e of error.errors) {
     const f = fields[e.field];
     if (f) {
-      setFieldError(f, e.message);
+      setFieldError(f, fieldError(e.field, e.message));
       first = first || f.input;
     } else {
-      unplaced.push(e.field ? `${e.field}: ${e.message}` : e.message);
+      unplaced.push(fieldError(e.field, e.message));
     }
   }
   if (unplaced.length || !error.errors.length) {
-    replace(status, notice('error', error.message, unplaced.length ? h('ul', {}, unplaced.map((m) => h('li', {}, m))) : null));
+    const p = problemText(error);
+    const headline = error.errors.length ? 'Nothing was saved.' : p.text;
+    replace(status, notice('error', headline,
+      unplaced.length ? h('ul', {}, unplaced.map((m) => h('li', {}, m))) : null,
+      p.technical ? h('details', {}, h('summary', {}, 'Technical details'), h('code', {}, p.technical)) : null));
   }
   if (first) first.focus();
 }

@@ -3,6 +3,7 @@
 import {api} from '../api.js';
 import {field, h, notice, replace, setFieldError} from '../dom.js';
 import {dateTime} from '../format.js';
+import {problemText} from '../words.js';
 import {showFieldErrors} from './connections.js';
 
 const ROLES = [
@@ -22,7 +23,7 @@ export async function keysView(ctx) {
 
   const refresh = async () => {
     const keys = await api.keys();
-    replace(list, h('div', {class: 'table-wrap'}, h('table', {id: 'keys'},
+    replace(list, h('div', {class: 'table-wrap'}, h('table', {id: 'keys', class: 'stack'},
       h('caption', {class: 'visually-hidden'}, 'API keys'),
       h('thead', {}, h('tr', {}, ['Name', 'Role', 'Created', 'Last used', ''].map((t) => h('th', {scope: 'col'}, t)))),
       h('tbody', {}, keys.map((k) => keyRow(k, app, refresh))))));
@@ -77,7 +78,7 @@ function shownOnce(key) {
 
 function keyRow(k, app, refresh) {
   const self = app.session && app.session.key.id === k.id;
-  const cell = h('td', {});
+  const cell = h('td', {dataset: {label: 'Revoke'}});
   const ask = h('button', {type: 'button', class: 'danger', 'aria-label': `Revoke key ${k.name}`,
     onclick: () => confirmRevoke()}, 'Revoke…');
   const confirmRevoke = () => {
@@ -97,14 +98,14 @@ function keyRow(k, app, refresh) {
       }
       await refresh();
     } catch (error) {
-      replace(cell, notice('error', error.message));
+      replace(cell, notice('error', problemText(error).text));
     }
   };
   replace(cell, ask);
   return h('tr', {dataset: {keyId: k.id}},
-    h('th', {scope: 'row'}, k.name, self ? h('span', {class: 'muted'}, ' (you)') : null),
-    h('td', {}, h('span', {class: `badge role-${k.role}`}, k.role)),
-    h('td', {}, dateTime(k.createdAt)),
-    h('td', {}, k.lastUsedAt ? dateTime(k.lastUsedAt) : 'never'),
+    h('th', {scope: 'row', dataset: {label: 'Name'}}, k.name, self ? h('span', {class: 'muted'}, ' (you)') : null),
+    h('td', {dataset: {label: 'Role'}}, h('span', {class: `badge role-${k.role}`}, k.role)),
+    h('td', {dataset: {label: 'Created'}}, dateTime(k.createdAt)),
+    h('td', {dataset: {label: 'Last used'}}, k.lastUsedAt ? dateTime(k.lastUsedAt) : 'never'),
     cell);
 }

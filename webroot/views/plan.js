@@ -1,15 +1,15 @@
 // The release plan of a connection. Operators edit it; the server validates it and each of its
-// errors ({field: "stages[1].targetPercent", message}) is shown at that field. Viewers read it.
+// errors ({field: "stages[1].targetPercent", message}) is shown at that field, as a sentence
+// naming it. Hints under numbers say what the number means as it is typed (60 -> "1 min 00 s").
+// Leaving with unsaved changes asks first (ctx.dirty). Viewers read the plan.
 
 import {api} from '../api.js';
 import {h, notice, replace} from '../dom.js';
-import {SLIS, dateTime, duration, sliLabel, sloText} from '../format.js';
+import {SLIS, dateTime, duration, percent, sliLabel, sloText} from '../format.js';
+import {POLICIES as POLICY_TEXT, fieldError, fieldPlace, problemText} from '../words.js';
 
-const POLICIES = [
-  ['pause', 'pause and wait for a person'],
-  ['rollback', 'roll back'],
-  ['proceed', 'proceed to the next stage'],
-];
+const POLICIES = Object.entries(POLICY_TEXT);
+const MAX_STAGES = 20;
 
 export async function planView(ctx, id) {
   const {app, root} = ctx;
@@ -23,7 +23,9 @@ export async function planView(ctx, id) {
     replace(root, header, readOnly(plan));
     return;
   }
-  new PlanEditor(root, header, id, plan).render();
+  const editor = new PlanEditor(root, header, id, plan);
+  editor.render();
+  ctx.dirty = () => editor.dirty();
 }
 
 function revisionText(plan) {
@@ -80,7 +82,9 @@ class PlanEditor {
         h('p', {class: 'hint'}, 'Each stage sends a larger share of traffic to the new version, then soaks while checks '
           + 'run. Percentages go up; the last stage is 100%.'),
         h('ol', {class: 'rows', id: 'stage-rows'}, m.stages.map((stage, i) => this.stageRow(stage, i))),
-        h('button', {type: 'button', id: 'add-stage', onclick: () => this.addStage()}, 'Add stage'))),
+        h('button', {type: 'button', id: 'add-stage', disabled: m.stages.length >= MAX_STAGES,
+          onclick: () => this.addStage()}, 'Add stage'),
+        h('p', {class: 'hint'}, 'A new stage goes between the last two, halfway between their percentages.'))),
       this.group('slos', h('fieldset', {class: 'section'},
         h('legend', {}, h('h2', {}, 'SLOs')),
         h('p', {class: 'hint'}, 'Measured on the new version alone. Absolute: its value must stay at or under the '
@@ -91,13 +95,16 @@ class PlanEditor {
       h('fieldset', {class: 'section'},
         h('legend', {}, h('h2', {}, 'Checks and decisions')),
         h('div', {class: 'grid'},
-          this.number('pollIntervalSeconds', 'Check every (seconds)', m.pollIntervalSeconds, {min: 1}),
+          this.number('pollIntervalSeconds', 'Check every (seconds)', m.pollIntervalSeconds, {min: 1},
+            (v) => (v ? `A check every ${duration(v)}.` : 'How often the new version\'s health is checked.')),
           this.number('minRequests', 'Minimum requests per check', m.minRequests, {min: 1},
-            'A check with fewer requests to the new version is inconclusive, never a pass.'),
-          this.number('failureThreshold', 'Failed checks that fail a stage', m.failureThreshold, {min: 1}),
+            (v) => `A check with fewer than ${v || 'this many'} requests to the new version is inconclusive, never a pass.`),
+          this.number('failureThreshold', 'Failed checks that fail a stage', m.failureThreshold, {min: 1},
+            (v) => (Number(v) === 1 ? 'The first failed check rolls back.' : `Rolls back at the ${v ? ordinal(v) : 'n-th'} failed check in a stage.`)),
           this.select('onInsufficientData', 'When a soak ends without a conclusive pass', m.onInsufficientData, POLICIES),
           this.number('approvalTimeoutSeconds', 'Approval timeout (seconds)', m.approvalTimeoutSeconds, {min: 1},
-            'Empty: wait for a person forever. Otherwise an approval not given in time cancels and rolls back.'))),
+            (v) => (v ? `An approval not given within ${duration(v)} cancels the release and rolls back.`
+              : 'Empty: wait for a person forever. Otherwise an approval not given in time cancels and rolls back.')))),
       this.summary,
       h('div', {class: 'actions'},
         h('button', {type: 'submit', class: 'primary', id: 'save-plan'}, 'Save plan'),
@@ -116,7 +123,7 @@ class PlanEditor {
         h('legend', {}, `Stage ${i + 1}`),
         h('div', {class: 'row-fields'},
           this.number(`${path}.targetPercent`, 'Traffic %', stage.targetPercent, {min: 1, max: 100}),
-          this.number(`${path}.soakSeconds`, 'Soak (seconds)', stage.soakSeconds, {min: 1}, duration(stage.soakSeconds)),
+          this.number(`${path}.soakSeconds`, 'Soak (seconds)', stage.soakSeconds, {min: 1}, secondsHint),
           h('div', {class: 'field check'}, auto.input, h('label', {for: auto.input.id}, 'Move on automatically'), auto.error),
           this.text(`${path}.description`, 'Description', stage.description, {maxlength: 200, class: 'grow'})),
         h('div', {class: 'row-buttons'},
@@ -135,7 +142,8 @@ class PlanEditor {
         h('legend', {}, `SLO ${i + 1}`),
         h('div', {class: 'row-fields'},
           this.select(`${path}.sli`, 'Indicator', slo.sli, SLIS.map((v) => [v, `${sliLabel(v)} (${v})`])),
-          this.number(`${path}.threshold`, 'Threshold', slo.threshold, {step: 'any', min: 0}, unitHint(slo)),
+          this.number(`${path}.threshold`, 'Threshold', slo.threshold, {step: 'any', min: 0},
+            (value) => thresholdHint(this.sloAt(i), value)),
           this.select(`${path}.mode`, 'Mode', slo.mode || 'absolute',
             [['absolute', 'absolute'], ['relative', 'relative to the old version']])),
         h('div', {class: 'row-buttons'},
@@ -159,20 +167,37 @@ class PlanEditor {
       // the threshold's unit depends on both
       select.addEventListener('change', () => {
         const i = Number(path.match(/\[(\d+)\]/)[1]);
-        this.read();
-        const hintEl = this.fields.get(`slos[${i}].threshold`).hint;
-        if (hintEl) hintEl.textContent = unitHint(this.model.slos[i]);
+        this.fields.get(`slos[${i}].threshold`).refresh();
       });
     }
     return this.labelled(path, label, select);
   }
 
+  /** hint: a text, or a function of the typed value whose text follows every keystroke. */
   labelled(path, label, input, hint, className) {
     const f = this.control(path, input);
-    const hintEl = hint != null ? h('p', {class: 'hint', id: `${input.id}-hint`}, hint) : null;
+    const live = typeof hint === 'function';
+    const hintEl = hint != null ? h('p', {class: 'hint', id: `${input.id}-hint`}, live ? hint(input.value.trim()) : hint) : null;
     if (hintEl) input.setAttribute('aria-describedby', `${input.id}-hint ${f.error.id}`);
     f.hint = hintEl;
+    f.refresh = () => {
+      if (live) hintEl.textContent = hint(input.value.trim());
+    };
+    if (live) input.addEventListener('input', f.refresh);
     return h('div', {class: `field ${className || ''}`.trim()}, h('label', {for: input.id}, label), input, hintEl, f.error);
+  }
+
+  /** The SLO of row i as the form holds it now (for hints that depend on its indicator and mode). */
+  sloAt(i) {
+    const get = (name) => this.fields.get(`slos[${i}].${name}`);
+    const model = this.model.slos[i] || {};
+    return {sli: get('sli') ? get('sli').input.value : model.sli, mode: get('mode') ? get('mode').input.value : model.mode};
+  }
+
+  /** Whether the form differs from the plan last saved. */
+  dirty() {
+    if (!this.fields.size || !this.root.isConnected) return false;
+    return JSON.stringify(normalize(this.read())) !== JSON.stringify(normalize(copy(this.saved)));
   }
 
   /** Registers a control under its API path, with an id derived from it and an error slot. */
@@ -181,7 +206,7 @@ class PlanEditor {
     input.dataset.field = path;
     const error = h('p', {class: 'field-error', id: `${input.id}-error`, hidden: true});
     input.setAttribute('aria-describedby', error.id);
-    const f = {input, error};
+    const f = {input, error, refresh: () => {}};
     this.fields.set(path, f);
     return f;
   }
@@ -206,15 +231,15 @@ class PlanEditor {
       return Number.isFinite(n) ? n : raw;
     };
     const m = this.model;
-    m.stages = m.stages.map((_, i) => {
+    m.stages = m.stages.map((old, i) => {
       const p = `stages[${i}]`;
       const description = value(`${p}.description`);
-      return {targetPercent: num(`${p}.targetPercent`), soakSeconds: num(`${p}.soakSeconds`),
+      return {...old, targetPercent: num(`${p}.targetPercent`), soakSeconds: num(`${p}.soakSeconds`),
         autoProgress: this.fields.get(`${p}.autoProgress`).input.checked, description: description || null};
     });
-    m.slos = m.slos.map((_, i) => {
+    m.slos = m.slos.map((old, i) => {
       const p = `slos[${i}]`;
-      return {sli: value(`${p}.sli`), threshold: num(`${p}.threshold`), mode: value(`${p}.mode`)};
+      return {...old, sli: value(`${p}.sli`), threshold: num(`${p}.threshold`), mode: value(`${p}.mode`)};
     });
     for (const name of ['pollIntervalSeconds', 'minRequests', 'failureThreshold', 'approvalTimeoutSeconds']) {
       m[name] = num(name);
@@ -223,12 +248,28 @@ class PlanEditor {
     return m;
   }
 
+  /**
+   * A new stage between the last two (halfway between their percentages), so the plan stays
+   * valid: the last stage stays the 100% one. Where the last two leave no whole percentage
+   * between them, the widest gap further up takes it.
+   */
   addStage() {
     this.read();
-    const last = this.model.stages[this.model.stages.length - 1];
-    this.model.stages.push({targetPercent: 100, soakSeconds: last ? last.soakSeconds : 300, autoProgress: true,
+    const stages = this.model.stages;
+    const pct = (i) => (i < 0 ? 0 : Number(stages[i].targetPercent) || 0);
+    let at = stages.length - 1;
+    if (pct(at) - pct(at - 1) < 2) {
+      let widest = -1;
+      for (let i = 0; i < stages.length; i++) {
+        if (pct(i) - pct(i - 1) >= 2 && (widest < 0 || pct(i) - pct(i - 1) > pct(widest) - pct(widest - 1))) widest = i;
+      }
+      if (widest >= 0) at = widest;
+    }
+    const target = Math.max(1, Math.floor((pct(at - 1) + pct(at)) / 2));
+    const like = stages[at] || stages[stages.length - 1];
+    stages.splice(Math.max(0, at), 0, {targetPercent: target, soakSeconds: like ? like.soakSeconds : 300, autoProgress: true,
       description: null});
-    this.render(`stages[${this.model.stages.length - 1}].targetPercent`);
+    this.render(`stages[${Math.max(0, at)}].targetPercent`);
   }
 
   addSlo() {
@@ -266,13 +307,8 @@ class PlanEditor {
     event.preventDefault();
     const plan = this.read();
     const body = {
+      ...plan,
       stages: plan.stages.map((s) => (s.description ? s : {...s, description: undefined})),
-      slos: plan.slos,
-      pollIntervalSeconds: plan.pollIntervalSeconds,
-      minRequests: plan.minRequests,
-      failureThreshold: plan.failureThreshold,
-      onInsufficientData: plan.onInsufficientData,
-      approvalTimeoutSeconds: plan.approvalTimeoutSeconds,
     };
     const button = document.getElementById('save-plan');
     button.disabled = true;
@@ -291,7 +327,10 @@ class PlanEditor {
     }
   }
 
-  /** Each error at the closest field the form has for its path; all of them listed above the save button. */
+  /**
+   * Each error at the closest field the form has for its path, as a sentence naming the field;
+   * all of them listed above the save button with where they are.
+   */
   showErrors(error) {
     for (const f of this.fields.values()) {
       f.error.hidden = true;
@@ -299,19 +338,21 @@ class PlanEditor {
       f.input?.removeAttribute('aria-invalid');
     }
     if (!error.errors.length) {
-      replace(this.summary, notice('error', error.message));
+      replace(this.summary, notice('error', problemText(error).text));
       return;
     }
     let first = null;
     const items = error.errors.map((e) => {
       const f = this.closest(e.field);
+      const message = fieldError(e.field, e.message);
       if (f) {
         f.error.hidden = false;
-        f.error.textContent = f.error.textContent ? `${f.error.textContent} ${e.message}` : e.message;
+        f.error.textContent = f.error.textContent ? `${f.error.textContent} ${message}` : message;
         if (f.input) f.input.setAttribute('aria-invalid', 'true');
         first = first || f.input;
       }
-      const text = `${describePath(e.field)}: ${e.message}`;
+      const where = /^(stages|slos)\[\d+\]/.exec(e.field || '');
+      const text = where ? `${fieldPlace(where[0])}: ${message}` : message;
       return h('li', {}, f && f.input ? h('a', {href: `#${f.input.id}`, onclick: (ev) => {
         ev.preventDefault();
         f.input.focus();
@@ -333,37 +374,56 @@ class PlanEditor {
   }
 }
 
-/** "stages[1].targetPercent" as a person says it: "Stage 2, traffic %". */
-function describePath(path) {
-  const names = {
-    targetPercent: 'traffic %', soakSeconds: 'soak', autoProgress: 'auto-progress', description: 'description',
-    sli: 'indicator', threshold: 'threshold', mode: 'mode', pollIntervalSeconds: 'Check every',
-    minRequests: 'Minimum requests', failureThreshold: 'Failed checks that fail a stage',
-    onInsufficientData: 'Without a conclusive pass', approvalTimeoutSeconds: 'Approval timeout',
-  };
-  const m = (path || '').match(/^(stages|slos)\[(\d+)\](?:\.(\w+))?$/);
-  if (m) {
-    const what = `${m[1] === 'stages' ? 'Stage' : 'SLO'} ${Number(m[2]) + 1}`;
-    return m[3] ? `${what}, ${names[m[3]] || m[3]}` : what;
+/** What a typed threshold means for this SLO: "= 1% of requests", "= 1.5 × the old version's value". */
+function thresholdHint(slo, raw) {
+  const value = raw === '' ? NaN : Number(raw);
+  if (slo.mode === 'relative') {
+    return Number.isFinite(value) ? `At most ${value} × the old version's value.` : '× the old version\'s value (e.g. 1.2).';
   }
-  return names[path] || (path === 'stages' ? 'Stages' : path === 'slos' ? 'SLOs' : path || 'Plan');
+  if (slo.sli === 'error_rate') {
+    return Number.isFinite(value) ? `At most ${percent(value)} of requests (a fraction from 0 to 1).`
+      : 'A fraction of requests from 0 to 1 (0.01 = 1%).';
+  }
+  return Number.isFinite(value) ? `At most ${value} ms.` : 'Milliseconds.';
 }
 
-function unitHint(slo) {
-  if (slo.mode === 'relative') return '× the old version\'s value (e.g. 1.2)';
-  if (slo.sli === 'error_rate') return 'fraction of requests, 0 to 1 (0.01 = 1%)';
-  return 'milliseconds';
+/** "60" -> "1 min 00 s", as the seconds are typed. */
+function secondsHint(raw) {
+  const value = Number(raw);
+  return raw !== '' && Number.isFinite(value) && value > 0 ? `= ${duration(value)}` : 'in seconds';
 }
 
-function copy(plan) {
+function ordinal(n) {
+  const v = Number(n);
+  const suffix = v % 100 >= 11 && v % 100 <= 13 ? 'th' : {1: 'st', 2: 'nd', 3: 'rd'}[v % 10] || 'th';
+  return `${v}${suffix}`;
+}
+
+/** The plan as compared for unsaved changes: numbers as numbers, empty descriptions as none. */
+function normalize(plan) {
+  const num = (v) => (v === '' || v == null ? null : Number.isFinite(Number(v)) ? Number(v) : v);
   return {
-    stages: plan.stages.map((s) => ({targetPercent: s.targetPercent, soakSeconds: s.soakSeconds,
-      autoProgress: s.autoProgress, description: s.description || null})),
-    slos: plan.slos.map((s) => ({sli: s.sli, threshold: s.threshold, mode: s.mode || 'absolute'})),
-    pollIntervalSeconds: plan.pollIntervalSeconds,
-    minRequests: plan.minRequests,
-    failureThreshold: plan.failureThreshold,
-    onInsufficientData: plan.onInsufficientData,
+    ...plan,
+    stages: plan.stages.map((s) => ({...s, targetPercent: num(s.targetPercent), soakSeconds: num(s.soakSeconds),
+      description: s.description || null})),
+    slos: plan.slos.map((s) => ({...s, threshold: num(s.threshold)})),
+    pollIntervalSeconds: num(plan.pollIntervalSeconds),
+    minRequests: num(plan.minRequests),
+    failureThreshold: num(plan.failureThreshold),
+    approvalTimeoutSeconds: num(plan.approvalTimeoutSeconds),
+  };
+}
+
+/**
+ * The editable copy of a plan. Fields this editor has no control for (added to the API later)
+ * ride along on their stage, SLO or the plan itself, so saving from here never drops them.
+ */
+function copy(plan) {
+  const {revision, updatedAt, ...rest} = plan;
+  return {
+    ...rest,
+    stages: plan.stages.map((s) => ({...s, description: s.description || null})),
+    slos: plan.slos.map((s) => ({...s, mode: s.mode || 'absolute'})),
     approvalTimeoutSeconds: plan.approvalTimeoutSeconds ?? null,
   };
 }

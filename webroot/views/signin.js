@@ -2,6 +2,7 @@
 
 import {api} from '../api.js';
 import {field, h, notice, replace, setFieldError} from '../dom.js';
+import {problemText} from '../words.js';
 
 export async function signInView(ctx) {
   const {app, root} = ctx;
@@ -35,16 +36,20 @@ export async function signInView(ctx) {
     } catch (error) {
       submit.disabled = false;
       if (error.status === 401 || error.status === 400) {
-        setFieldError(key, error.status === 401 ? 'This key is not valid or was revoked.' : error.message);
+        setFieldError(key, error.status === 401 ? 'This key is not valid or was revoked.' : problemText(error).text);
         key.input.focus();
       } else {
-        replace(status, notice('error', error.message));
+        replace(status, notice('error', problemText(error).text));
       }
     }
   });
 
+  // the service ended the last session (a revoked key, an expired session): say so, in its words
+  const reason = app.signedOutReason;
   replace(root,
     h('h1', {id: 'sign-in-title'}, 'Sign in'),
+    reason ? h('div', {id: 'signed-out-reason'}, notice('error', h('strong', {}, 'You were signed out: '),
+      problemText({detail: reason}).text)) : null,
     h('p', {class: 'lede'}, 'Workers HMD rolls new Cloudflare Workers versions out in stages, watches their health '
       + 'against your SLOs, and rolls back at once when they break.'),
     form);

@@ -3,6 +3,7 @@
 import {api} from '../api.js';
 import {h, notice, replace} from '../dom.js';
 import {dateTime, duration, shortId, sloText} from '../format.js';
+import {problemText, releaseStateLabel, stageName} from '../words.js';
 
 export async function startView(ctx, id) {
   const {app, root} = ctx;
@@ -29,17 +30,23 @@ export async function startView(ctx, id) {
 
   const status = h('div', {class: 'form-status'});
   const submit = h('button', {type: 'submit', class: 'primary', id: 'start-release', disabled: blocked}, 'Start release');
+  // during a release both of its versions serve: say which is which, not "current" twice
+  const servingLabel = (versionId) => {
+    const pct = live.find((l) => l.versionId === versionId).percentage;
+    if (active && versionId === active.newVersionId) return `serving ${pct}% · new version of the release in progress`;
+    if (active && versionId === active.oldVersionId) return `serving ${pct}% · old version of the release in progress`;
+    return split ? `serving ${pct}%` : `serving now · ${pct}%`;
+  };
   const choices = versions.map((v) => {
     const current = serving.has(v.id);
     const inputId = `version-${v.id}`;
     return h('li', {class: `choice ${current ? 'current' : ''}`},
       h('input', {type: 'radio', name: 'newVersionId', value: v.id, id: inputId, disabled: current || blocked,
-        'aria-describedby': `${inputId}-about`}),
+        'aria-describedby': current ? `${inputId}-about ${inputId}-serving` : `${inputId}-about`}),
       h('label', {for: inputId},
         h('strong', {}, `v${v.number}`), ' ', v.message || h('span', {class: 'muted'}, 'no message'),
-        h('span', {class: 'muted', id: `${inputId}-about`}, ` · ${dateTime(v.createdOn)} · ${shortId(v.id)}`,
-          current ? ' · serving now' : ''),
-        current ? [' ', h('span', {class: 'badge good'}, `current · ${live.find((l) => l.versionId === v.id).percentage}%`)] : null));
+        h('span', {class: 'muted', id: `${inputId}-about`}, ` · ${dateTime(v.createdOn)} · ${shortId(v.id)}`),
+        current ? [' ', h('span', {class: 'badge good version-serving', id: `${inputId}-serving`}, servingLabel(v.id))] : null));
   });
 
   const form = h('form', {class: 'card', id: 'start-form', novalidate: true},
@@ -70,18 +77,23 @@ export async function startView(ctx, id) {
       app.navigate(`#/releases/${release.id}`);
     } catch (error) {
       submit.disabled = false;
+      const p = problemText(error);
+      const text = p.fields.length ? p.fields.map((f) => f.text).join(' ') : p.text;
       const explained = error.status === 409 && /split/.test(error.message)
-        ? [error.message, h('p', {}, 'A release starts from one version serving 100% of traffic. Finish or undo the '
+        ? [text, h('p', {}, 'A release starts from one version serving 100% of traffic. Finish or undo the '
           + 'split at Cloudflare (or wait for the release that made it), then try again.')]
-        : error.message;
+        : text;
       replace(status, notice('error', explained));
     }
   });
 
   replace(root, header,
     h('p', {}, 'Connection ', h('strong', {}, connection.name), ' · Worker ', h('code', {}, connection.workerName)),
-    active ? notice('info', 'A release of this Worker is in progress: ',
-      h('a', {href: `#/releases/${active.id}`}, 'follow it'), '. Another can start when it has ended.') : null,
+    active ? notice(active.state === 'awaiting_approval' ? 'warn' : 'info',
+      `A release of this Worker is in progress (${releaseStateLabel(active.state).toLowerCase()} at `
+      + `${stageName(active, active.currentStageIndex)}): `,
+      h('a', {href: `#/releases/${active.id}`, id: 'active-release-link'}, 'follow it'),
+      '. Another can start when it has ended.') : null,
     split && !active ? notice('error', h('strong', {}, 'The Worker is split between versions. '),
       live.map((v) => `v${number.get(v.versionId) ?? shortId(v.versionId)} at ${v.percentage}%`).join(' and '),
       ' serve it now. A release needs one version at 100% to start from, so none can begin until that split is '

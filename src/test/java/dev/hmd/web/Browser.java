@@ -18,7 +18,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.UnexpectedAlertBehaviour;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -99,6 +102,8 @@ final class Browser implements AutoCloseable {
       LoggingPreferences logging = new LoggingPreferences();
       logging.enable(LogType.BROWSER, Level.ALL);
       options.setCapability("goog:loggingPrefs", logging);
+      // a page with unsaved changes asks before unloading; a test that moves on by loading a URL accepts
+      options.setUnhandledPromptBehaviour(UnexpectedAlertBehaviour.ACCEPT);
       ChromeDriver driver = new ChromeDriver(service, options);
       return new Browser(driver, service, profile, baseUrl);
     } catch (IOException e) {
@@ -115,6 +120,8 @@ final class Browser implements AutoCloseable {
   void reset() {
     driver.get(baseUrl + "/");
     driver.manage().deleteAllCookies();
+    // decisions this tab remembers (the approver's note) belong to the person who made them
+    script("sessionStorage.clear()");
     driver.navigate().refresh();
   }
 
@@ -172,6 +179,48 @@ final class Browser implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A PNG of one element (a section the docs show by itself). */
+  void screenshot(By by, Path file) {
+    WebElement element = visible(by);
+    script("arguments[0].scrollIntoView({block: 'start'})", element);
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.write(file, element.getScreenshotAs(OutputType.BYTES));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Lays the page out as a phone of {@code width} x {@code height} CSS pixels would: a mobile
+   * viewport with overlay scrollbars, so the page has the whole width.
+   */
+  void width(int width, int height) {
+    driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
+      "deviceScaleFactor", 1, "mobile", true));
+  }
+
+  /** Back to the desktop window. */
+  void desktop() {
+    driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+    driver.manage().window().setSize(new Dimension(1280, 1000));
+  }
+
+  /** Whether the page fits its viewport's width: nothing to scroll sideways. */
+  boolean fitsWidth() {
+    return (Boolean) script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth");
+  }
+
+  /** Whether the element lies wholly inside the viewport's width, not cut off by a box that scrolls sideways. */
+  boolean inViewWidth(WebElement element) {
+    return (Boolean) script("const r = arguments[0].getBoundingClientRect();"
+      + "let clip = document.documentElement.clientWidth;"
+      + "for (let p = arguments[0].parentElement; p; p = p.parentElement) {"
+      + "  if (getComputedStyle(p).overflowX !== 'visible') clip = Math.min(clip, p.getBoundingClientRect().right);"
+      + "}"
+      + "return r.left >= 0 && r.right <= clip + 0.5;", element);
   }
 
   /** The browser console since the last call, for the test log. */
