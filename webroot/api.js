@@ -13,10 +13,25 @@ export class ApiError extends Error {
 }
 
 let unauthorizedHandler = () => {};
+let availability = () => {};
 
 /** Called with the error whenever a request other than sign-in answers 401 (session gone or key revoked). */
 export function onUnauthorized(handler) {
   unauthorizedHandler = handler;
+}
+
+/**
+ * Called with (false, seconds to wait) when the service answers 503 or cannot be reached (its
+ * database is away: it comes back by itself, and the session stays), and with (true) at the next
+ * answer.
+ */
+export function onAvailability(handler) {
+  availability = handler;
+}
+
+/** Whether an error means "the service is away for now", as opposed to a refusal. */
+export function isUnavailable(error) {
+  return error && (error.status === 503 || error.status === 0);
 }
 
 async function request(method, path, body) {
@@ -29,7 +44,9 @@ async function request(method, path, body) {
   try {
     response = await fetch(path, init);
   } catch (e) {
-    throw new ApiError(0, {title: 'Network error', detail: 'The service cannot be reached. Check that it is running.'});
+    const error = new ApiError(0, {title: 'Network error', detail: 'The service cannot be reached. Check that it is running.'});
+    availability(false, 5);
+    throw error;
   }
   const text = response.status === 204 ? '' : await response.text();
   let data = null;
@@ -39,6 +56,11 @@ async function request(method, path, body) {
     } catch (e) {
       data = {detail: text.slice(0, 200)};
     }
+  }
+  if (response.status === 503) {
+    availability(false, Number(response.headers.get('Retry-After')) || 5);
+  } else {
+    availability(true);
   }
   if (!response.ok) {
     const error = new ApiError(response.status, data || {});

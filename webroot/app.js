@@ -5,7 +5,7 @@
 // The app also follows the tenant's event stream once, for every page: what waits for a person
 // shows in the header and the tab title, and views listen to it with app.onRelease.
 
-import {api, onUnauthorized, subscribe} from './api.js';
+import {api, isUnavailable, onAvailability, onUnauthorized, subscribe} from './api.js';
 import {confirmDialog} from './dialog.js';
 import {h, notice, replace} from './dom.js';
 import {zoneName} from './format.js';
@@ -138,6 +138,15 @@ async function render() {
     }
   } catch (error) {
     if (ctx.disposed || error.status === 401) return;
+    if (isUnavailable(error)) {
+      replace(root, h('h1', {tabindex: -1}, 'Service unavailable'),
+        notice('warn', 'The service cannot answer right now; this page loads again by itself when it can.'));
+      const hash = location.hash;
+      retryLater(() => {
+        if (!ctx.disposed && location.hash === hash) render();
+      });
+      return;
+    }
     replace(root, h('h1', {tabindex: -1}, error.status === 404 ? 'Not found' : 'Something went wrong'),
       notice('error', problemText(error).text));
   }
@@ -198,6 +207,28 @@ async function signOut() {
     app.announce('Signed out.');
     if (location.hash === '' || location.hash === '#/') render(); else location.hash = '#/';
   }
+}
+
+// While the service is away (its database is down: it answers 503, or nothing) the session stays:
+// a banner says so, and the page that failed is shown again once the service answers.
+const serviceStatus = document.getElementById('service-status');
+let retryTimer = null;
+onAvailability((available, waitSeconds) => {
+  if (available) {
+    if (!serviceStatus.hidden) {
+      serviceStatus.hidden = true;
+      app.announce('The service is available again.');
+    }
+    return;
+  }
+  serviceStatus.textContent = `The service is unavailable right now; retrying every ${waitSeconds} s. You stay signed in.`;
+  serviceStatus.hidden = false;
+});
+
+/** Runs {@code again} after the wait the service asked for, once (a newer failure replaces an older retry). */
+function retryLater(again, seconds = 5) {
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(again, seconds * 1000);
 }
 
 onUnauthorized((error) => {
@@ -298,6 +329,11 @@ async function boot() {
     if (error.status === 401 && /this session|the session/.test(error.detail)) {
       // a session cookie the service no longer accepts: say why instead of a bare sign-in form
       app.signedOutReason = error.detail;
+    } else if (isUnavailable(error)) {
+      // not a sign-out: the cookie is kept, and the dashboard starts once the service answers
+      replace(main, notice('warn', 'The service is unavailable right now; retrying. You stay signed in.'));
+      retryLater(boot);
+      return;
     } else if (error.status !== 401) {
       replace(main, notice('error', `Cannot reach the service: ${problemText(error).text}`));
     }
