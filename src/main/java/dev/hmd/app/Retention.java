@@ -85,7 +85,7 @@ public final class Retention {
         LOG.info("retention: deleted {} older than {}", counts, cutoff);
       }
       return counts;
-    }).onFailure(err -> LOG.warn("retention sweep failed (the next one retries): {}", err.getMessage()))
+    }).onFailure(err -> LOG.warn("retention sweep failed (the next one retries)", err))
       .onComplete(done -> sweeping.set(false));
   }
 

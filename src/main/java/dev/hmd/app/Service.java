@@ -315,9 +315,16 @@ public final class Service implements AutoCloseable {
       Future<Void> stopped = Future.succeededFuture();
       for (int i = deployments.size() - 1; i >= 0; i--) {
         String id = deployments.get(i);
-        stopped = stopped.compose(v -> vertx.undeploy(id).recover(err -> Future.succeededFuture()));
+        stopped = stopped.compose(v -> vertx.undeploy(id).recover(err -> {
+          // the others still stop: a verticle that failed to stop cleanly must not keep them running
+          LOG.warn("stopping deployment {} failed", id, err);
+          return Future.succeededFuture();
+        }));
       }
-      stopped.compose(v -> changes.stop().recover(err -> Future.succeededFuture())).await();
+      stopped.compose(v -> changes.stop().recover(err -> {
+        LOG.warn("closing the listening connection failed", err);
+        return Future.succeededFuture();
+      })).await();
       vertx.close().await();
     } finally {
       embedded.ifPresent(EmbeddedDatabase::close);

@@ -288,7 +288,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         run(STOP_WAIT.plusSeconds(5), pgCtl(binaries), "stop", "-D", dataDir.toString(), "-m", mode, "-w",
           "-t", String.valueOf(STOP_WAIT.toSeconds()));
       } catch (IOException e) {
-        LOG.warn("pg_ctl stop -m {} failed on {}: {}", mode, dataDir, e.getMessage());
+        LOG.warn("pg_ctl stop -m {} failed on {}", mode, dataDir, e);
       }
       if (exited(postmaster, Duration.ofSeconds(5))) {
         exited(children, Duration.ofSeconds(5));
@@ -520,7 +520,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         Files.deleteIfExists(p);
       }
     } catch (IOException e) {
-      LOG.warn("could not delete {}: {}", dir, e.getMessage());
+      LOG.warn("could not delete {}", dir, e);
     }
   }
 }

@@ -146,7 +146,7 @@ public final class NotifierVerticle extends VerticleBase {
       claiming = false;
       if (result.failed()) {
         if (!stopping) {
-          LOG.warn("claiming due webhook deliveries failed: {}", result.cause().getMessage());
+          LOG.warn("claiming due webhook deliveries failed; the next poll tries again", result.cause());
         }
         return;
       }
@@ -195,7 +195,7 @@ public final class NotifierVerticle extends VerticleBase {
             err -> record(d, null, WebhookUrls.scrub(message(err), d.url())));
       })
       .recover(err -> {
-        LOG.warn("webhook delivery {}: recording the attempt failed: {}", d.id(), err.getMessage());
+        LOG.warn("webhook delivery {}: recording the attempt failed; its lease runs out and it is sent again", d.id(), err);
         return Future.succeededFuture();
       });
   }
