@@ -1,6 +1,7 @@
 // How values read on screen: SLIs with their units, times, durations, states.
 
-export const SLIS = ['latency_p50', 'latency_p90', 'latency_p99', 'latency_p999', 'cpu_p50', 'cpu_p99', 'error_rate'];
+export const SLIS = ['latency_p50', 'latency_p90', 'latency_p99', 'latency_p999', 'cpu_p50', 'cpu_p99', 'error_rate',
+  'exception_rate'];
 
 const SLI_LABELS = {
   latency_p50: 'p50 latency',

@@ -380,7 +380,7 @@ function thresholdHint(slo, raw) {
   if (slo.mode === 'relative') {
     return Number.isFinite(value) ? `At most ${value} × the old version's value.` : '× the old version\'s value (e.g. 1.2).';
   }
-  if (slo.sli === 'error_rate') {
+  if (slo.sli === 'error_rate' || slo.sli === 'exception_rate') {
     return Number.isFinite(value) ? `At most ${percent(value)} of requests (a fraction from 0 to 1).`
       : 'A fraction of requests from 0 to 1 (0.01 = 1%).';
   }

@@ -181,8 +181,10 @@ public final class CloudflareClient implements AutoCloseable {
 
   /**
    * Requests, errors and latency/CPU percentiles of every version of {@code scripts} (one
-   * account) in [{@code from}, {@code to}), in one query. A version absent from the map had no
-   * invocations in the window: no data, not zero.
+   * account) in [{@code from}, {@code to}): two queries, sent together, one for the counts and
+   * percentiles by outcome and one for the invocations that answered 500 or more (see
+   * {@link ObservabilityQuery#serverErrorsBody}). A version absent from the map had no invocations
+   * in the window: no data, not zero.
    */
   public Future<Map<ScriptVersion, VersionTelemetry>> versionStats(String token, String accountId,
                                                               Collection<String> scripts, Instant from, Instant to) {
@@ -192,10 +194,15 @@ public final class CloudflareClient implements AutoCloseable {
         return Future.succeededFuture(Map.of());
       }
       names.forEach(CloudflareClient::segment);
-      JsonObject body = ObservabilityQuery.body("hmd-" + UUID.randomUUID(), names, from, to);
-      return send(token, Call.post(TELEMETRY_QUERY,
-          accountPath(accountId) + "/workers/observability/telemetry/query", body),
-        env -> ObservabilityQuery.fold(env.result()));
+      String path = accountPath(accountId) + "/workers/observability/telemetry/query";
+      String queryId = "hmd-" + UUID.randomUUID();
+      Future<Map<ScriptVersion, VersionTelemetry>> stats = send(token, Call.post(TELEMETRY_QUERY, path,
+        ObservabilityQuery.body(queryId, names, from, to)), env -> ObservabilityQuery.fold(env.result()));
+      Future<Map<ScriptVersion, Long>> serverErrors = send(token, Call.post(TELEMETRY_QUERY, path,
+          ObservabilityQuery.serverErrorsBody(queryId + "-5xx", names, from, to)),
+        env -> ObservabilityQuery.foldServerErrors(env.result()));
+      return Future.all(stats, serverErrors)
+        .map(both -> ObservabilityQuery.withServerErrors(stats.result(), serverErrors.result()));
     });
   }
 

@@ -24,6 +24,7 @@ public final class ObservabilityQuery {
   public static final String KEY_WALL = "$workers.wallTimeMs";
   public static final String KEY_CPU = "$workers.cpuTimeMs";
   public static final String KEY_EVENT_TYPE = "$metadata.type";
+  public static final String KEY_STATUS = "$workers.event.response.status";
   public static final String EVENT_INVOCATION = "cf-worker-event";
   public static final String DATASET = "cloudflare-workers";
   /** The most rows Cloudflare returns; scripts x versions x outcomes stays far below it. */
@@ -79,6 +80,28 @@ public final class ObservabilityQuery {
 
   /** The request body for the invocations of {@code scripts} between {@code from} and {@code to}. */
   public static JsonObject body(String queryId, Collection<String> scripts, Instant from, Instant to) {
+    JsonArray calculations = new JsonArray();
+    for (Calculation c : Calculation.values()) {
+      calculations.add(c.json());
+    }
+    return query(queryId, scripts, from, to, new JsonArray(), calculations);
+  }
+
+  /**
+   * The second query of a check: the invocations that answered HTTP 500 or more, counted by script,
+   * version and outcome. Those that ended {@code ok} are the errors the first query cannot see (a
+   * Worker that catches its exception and answers 500 ends {@code ok}); a filter applies to every
+   * calculation of a query, so the latency of all {@code ok} invocations and this count cannot
+   * share one.
+   */
+  public static JsonObject serverErrorsBody(String queryId, Collection<String> scripts, Instant from, Instant to) {
+    JsonArray filters = new JsonArray().add(new JsonObject().put("key", KEY_STATUS).put("operation", "gte")
+      .put("type", "number").put("value", 500));
+    return query(queryId, scripts, from, to, filters, new JsonArray().add(Calculation.REQUESTS.json()));
+  }
+
+  private static JsonObject query(String queryId, Collection<String> scripts, Instant from, Instant to,
+                                  JsonArray moreFilters, JsonArray calculations) {
     List<String> names = List.copyOf(new LinkedHashSet<>(scripts));
     if (names.isEmpty()) {
       throw new IllegalArgumentException("at least one script");
@@ -92,17 +115,15 @@ public final class ObservabilityQuery {
     } else {
       scriptFilter.put("operation", "in").put("value", new JsonArray(new ArrayList<>(names)));
     }
-    JsonArray calculations = new JsonArray();
-    for (Calculation c : Calculation.values()) {
-      calculations.add(c.json());
-    }
+    JsonArray filters = new JsonArray()
+      .add(new JsonObject().put("key", KEY_EVENT_TYPE).put("operation", "eq").put("type", "string")
+        .put("value", EVENT_INVOCATION))
+      .add(scriptFilter);
+    moreFilters.forEach(filters::add);
     JsonObject parameters = new JsonObject()
       .put("datasets", new JsonArray().add(DATASET))
       .put("filterCombination", "and")
-      .put("filters", new JsonArray()
-        .add(new JsonObject().put("key", KEY_EVENT_TYPE).put("operation", "eq").put("type", "string")
-          .put("value", EVENT_INVOCATION))
-        .add(scriptFilter))
+      .put("filters", filters)
       .put("groupBys", new JsonArray()
         .add(groupBy(KEY_SCRIPT))
         .add(groupBy(KEY_VERSION))
@@ -154,6 +175,47 @@ public final class ObservabilityQuery {
     return out;
   }
 
+  /**
+   * Reads the answer of {@link #serverErrorsBody}: per script version, the invocations that ended
+   * {@code ok} and answered 500 or more (the others are exceptions, counted by {@link #fold}).
+   */
+  public static Map<ScriptVersion, Long> foldServerErrors(Object result) {
+    Map<ScriptVersion, Long> out = new LinkedHashMap<>();
+    JsonObject json = CloudflareJson.object(result, "telemetry result");
+    JsonArray calculations = json.getValue("calculations") instanceof JsonArray a ? a : new JsonArray();
+    for (int position = 0; position < calculations.size(); position++) {
+      JsonObject calculation = CloudflareJson.object(calculations.getValue(position), "calculation");
+      if (identify(calculation, position) != Calculation.REQUESTS
+        || !(calculation.getValue("aggregates") instanceof JsonArray aggregates)) {
+        continue;
+      }
+      for (Object item : aggregates) {
+        JsonObject aggregate = CloudflareJson.object(item, "aggregate");
+        Map<String, String> groups = groups(aggregate);
+        if (groups.get(KEY_SCRIPT) != null && groups.get(KEY_VERSION) != null && "ok".equals(groups.get(KEY_OUTCOME))) {
+          out.merge(new ScriptVersion(groups.get(KEY_SCRIPT), groups.get(KEY_VERSION)), count(aggregate), Long::sum);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Adds each version's server errors to its telemetry (a version with only those gets none: it has a count of its own). */
+  public static Map<ScriptVersion, VersionTelemetry> withServerErrors(Map<ScriptVersion, VersionTelemetry> stats,
+                                                                        Map<ScriptVersion, Long> serverErrors) {
+    Map<ScriptVersion, VersionTelemetry> out = new LinkedHashMap<>(stats);
+    serverErrors.forEach((version, n) -> out.computeIfPresent(version, (k, v) -> v.withServerErrors(n)));
+    return out;
+  }
+
+  private static long count(JsonObject aggregate) {
+    Double value = number(aggregate.getValue("value"));
+    if (value == null) {
+      value = number(aggregate.getValue("count"));
+    }
+    return value == null ? 0 : Math.round(value);
+  }
+
   /** By alias; Cloudflare has been seen to return {@code alias: ""}, then by position in the request. */
   private static Calculation identify(JsonObject calculation, int position) {
     String alias = CloudflareJson.text(calculation, "alias");
@@ -186,19 +248,15 @@ public final class ObservabilityQuery {
 
   private static final class Accumulator {
     private long requests;
-    private long errors;
+    private long exceptions;
     private final Map<Calculation, Double> okValues = new HashMap<>();
 
     void add(Calculation which, String outcome, JsonObject aggregate) {
       if (which == Calculation.REQUESTS) {
-        Double value = number(aggregate.getValue("value"));
-        if (value == null) {
-          value = number(aggregate.getValue("count"));
-        }
-        long count = value == null ? 0 : Math.round(value);
+        long count = count(aggregate);
         requests += count;
         if (isError(outcome)) {
-          errors += count;
+          exceptions += count;
         }
       } else if ("ok".equals(outcome)) {
         // Latency SLOs are over successful requests: failures often fail fast, and mixing them in
@@ -213,7 +271,7 @@ public final class ObservabilityQuery {
     }
 
     VersionTelemetry stats() {
-      return new VersionTelemetry(requests, errors,
+      return new VersionTelemetry(requests, exceptions, exceptions,
         okValues.get(Calculation.WALL_P50),
         okValues.get(Calculation.WALL_P90),
         okValues.get(Calculation.WALL_P99),

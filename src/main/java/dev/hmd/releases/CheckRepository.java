@@ -105,6 +105,8 @@ public final class CheckRepository {
       .put("requests", s.requests())
       .put("errors", s.errors())
       .put("errorRate", s.errorRate())
+      .put("exceptions", s.exceptions())
+      .put("exceptionRate", s.exceptionRate())
       .put("latencyP50", s.wallP50())
       .put("latencyP90", s.wallP90())
       .put("latencyP99", s.wallP99())
@@ -114,7 +116,8 @@ public final class CheckRepository {
   }
 
   private static JsonObject emptyStats() {
-    return new JsonObject().put("requests", 0).put("errors", 0).putNull("errorRate").putNull("latencyP50")
+    return new JsonObject().put("requests", 0).put("errors", 0).putNull("errorRate").put("exceptions", 0)
+      .putNull("exceptionRate").putNull("latencyP50")
       .putNull("latencyP90").putNull("latencyP99").putNull("latencyP999").putNull("cpuP50").putNull("cpuP99");
   }
 

@@ -162,7 +162,7 @@ public final class PlanValidator {
         rule = "a number greater than 0 (a factor of the old version's value)";
         min = BigDecimal.ZERO;
         minExclusive = true;
-      } else if (sli == Sli.ERROR_RATE && mode == SloMode.ABSOLUTE) {
+      } else if (sli != null && sli.kind() == Sli.Kind.RATE && mode == SloMode.ABSOLUTE) {
         rule = "a number from 0 to 1 (a fraction of requests)";
         min = BigDecimal.ZERO;
         minExclusive = false;

@@ -6,8 +6,9 @@ import java.util.stream.Collectors;
 
 /**
  * A service level indicator, measured per version. Wall-time and CPU-time percentiles are in
- * milliseconds and are computed over successful requests; the error rate is errors / requests
- * over all outcomes.
+ * milliseconds and are computed over the invocations that ended {@code ok}; the error rate counts
+ * an invocation that did not end {@code ok} or answered HTTP 500 or more, the exception rate only
+ * those that did not end {@code ok}, both over all invocations.
  */
 public enum Sli {
   LATENCY_P50("latency_p50", 0.50, Kind.WALL_TIME),
@@ -16,10 +17,11 @@ public enum Sli {
   LATENCY_P999("latency_p999", 0.999, Kind.WALL_TIME),
   CPU_P50("cpu_p50", 0.50, Kind.CPU_TIME),
   CPU_P99("cpu_p99", 0.99, Kind.CPU_TIME),
-  ERROR_RATE("error_rate", Double.NaN, Kind.ERROR_RATE);
+  ERROR_RATE("error_rate", Double.NaN, Kind.RATE),
+  EXCEPTION_RATE("exception_rate", Double.NaN, Kind.RATE);
 
-  /** What is measured, which decides the statistics used to judge it. */
-  public enum Kind { WALL_TIME, CPU_TIME, ERROR_RATE }
+  /** What is measured, which decides the statistics used to judge it: a percentile, or a share of requests. */
+  public enum Kind { WALL_TIME, CPU_TIME, RATE }
 
   private final String wireName;
   private final double quantileLevel;
@@ -35,7 +37,7 @@ public enum Sli {
     return wireName;
   }
 
-  /** The percentile as a probability (0.99 for p99); NaN for the error rate. */
+  /** The percentile as a probability (0.99 for p99); NaN for a rate. */
   public double quantileLevel() {
     return quantileLevel;
   }
@@ -45,7 +47,7 @@ public enum Sli {
   }
 
   public boolean isPercentile() {
-    return kind != Kind.ERROR_RATE;
+    return kind != Kind.RATE;
   }
 
   public static Optional<Sli> fromWireName(String name) {

@@ -144,7 +144,7 @@ public final class SloEvaluator {
   /** The 95% lower confidence bound of the version's true value, or null when there is none. */
   static Double lowerBound(Sli sli, VersionStats stats) {
     if (!sli.isPercentile()) {
-      return ConfidenceBounds.wilsonLower(stats.errors(), stats.requests());
+      return ConfidenceBounds.wilsonLower(stats.failures(sli), stats.requests());
     }
     OptionalDouble level = ConfidenceBounds.quantileLowerBoundLevel(stats.successfulRequests(), sli.quantileLevel());
     return level.isPresent() ? stats.curve(sli.kind()).lowAt(level.getAsDouble()) : null;
@@ -153,7 +153,7 @@ public final class SloEvaluator {
   /** The 95% upper confidence bound of the version's true value, or null when there is none. */
   static Double upperBound(Sli sli, VersionStats stats) {
     if (!sli.isPercentile()) {
-      return ConfidenceBounds.wilsonUpper(stats.errors(), stats.requests());
+      return ConfidenceBounds.wilsonUpper(stats.failures(sli), stats.requests());
     }
     OptionalDouble level = ConfidenceBounds.quantileUpperBoundLevel(stats.successfulRequests(), sli.quantileLevel());
     return level.isPresent() ? stats.curve(sli.kind()).highAt(level.getAsDouble()) : null;
@@ -183,7 +183,7 @@ public final class SloEvaluator {
     return switch (sli.kind()) {
       case WALL_TIME -> "wall-time percentiles";
       case CPU_TIME -> "CPU-time percentiles";
-      case ERROR_RATE -> "requests";
+      case RATE -> "requests";
     };
   }
 

@@ -3,13 +3,16 @@ package dev.hmd.slo;
 import java.util.Optional;
 
 /**
- * What the telemetry says about one version in one check window. {@code requests} and
- * {@code errors} count every outcome; the wall-time and CPU-time percentiles (milliseconds) are
- * sample quantiles over the successful requests. A null percentile means no data.
+ * What the telemetry says about one version in one check window. {@code requests} counts every
+ * invocation, {@code errors} those that did not end {@code ok} or answered HTTP 500 or more,
+ * {@code exceptions} only those that did not end {@code ok}; the wall-time and CPU-time percentiles
+ * (milliseconds) are sample quantiles over the invocations that ended {@code ok}. A null
+ * percentile means no data.
  */
 public record VersionStats(
   long requests,
   long errors,
+  long exceptions,
   Double wallP25,
   Double wallP50,
   Double wallP75,
@@ -23,9 +26,15 @@ public record VersionStats(
   private static final double[] WALL_LEVELS = {0.25, 0.50, 0.75, 0.90, 0.95, 0.99, 0.999};
   private static final double[] CPU_LEVELS = {0.50, 0.99};
 
+  /** Every error an exception: for windows in which nothing answered 500 without throwing. */
+  public VersionStats(long requests, long errors, Double wallP25, Double wallP50, Double wallP75, Double wallP90,
+                      Double wallP95, Double wallP99, Double wallP999, Double cpuP50, Double cpuP99) {
+    this(requests, errors, errors, wallP25, wallP50, wallP75, wallP90, wallP95, wallP99, wallP999, cpuP50, cpuP99);
+  }
+
   /** A version that served nothing in the window. */
   public static VersionStats noTraffic() {
-    return new VersionStats(0, 0, null, null, null, null, null, null, null, null, null);
+    return new VersionStats(0, 0, 0, null, null, null, null, null, null, null, null, null);
   }
 
   /** errors / requests, or null when there were no requests. */
@@ -33,9 +42,19 @@ public record VersionStats(
     return requests > 0 ? (double) errors / requests : null;
   }
 
-  /** The requests the percentiles are computed over. */
+  /** exceptions / requests, or null when there were no requests. */
+  public Double exceptionRate() {
+    return requests > 0 ? (double) exceptions / requests : null;
+  }
+
+  /** How many requests count against a rate SLI: errors for the error rate, exceptions for the exception rate. */
+  public long failures(Sli sli) {
+    return sli == Sli.EXCEPTION_RATE ? exceptions : errors;
+  }
+
+  /** The requests the percentiles are computed over: those that ended ok. */
   public long successfulRequests() {
-    return Math.max(0, requests - errors);
+    return Math.max(0, requests - exceptions);
   }
 
   /** The sample value of an SLI: a percentile in ms, or the error rate; null when unknown. */
@@ -48,6 +67,7 @@ public record VersionStats(
       case CPU_P50 -> cpuP50;
       case CPU_P99 -> cpuP99;
       case ERROR_RATE -> errorRate();
+      case EXCEPTION_RATE -> exceptionRate();
     };
   }
 
@@ -57,7 +77,7 @@ public record VersionStats(
       case WALL_TIME -> QuantileCurve.of(WALL_LEVELS,
         new Double[] {wallP25, wallP50, wallP75, wallP90, wallP95, wallP99, wallP999});
       case CPU_TIME -> QuantileCurve.of(CPU_LEVELS, new Double[] {cpuP50, cpuP99});
-      case ERROR_RATE -> throw new IllegalArgumentException("the error rate has no quantiles");
+      case RATE -> throw new IllegalArgumentException("a rate has no quantiles");
     };
   }
 
@@ -66,11 +86,14 @@ public record VersionStats(
    * requests, or a percentile that is negative or not a number.
    */
   public Optional<String> inconsistency() {
-    if (requests < 0 || errors < 0) {
+    if (requests < 0 || errors < 0 || exceptions < 0) {
       return Optional.of("negative request or error count");
     }
     if (errors > requests) {
       return Optional.of("more errors (" + errors + ") than requests (" + requests + ")");
+    }
+    if (exceptions > errors) {
+      return Optional.of("more exceptions (" + exceptions + ") than errors (" + errors + ")");
     }
     Double[] percentiles = {wallP25, wallP50, wallP75, wallP90, wallP95, wallP99, wallP999, cpuP50, cpuP99};
     for (Double value : percentiles) {

@@ -42,6 +42,29 @@ class ObservabilityQueryTest {
   }
 
   @Test
+  @DisplayName("the server-errors query counts ok invocations answering 500 or more, and they join the errors, not the exceptions")
+  void serverErrors() {
+    JsonObject body = ObservabilityQuery.serverErrorsBody("q", List.of("api-worker"), FROM, TO);
+    assertThat(body.getJsonObject("parameters").getJsonArray("filters").getJsonObject(2))
+      .isEqualTo(new JsonObject().put("key", "$workers.event.response.status").put("operation", "gte")
+        .put("type", "number").put("value", 500));
+    JsonObject fiveHundreds = new TelemetryRows()
+      .add(row("api-worker", "v-new", "ok", 12, 30))
+      .add(row("api-worker", "v-new", "exceededMemory", 15, 2))
+      .result(false);
+
+    Map<ScriptVersion, Long> counted = ObservabilityQuery.foldServerErrors(fiveHundreds);
+    Map<ScriptVersion, VersionTelemetry> stats = ObservabilityQuery.withServerErrors(
+      ObservabilityQuery.fold(mixed().result(false)), counted);
+
+    assertThat(counted).containsExactly(Map.entry(NEW, 12L));
+    assertThat(stats.get(NEW).errors()).isEqualTo(27);
+    assertThat(stats.get(NEW).exceptions()).isEqualTo(15);
+    assertThat(stats.get(NEW).errorRate()).isEqualTo(0.27);
+    assertThat(stats.get(OLD).errors()).isZero();
+  }
+
+  @Test
   @DisplayName("with every alias returned as \"\" the calculations are matched by position")
   void blankAliases() {
     assertThat(ObservabilityQuery.fold(mixed().result(true))).isEqualTo(ObservabilityQuery.fold(mixed().result(false)));

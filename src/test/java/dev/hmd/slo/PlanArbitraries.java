@@ -41,7 +41,7 @@ final class PlanArbitraries {
         if (mode == SloMode.RELATIVE) {
           return new Slo(sli, 0.5 + fraction * 2, mode);
         }
-        return new Slo(sli, sli == Sli.ERROR_RATE ? fraction : millis, mode);
+        return new Slo(sli, sli.kind() == Sli.Kind.RATE ? fraction : millis, mode);
       });
   }
 

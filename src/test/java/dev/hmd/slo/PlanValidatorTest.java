@@ -218,7 +218,7 @@ class PlanValidatorTest {
       .containsExactly(new FieldError("pollIntervalSeconds", "must be an integer from 1 to 3600 (got 10.5)"));
     assertThat(errorsOf(setInSlo(0, "sli", "p99")))
       .containsExactly(new FieldError("slos[0].sli",
-        "must be one of latency_p50, latency_p90, latency_p99, latency_p999, cpu_p50, cpu_p99, error_rate (got the string \"p99\")"));
+        "must be one of latency_p50, latency_p90, latency_p99, latency_p999, cpu_p50, cpu_p99, error_rate, exception_rate (got the string \"p99\")"));
     assertThat(errorsOf(setInStage(1, "targetPercent", 90)).get(0).message()).contains("must be 100");
   }
 
