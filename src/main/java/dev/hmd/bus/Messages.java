@@ -1,10 +1,9 @@
 package dev.hmd.bus;
 
-import dev.hmd.cloudflare.VersionSplit;
+import dev.hmd.cloudflare.TrafficSplit;
 import dev.hmd.cloudflare.VersionTelemetry;
 import dev.hmd.cloudflare.WorkerDeployment;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 
 /** The records sent over the event bus, one per address of {@link Addresses}. */
@@ -26,19 +25,15 @@ public final class Messages {
   }
 
   /**
-   * Make the Worker serve {@code versions}. {@code knownDeploymentId} is the deployment the
+   * Make the Worker serve {@code split}. {@code knownDeploymentId} is the deployment the
    * release last saw serving (its own, or the one before it started): finding another one there
    * that is not marked with {@code marker} means someone deployed from outside.
    */
   public record ApplySplit(String tenantId, String releaseId, String accountId, String script, String token,
-                           List<VersionSplit> versions, String message, String knownDeploymentId, String marker) {
-    public ApplySplit {
-      versions = List.copyOf(versions);
-    }
-
+                           TrafficSplit split, String message, String knownDeploymentId, String marker) {
     @Override
     public String toString() {
-      return "ApplySplit[" + releaseId + " " + accountId + "/" + script + " " + versions + "]";
+      return "ApplySplit[" + releaseId + " " + accountId + "/" + script + " " + split + "]";
     }
   }
 

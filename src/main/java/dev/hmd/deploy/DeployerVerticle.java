@@ -3,16 +3,12 @@ package dev.hmd.deploy;
 import dev.hmd.bus.Addresses;
 import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.cloudflare.CloudflareException;
-import dev.hmd.cloudflare.VersionSplit;
 import dev.hmd.cloudflare.WorkerDeployment;
 import dev.hmd.bus.Messages.ApplySplit;
 import dev.hmd.bus.Messages.SplitResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +41,7 @@ public final class DeployerVerticle extends VerticleBase {
       .onFailure(err -> {
         String reason = err instanceof CloudflareException ? err.getMessage() : "deployer failed: " + err;
         LOG.atWarn().addKeyValue("tenantId", wanted.tenantId()).addKeyValue("releaseId", wanted.releaseId())
-          .log("release {}: split {} not applied: {}", wanted.releaseId(), wanted.versions(), reason);
+          .log("release {}: split {} not applied: {}", wanted.releaseId(), wanted.split(), reason);
         message.fail(FAILURE_CODE, reason);
       });
   }
@@ -53,19 +49,19 @@ public final class DeployerVerticle extends VerticleBase {
   Future<SplitResult> apply(ApplySplit wanted) {
     return cloudflare.currentDeployment(wanted.token(), wanted.accountId(), wanted.script())
       .compose(current -> {
-        if (sameSplit(current.versions(), wanted.versions())) {
+        if (current.split().sameTraffic(wanted.split())) {
           return Future.succeededFuture(new SplitResult(SplitResult.Outcome.APPLIED, current));
         }
         if (isExternal(current, wanted)) {
           return Future.succeededFuture(new SplitResult(SplitResult.Outcome.EXTERNAL, current));
         }
-        return cloudflare.createDeployment(wanted.token(), wanted.accountId(), wanted.script(), wanted.versions(),
-            wanted.message())
+        return cloudflare.createDeployment(wanted.token(), wanted.accountId(), wanted.script(),
+            wanted.split().versions(), wanted.message())
           .compose(created -> cloudflare.currentDeployment(wanted.token(), wanted.accountId(), wanted.script()))
-          .compose(readBack -> sameSplit(readBack.versions(), wanted.versions())
+          .compose(readBack -> readBack.split().sameTraffic(wanted.split())
             ? Future.succeededFuture(new SplitResult(SplitResult.Outcome.APPLIED, readBack))
-            : Future.failedFuture(new IllegalStateException("read back " + readBack.versions() + " after deploying "
-              + wanted.versions())));
+            : Future.failedFuture(new IllegalStateException("read back " + readBack.split() + " after deploying "
+              + wanted.split())));
       });
   }
 
@@ -75,16 +71,5 @@ public final class DeployerVerticle extends VerticleBase {
       return false;
     }
     return current.message() == null || !current.message().contains(wanted.marker());
-  }
-
-  /** The same traffic: equal shares per version, a 0% entry being the same as no entry. */
-  static boolean sameSplit(List<VersionSplit> a, List<VersionSplit> b) {
-    return shares(a).equals(shares(b));
-  }
-
-  private static Map<String, Integer> shares(List<VersionSplit> split) {
-    Map<String, Integer> shares = new HashMap<>();
-    split.stream().filter(v -> v.percentage() > 0).forEach(v -> shares.merge(v.versionId(), v.percentage(), Integer::sum));
-    return shares;
   }
 }

@@ -3,6 +3,7 @@ package dev.hmd.notify;
 import dev.hmd.releases.ReleaseRow;
 import dev.hmd.releases.ReleaseView;
 import dev.hmd.releases.SaveHook;
+import dev.hmd.slo.ReleaseStatus;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
 import java.util.ArrayList;
@@ -35,8 +36,8 @@ public final class Notifications {
     if (before == null) {
       notices.add(new Notice(WebhookEvent.STARTED, after.currentStageIndex()));
     }
-    boolean awaiting = "awaiting_approval".equals(after.state());
-    if (awaiting && (before == null || !"awaiting_approval".equals(before.state())
+    boolean awaiting = after.state() == ReleaseStatus.AWAITING_APPROVAL;
+    if (awaiting && (before == null || before.state() != ReleaseStatus.AWAITING_APPROVAL
       || before.currentStageIndex() != after.currentStageIndex())) {
       notices.add(new Notice(WebhookEvent.AWAITING_APPROVAL, after.currentStageIndex()));
     }

@@ -1,5 +1,6 @@
 package dev.hmd.notify;
 
+import dev.hmd.slo.ReleaseStatus;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -35,13 +36,13 @@ public enum WebhookEvent {
   }
 
   /** The event of a release that ended in {@code state}; empty for an active state. */
-  public static Optional<WebhookEvent> ended(String state) {
+  public static Optional<WebhookEvent> ended(ReleaseStatus state) {
     return switch (state) {
-      case "succeeded" -> Optional.of(SUCCEEDED);
-      case "rolled_back" -> Optional.of(ROLLED_BACK);
-      case "cancelled" -> Optional.of(CANCELLED);
-      case "failed" -> Optional.of(FAILED);
-      default -> Optional.empty();
+      case SUCCEEDED -> Optional.of(SUCCEEDED);
+      case ROLLED_BACK -> Optional.of(ROLLED_BACK);
+      case CANCELLED -> Optional.of(CANCELLED);
+      case FAILED -> Optional.of(FAILED);
+      case RUNNING, AWAITING_APPROVAL -> Optional.empty();
     };
   }
 }

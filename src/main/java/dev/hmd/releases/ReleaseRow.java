@@ -1,5 +1,7 @@
 package dev.hmd.releases;
 
+import dev.hmd.cloudflare.TrafficSplit;
+import dev.hmd.slo.ReleaseStatus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -20,7 +22,7 @@ public record ReleaseRow(
   String newVersionId,
   int planRevision,
   JsonObject plan,
-  String state,
+  ReleaseStatus state,
   int currentStageIndex,
   JsonArray stages,
   String outcomeCode,
@@ -31,8 +33,8 @@ public record ReleaseRow(
   Instant nextDueAt,
   String leaseOwner,
   Instant leaseExpiresAt,
-  JsonArray desiredSplit,
-  JsonArray appliedSplit,
+  TrafficSplit desiredSplit,
+  TrafficSplit appliedSplit,
   String appliedDeploymentId,
   Instant nextCheckAt,
   int consecutiveErrors,
@@ -48,13 +50,22 @@ public record ReleaseRow(
     return new ReleaseRow(
       row.getString("id"), row.getString("tenant_id"), row.getString("connection_id"), row.getString("account_id"),
       row.getString("worker_name"), row.getString("old_version_id"), row.getString("new_version_id"),
-      row.getInteger("plan_revision"), row.getJsonObject("plan"), row.getString("state"),
+      row.getInteger("plan_revision"), row.getJsonObject("plan"), status(row.getString("state")),
       row.getInteger("current_stage_index"), row.getJsonArray("stages"), row.getString("outcome_code"),
       row.getString("outcome_message"), instant(row, "created_at"), instant(row, "started_at"),
       instant(row, "finished_at"), instant(row, "next_due_at"), row.getString("lease_owner"),
-      instant(row, "lease_expires_at"), row.getJsonArray("desired_split"), row.getJsonArray("applied_split"),
+      instant(row, "lease_expires_at"), split(row.getJsonArray("desired_split")), split(row.getJsonArray("applied_split")),
       row.getString("applied_deployment_id"), instant(row, "next_check_at"), row.getInteger("consecutive_errors"),
       row.getJsonObject("baseline"), row.getLong("row_version"));
+  }
+
+  private static ReleaseStatus status(String state) {
+    return ReleaseStatus.fromWireName(state)
+      .orElseThrow(() -> new IllegalArgumentException("state '" + state + "' is unknown"));
+  }
+
+  private static TrafficSplit split(JsonArray json) {
+    return json == null ? null : TrafficSplit.fromJson(json);
   }
 
   private static Instant instant(Row row, String column) {
@@ -70,11 +81,11 @@ public record ReleaseRow(
     return engine(nextDueAt, at, desiredSplit, appliedSplit, appliedDeploymentId, baseline);
   }
 
-  public ReleaseRow withApplied(JsonArray split, String deploymentId) {
+  public ReleaseRow withApplied(TrafficSplit split, String deploymentId) {
     return engine(nextDueAt, nextCheckAt, desiredSplit, split, deploymentId, baseline);
   }
 
-  public ReleaseRow withDesired(JsonArray split) {
+  public ReleaseRow withDesired(TrafficSplit split) {
     return engine(nextDueAt, nextCheckAt, split, appliedSplit, appliedDeploymentId, baseline);
   }
 
@@ -83,7 +94,7 @@ public record ReleaseRow(
   }
 
   /** The same release with the engine's bookkeeping replaced; what people see stays as it is. */
-  private ReleaseRow engine(Instant due, Instant check, JsonArray desired, JsonArray applied, String deploymentId,
+  private ReleaseRow engine(Instant due, Instant check, TrafficSplit desired, TrafficSplit applied, String deploymentId,
                             JsonObject stats) {
     return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
       plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, due,
@@ -91,6 +102,6 @@ public record ReleaseRow(
   }
 
   public boolean active() {
-    return "running".equals(state) || "awaiting_approval".equals(state);
+    return !state.isTerminal();
   }
 }

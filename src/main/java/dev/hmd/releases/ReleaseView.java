@@ -1,5 +1,6 @@
 package dev.hmd.releases;
 
+import dev.hmd.cloudflare.TrafficSplit;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -45,7 +46,7 @@ public final class ReleaseView {
       .put("connectionId", row.connectionId())
       .put("accountId", row.accountId())
       .put("workerName", row.workerName())
-      .put("state", row.state())
+      .put("state", row.state().wireName())
       .put("oldVersionId", row.oldVersionId())
       .put("newVersionId", row.newVersionId())
       .put("planRevision", row.planRevision())
@@ -60,9 +61,9 @@ public final class ReleaseView {
       .put("finishedAt", time(row.finishedAt()));
   }
 
-  /** The stored split ({@code [{versionId, percentage}]}) as the API shows it; null when none. */
-  static JsonArray splitJson(JsonArray split) {
-    return split == null ? null : split.copy();
+  /** A split as the API shows it ({@code [{versionId, percentage}]}); null when none. */
+  static JsonArray splitJson(TrafficSplit split) {
+    return split == null ? null : split.toJson();
   }
 
   static String time(Instant instant) {

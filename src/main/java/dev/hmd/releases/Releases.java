@@ -1,5 +1,6 @@
 package dev.hmd.releases;
 
+import dev.hmd.cloudflare.TrafficSplit;
 import dev.hmd.connections.PlanJson;
 import dev.hmd.events.EventLog;
 import dev.hmd.slo.Outcome;
@@ -60,8 +61,7 @@ public final class Releases {
     for (int i = 0; i < row.stages().size(); i++) {
       stages.add(StageState.fromMap(row.stages().getJsonObject(i).getMap()));
     }
-    ReleaseStatus status = ReleaseStatus.fromWireName(row.state())
-      .orElseThrow(() -> new IllegalStateException("release " + row.id() + " has an unknown state " + row.state()));
+    ReleaseStatus status = row.state();
     Outcome outcome = row.outcomeCode() == null ? null : new Outcome(
       dev.hmd.slo.OutcomeCode.fromWireName(row.outcomeCode()).orElseThrow(), row.outcomeMessage());
     return new ReleaseState(status, row.currentStageIndex(), stages, row.consecutiveErrors(), outcome);
@@ -73,11 +73,11 @@ public final class Releases {
     JsonArray stages = new JsonArray();
     next.stages().forEach(s -> stages.add(new JsonObject(s.toMap())));
     Integer wanted = machine.wantedNewPercent(next);
-    JsonArray desired = wanted == null ? null : Splits.wanted(row.newVersionId(), row.oldVersionId(), wanted);
+    TrafficSplit desired = wanted == null ? null : TrafficSplit.between(row.newVersionId(), row.oldVersionId(), wanted);
     Instant started = row.startedAt() == null && next.isStarted() ? next.stages().get(0).startedAt() : row.startedAt();
     Instant finished = next.isTerminal() && row.finishedAt() == null ? now : row.finishedAt();
     return new ReleaseRow(row.id(), row.tenantId(), row.connectionId(), row.accountId(), row.workerName(),
-      row.oldVersionId(), row.newVersionId(), row.planRevision(), row.plan(), next.status().wireName(),
+      row.oldVersionId(), row.newVersionId(), row.planRevision(), row.plan(), next.status(),
       next.currentStageIndex(), stages, next.outcome() == null ? null : next.outcome().code().wireName(),
       next.outcome() == null ? null : next.outcome().message(), row.createdAt(), started, finished, row.nextDueAt(),
       row.leaseOwner(), row.leaseExpiresAt(), desired, row.appliedSplit(), row.appliedDeploymentId(), row.nextCheckAt(),
@@ -86,7 +86,7 @@ public final class Releases {
 
   /** Whether the split the release wants is not what it last saw serving. */
   public static boolean splitPending(ReleaseRow row) {
-    return row.desiredSplit() != null && !Splits.same(row.desiredSplit(), row.appliedSplit());
+    return row.desiredSplit() != null && !row.desiredSplit().sameTraffic(row.appliedSplit());
   }
 
   /**
@@ -162,7 +162,7 @@ public final class Releases {
    * (the others read the stored row first and must roll back alone when it moved).
    */
   public static boolean batchable(ReleaseRow next) {
-    return next.active() && !"awaiting_approval".equals(next.state());
+    return next.active() && next.state() != ReleaseStatus.AWAITING_APPROVAL;
   }
 
   /**
@@ -218,9 +218,9 @@ public final class Releases {
   }
 
   /** A {@code deployment} event: the split Cloudflare now serves for the release. */
-  public static NewEvent deploymentEvent(String releaseId, JsonArray versions, String deploymentId) {
+  public static NewEvent deploymentEvent(String releaseId, TrafficSplit serving, String deploymentId) {
     return new NewEvent(releaseId, "deployment", new JsonObject().put("releaseId", releaseId)
-      .put("deploymentId", deploymentId).put("versions", versions));
+      .put("deploymentId", deploymentId).put("versions", serving.toJson()));
   }
 
   private static Instant min(Instant a, Instant b) {

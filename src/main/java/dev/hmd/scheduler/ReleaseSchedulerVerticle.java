@@ -1,5 +1,6 @@
 package dev.hmd.scheduler;
 
+import dev.hmd.cloudflare.TrafficSplit;
 import dev.hmd.retry.Backoff;
 import dev.hmd.bus.Addresses;
 import dev.hmd.connections.ConnectionTokens;
@@ -7,7 +8,6 @@ import dev.hmd.releases.CheckRepository;
 import dev.hmd.releases.ReleaseRepository;
 import dev.hmd.releases.ReleaseRow;
 import dev.hmd.releases.Releases;
-import dev.hmd.releases.Splits;
 import dev.hmd.releases.StatsMapping;
 import dev.hmd.slo.CheckEvaluation;
 import dev.hmd.slo.Outcome;
@@ -36,7 +36,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.time.Duration;
@@ -308,13 +307,13 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     return tokens.token(s.row.tenantId(), s.row.connectionId())
       .compose(token -> vertx.eventBus().<SplitResult>request(Addresses.DEPLOY_APPLY,
         new ApplySplit(s.row.tenantId(), s.row.id(), s.row.accountId(), s.row.workerName(), token,
-          Splits.toVersions(s.row.desiredSplit()), message, s.row.appliedDeploymentId(), MARKER + s.row.id()),
+          s.row.desiredSplit(), message, s.row.appliedDeploymentId(), MARKER + s.row.id()),
         new DeliveryOptions().setSendTimeout(BUS_TIMEOUT.toMillis())))
       .map(reply -> {
         SplitResult result = reply.body();
         deployAttempts.remove(s.row.id());
-        JsonArray serving = Splits.of(result.deployment().versions());
-        boolean moved = !Splits.same(serving, s.row.appliedSplit())
+        TrafficSplit serving = result.deployment().split();
+        boolean moved = !serving.sameTraffic(s.row.appliedSplit())
           || !result.deployment().id().equals(s.row.appliedDeploymentId());
         s.row = s.row.withApplied(serving, result.deployment().id());
         if (result.outcome() == SplitResult.Outcome.EXTERNAL) {
@@ -346,7 +345,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
 
   /** Somebody deployed from outside: end an active release without touching their deployment, or stop a pending rollback. */
   private void onExternal(Step s, SplitResult result) {
-    String detail = "deployment " + result.deployment().id() + " serving " + Splits.of(result.deployment().versions()).encode()
+    String detail = "deployment " + result.deployment().id() + " serving " + result.deployment().split()
       + " was made outside this release" + (result.deployment().authorEmail() == null ? ""
       : " by " + result.deployment().authorEmail());
     if (!s.state.isTerminal()) {

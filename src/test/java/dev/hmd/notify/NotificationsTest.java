@@ -2,6 +2,7 @@ package dev.hmd.notify;
 
 import dev.hmd.connections.PlanJson;
 import dev.hmd.releases.ReleaseRow;
+import dev.hmd.slo.ReleaseStatus;
 import dev.hmd.testing.Fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,7 +26,7 @@ class NotificationsTest {
     plan.getJsonArray("stages").getJsonObject(1).put("autoProgress", false);
     dev.hmd.slo.Plan parsed = PlanJson.fromJson(plan);
     return new ReleaseRow(releaseId, tenantId, connectionId, "acc", "shop<&>", "0c7e2a11-old-version", "5b9d0f3e-new-version", 1,
-      PlanJson.toJson(parsed), state, stage, new JsonArray(), outcomeCode, outcomeMessage, Instant.EPOCH, Instant.EPOCH, null, null,
+      PlanJson.toJson(parsed), ReleaseStatus.fromWireName(state).orElseThrow(), stage, new JsonArray(), outcomeCode, outcomeMessage, Instant.EPOCH, Instant.EPOCH, null, null,
       null, null, null, null, null, null, 0, null, 3);
   }
 
