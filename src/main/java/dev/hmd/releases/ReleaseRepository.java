@@ -26,8 +26,24 @@ import java.util.Optional;
  */
 public final class ReleaseRepository {
 
-  /** A claimed release, and whether another process held it before its lease ran out. */
-  public record Claimed(ReleaseRow row, boolean takenOver) {
+  /**
+   * A claimed release: which one, whether another process held it before its lease ran out, and
+   * its row, or (row null) why this build cannot read it.
+   */
+  public record Claimed(Key key, boolean takenOver, ReleaseRow row, UnreadableRelease unreadable) {
+  }
+
+  /** What identifies a release row at a version: read from any row, however corrupt the rest of it. */
+  public record Key(String tenantId, String id, long rowVersion, String accountId, String workerName) {
+
+    public static Key of(ReleaseRow row) {
+      return new Key(row.tenantId(), row.id(), row.rowVersion(), row.accountId(), row.workerName());
+    }
+
+    static Key of(Row row) {
+      return new Key(row.getString("tenant_id"), row.getString("id"), row.getLong("row_version"),
+        row.getString("account_id"), row.getString("worker_name"));
+    }
   }
 
   private static final String INSERT = """
@@ -64,6 +80,20 @@ public final class ReleaseRepository {
                  limit $3
                  for update skip locked)""";
   private static final String RELEASE_LEASES = "update releases set lease_owner = null, lease_expires_at = null where lease_owner = $1";
+  /**
+   * Ends a release this build cannot read: failed, outcome error, nothing more to do, the lease
+   * given up. The split it wanted is dropped, not guessed (the Worker stays as it serves); an
+   * outcome it had is kept in the message. {@code $5}: the applied split is what could not be read.
+   */
+  private static final String FAIL_UNREADABLE = """
+    update releases set state = 'failed', outcome_code = 'error',
+      outcome_message = case when outcome_code is null then $4
+        else $4 || '; it had ended ' || state || ' (' || outcome_code || coalesce(': ' || outcome_message, '') || ')' end,
+      finished_at = coalesce(finished_at, now()), next_due_at = null, next_check_at = null, desired_split = null,
+      applied_split = case when $5 then null else applied_split end,
+      lease_owner = null, lease_expires_at = null, row_version = row_version + 1
+    where tenant_id = $1 and id = $2 and row_version = $3
+    returning """ + " " + ReleaseRow.COLUMNS;
   private static final String SAVE = """
     update releases set state = #{state}, current_stage_index = #{currentStageIndex}, stages = #{stages},
       outcome_code = #{outcomeCode}, outcome_message = #{outcomeMessage}, started_at = #{startedAt},
@@ -119,7 +149,13 @@ public final class ReleaseRepository {
       List<Claimed> claimed = new ArrayList<>(rows.size());
       for (Row row : rows) {
         String previous = row.getString("previous_owner");
-        claimed.add(new Claimed(ReleaseRow.from(row), previous != null && !previous.equals(owner)));
+        boolean takenOver = previous != null && !previous.equals(owner);
+        try {
+          claimed.add(new Claimed(Key.of(row), takenOver, ReleaseRow.from(row), null));
+        } catch (UnreadableRelease e) {
+          // one row this build cannot read must not cost the others their step
+          claimed.add(new Claimed(Key.of(row), takenOver, null, e));
+        }
       }
       return claimed;
     });
@@ -149,6 +185,17 @@ public final class ReleaseRepository {
   /** Gives every lease of {@code owner} up, so another process takes over at once. */
   public Future<Integer> releaseLeases(String owner) {
     return pool.preparedQuery(RELEASE_LEASES).execute(Tuple.of(owner)).map(RowSet::rowCount);
+  }
+
+  /**
+   * Ends the release at {@code key} failed (see {@link #FAIL_UNREADABLE}) in the caller's
+   * transaction, if it is still at the key's version; returns the stored row as it is now, or
+   * empty when it moved meanwhile.
+   */
+  public Future<Optional<Row>> failUnreadable(SqlClient tx, Key key, String message, boolean clearApplied) {
+    return tx.preparedQuery(FAIL_UNREADABLE)
+      .execute(Tuple.of(key.tenantId(), key.id(), key.rowVersion(), message, clearApplied))
+      .map(rows -> rows.size() == 0 ? Optional.<Row>empty() : Optional.of(rows.iterator().next()));
   }
 
   /**

@@ -46,26 +46,48 @@ public record ReleaseRow(
     + "finished_at, next_due_at, lease_owner, lease_expires_at, desired_split, applied_split, applied_deployment_id, "
     + "next_check_at, consecutive_errors, baseline, row_version";
 
+  /**
+   * Reads a row; a column this build cannot read (an unknown state, malformed JSON) throws an
+   * {@link UnreadableRelease} naming it.
+   */
   static ReleaseRow from(Row row) {
     return new ReleaseRow(
       row.getString("id"), row.getString("tenant_id"), row.getString("connection_id"), row.getString("account_id"),
       row.getString("worker_name"), row.getString("old_version_id"), row.getString("new_version_id"),
-      row.getInteger("plan_revision"), row.getJsonObject("plan"), status(row.getString("state")),
-      row.getInteger("current_stage_index"), row.getJsonArray("stages"), row.getString("outcome_code"),
+      row.getInteger("plan_revision"), json(row, "plan", JsonObject.class), status(row.getString("state")),
+      row.getInteger("current_stage_index"), json(row, "stages", JsonArray.class), row.getString("outcome_code"),
       row.getString("outcome_message"), instant(row, "created_at"), instant(row, "started_at"),
       instant(row, "finished_at"), instant(row, "next_due_at"), row.getString("lease_owner"),
-      instant(row, "lease_expires_at"), split(row.getJsonArray("desired_split")), split(row.getJsonArray("applied_split")),
+      instant(row, "lease_expires_at"), split(row, "desired_split"), split(row, "applied_split"),
       row.getString("applied_deployment_id"), instant(row, "next_check_at"), row.getInteger("consecutive_errors"),
-      row.getJsonObject("baseline"), row.getLong("row_version"));
+      json(row, "baseline", JsonObject.class), row.getLong("row_version"));
   }
 
   private static ReleaseStatus status(String state) {
     return ReleaseStatus.fromWireName(state)
-      .orElseThrow(() -> new IllegalArgumentException("state '" + state + "' is unknown"));
+      .orElseThrow(() -> new UnreadableRelease("state", "state " + UnreadableRelease.shown(state) + " is unknown", null));
   }
 
-  private static TrafficSplit split(JsonArray json) {
-    return json == null ? null : TrafficSplit.fromJson(json);
+  /** A jsonb column of the given shape, or null. */
+  private static <T> T json(Row row, String column, Class<T> shape) {
+    Object value = row.getValue(column);
+    if (value == null || value == io.vertx.sqlclient.Tuple.JSON_NULL) {
+      return null;
+    }
+    if (!shape.isInstance(value)) {
+      throw new UnreadableRelease(column, column + " is " + UnreadableRelease.shown(value) + ", not a JSON "
+        + (shape == JsonArray.class ? "array" : "object"), null);
+    }
+    return shape.cast(value);
+  }
+
+  private static TrafficSplit split(Row row, String column) {
+    JsonArray json = json(row, column, JsonArray.class);
+    try {
+      return json == null ? null : TrafficSplit.fromJson(json);
+    } catch (IllegalArgumentException e) {
+      throw new UnreadableRelease(column, column + e.getMessage(), e);
+    }
   }
 
   private static Instant instant(Row row, String column) {

@@ -9,6 +9,7 @@ import dev.hmd.releases.ReleaseRepository;
 import dev.hmd.releases.ReleaseRow;
 import dev.hmd.releases.Releases;
 import dev.hmd.releases.StatsMapping;
+import dev.hmd.releases.UnreadableRelease;
 import dev.hmd.slo.CheckEvaluation;
 import dev.hmd.slo.Outcome;
 import dev.hmd.slo.OutcomeCode;
@@ -93,12 +94,17 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     Instant retryAt;
     Instant retryCheckAt;
 
+    final VersionStats baseline;
+
+    /** Throws {@link UnreadableRelease} for a row this build cannot read. */
     Step(ReleaseRow row, Instant now) {
+      Releases.Read read = Releases.read(row);
       this.original = row;
       this.row = row;
-      this.plan = Releases.plan(row);
+      this.plan = read.plan();
       this.machine = new ReleaseMachine(plan);
-      this.state = Releases.state(row);
+      this.state = read.state();
+      this.baseline = read.baseline();
       this.now = now;
     }
   }
@@ -131,6 +137,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   private Timer rollbackLatency;
   private Timer schedulerLag;
   private Counter takeovers;
+  private Counter unreadable;
 
   public ReleaseSchedulerVerticle(Pool pool, Releases releases, ConnectionTokens tokens, MeterRegistry registry,
                                   String owner, Duration lease, Duration tick, Duration telemetryLag, Clock clock) {
@@ -166,6 +173,8 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
       .register(registry);
     takeovers = Counter.builder("hmd.lease.takeovers").description("releases taken over from a process whose lease ran out")
       .register(registry);
+    unreadable = Counter.builder("hmd.releases.unreadable")
+      .description("releases this build could not read, ended failed without touching the Worker").register(registry);
     tickTimer = vertx.setPeriodic(tick.toMillis(), id -> runTick());
     renewTimer = vertx.setPeriodic(Math.max(1000, lease.toMillis() / 3), id -> renewLeases());
     gaugeTimer = vertx.setPeriodic(5_000, id -> countActive());
@@ -209,12 +218,16 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
           return;
         }
         for (ReleaseRepository.Claimed claimed : result.result()) {
+          String id = claimed.key().id();
           if (claimed.takenOver()) {
             takeovers.increment();
-            about(LOG.atInfo(), claimed.row()).log("release {} taken over after its lease ran out", claimed.row().id());
+            about(LOG.atInfo(), claimed.key()).log("release {} taken over after its lease ran out", id);
           }
-          if (inFlight.add(claimed.row().id())) {
-            step(claimed.row()).onComplete(done -> inFlight.remove(claimed.row().id()));
+          if (inFlight.add(id)) {
+            // composed, so that nothing a step throws can leave its release in flight, and so never stepped again
+            Future.succeededFuture().compose(v -> claimed.row() == null
+                ? failUnreadable(claimed.key(), claimed.unreadable()) : step(claimed.row()))
+              .onComplete(done -> inFlight.remove(id));
           }
         }
         if (tickAgain || result.result().size() == CLAIM_BATCH) {
@@ -236,7 +249,12 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
 
   /** One pass over one release: split, check, timers, split again (a transition may want another), save. */
   private Future<Void> step(ReleaseRow row) {
-    Step s = new Step(row, clock.instant());
+    Step s;
+    try {
+      s = new Step(row, clock.instant());
+    } catch (UnreadableRelease e) {
+      return failUnreadable(ReleaseRepository.Key.of(row), e);
+    }
     return applySplit(s)
         .compose(v -> runCheck(s))
         .compose(v -> fireTimers(s))
@@ -247,9 +265,32 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
             // the API changed the release meanwhile (approve, cancel); it left it due now
             return Future.succeededFuture();
           }
-          about(LOG.atWarn(), row).log("release {}: step failed: {}", row.id(), err.toString());
+          about(LOG.atWarn(), row).setCause(err).log("release {}: step failed, due again at the next tick", row.id());
           return Future.succeededFuture();
         });
+  }
+
+  /**
+   * Ends a release this build cannot read: failed with outcome error and a message naming what
+   * could not be read, its release event emitted, the Worker left as it serves (the split it wants
+   * cannot be known, so none is guessed), the lease given up. A failure to save leaves it due: the
+   * next tick tries again.
+   */
+  private Future<Void> failUnreadable(ReleaseRepository.Key key, UnreadableRelease problem) {
+    about(LOG.atError(), key).setCause(problem).log("release {}: {}; ending it failed, the Worker is left as it serves",
+      key.id(), problem.getMessage());
+    return releases.failUnreadable(key, problem)
+      .onSuccess(view -> {
+        if (view.isPresent()) {
+          unreadable.increment();
+        }
+      })
+      .<Void>mapEmpty()
+      .recover(err -> {
+        about(LOG.atWarn(), key).setCause(err).log("release {}: could not end it failed, trying again at the next tick",
+          key.id());
+        return Future.succeededFuture();
+      });
   }
 
   /**
@@ -257,8 +298,12 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
    * JSON lines (an MDC would not follow a step across its callbacks).
    */
   static LoggingEventBuilder about(LoggingEventBuilder event, ReleaseRow row) {
-    return event.addKeyValue("tenantId", row.tenantId()).addKeyValue("releaseId", row.id())
-      .addKeyValue("accountId", row.accountId()).addKeyValue("worker", row.workerName());
+    return about(event, ReleaseRepository.Key.of(row));
+  }
+
+  static LoggingEventBuilder about(LoggingEventBuilder event, ReleaseRepository.Key key) {
+    return event.addKeyValue("tenantId", key.tenantId()).addKeyValue("releaseId", key.id())
+      .addKeyValue("accountId", key.accountId()).addKeyValue("worker", key.workerName());
   }
 
   private void transition(Step s, ReleaseInput input) {
@@ -428,8 +473,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   private Evaluated evaluate(Step s, CheckTelemetry telemetry, Instant windowStart) {
     VersionStats newStats = StatsMapping.of(telemetry.byVersion().get(s.row.newVersionId()));
     VersionStats oldStats = StatsMapping.of(telemetry.byVersion().get(s.row.oldVersionId()));
-    VersionStats fallback = s.row.baseline() == null ? null : StatsMapping.fromJson(s.row.baseline());
-    CheckEvaluation evaluation = SloEvaluator.evaluate(s.plan, newStats, oldStats, fallback);
+    CheckEvaluation evaluation = SloEvaluator.evaluate(s.plan, newStats, oldStats, s.baseline);
     if (oldStats.requests() >= s.plan.minRequests()) {
       s.row = s.row.withBaseline(StatsMapping.toJson(oldStats));
     }
