@@ -14,9 +14,11 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The releases table. Work is claimed with {@code FOR UPDATE SKIP LOCKED} and a lease, so several
@@ -79,6 +81,7 @@ public final class ReleaseRepository {
                    and lease_expires_at < now() + make_interval(secs => $2) * 2 / 3
                  limit $3
                  for update skip locked)""";
+  private static final String HELD_BY = "select id from releases where id in (select unnest($2::text[])) and lease_owner = $1";
   private static final String RELEASE_LEASES = "update releases set lease_owner = null, lease_expires_at = null where lease_owner = $1";
   /**
    * Ends a release this build cannot read: failed, outcome error, nothing more to do, the lease
@@ -180,6 +183,15 @@ public final class ReleaseRepository {
   private Future<Integer> renewChunks(String owner, int leaseSeconds, int sofar) {
     return pool.preparedQuery(RENEW).execute(Tuple.of(owner, leaseSeconds, RENEW_CHUNK)).map(RowSet::rowCount)
       .compose(n -> n < RENEW_CHUNK ? Future.succeededFuture(sofar + n) : renewChunks(owner, leaseSeconds, sofar + n));
+  }
+
+  /** Which of {@code ids} {@code owner} still holds the lease of (run out or not). */
+  public Future<Set<String>> heldBy(String owner, java.util.Collection<String> ids) {
+    return pool.preparedQuery(HELD_BY).execute(Tuple.of(owner, ids.toArray(String[]::new))).map(rows -> {
+      Set<String> held = new HashSet<>();
+      rows.forEach(row -> held.add(row.getString(0)));
+      return held;
+    });
   }
 
   /** Gives every lease of {@code owner} up, so another process takes over at once. */
