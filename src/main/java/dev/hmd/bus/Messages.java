@@ -3,6 +3,8 @@ package dev.hmd.bus;
 import dev.hmd.cloudflare.TrafficSplit;
 import dev.hmd.cloudflare.VersionTelemetry;
 import dev.hmd.cloudflare.WorkerDeployment;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import java.time.Instant;
 import java.util.Map;
 
@@ -44,6 +46,50 @@ public final class Messages {
       APPLIED,
       /** Someone else deployed since the release last looked; nothing was written. */
       EXTERNAL
+    }
+  }
+
+  /**
+   * The deployer's failure answer: the requester's future fails with it. It says what Cloudflare
+   * answered, when it answered ({@code httpStatus} 0 and {@code cloudflareCode} null when nothing
+   * came back), and whether the refusal is {@code permanent}: an answer that asking again will
+   * not change (a 4xx other than 408 and 429: a refused split, a revoked token), which a person
+   * has to act on. The scheduler asks again either way.
+   */
+  public static final class SplitFailed extends ReplyException {
+
+    /** The event-bus failure code of every deployer failure. */
+    public static final int FAILURE_CODE = 502;
+
+    private final int httpStatus;
+    private final Integer cloudflareCode;
+    private final String cloudflareMessage;
+    private final boolean permanent;
+
+    public SplitFailed(String message, int httpStatus, Integer cloudflareCode, String cloudflareMessage,
+                       boolean permanent) {
+      super(ReplyFailure.RECIPIENT_FAILURE, FAILURE_CODE, message, true);
+      this.httpStatus = httpStatus;
+      this.cloudflareCode = cloudflareCode;
+      this.cloudflareMessage = cloudflareMessage;
+      this.permanent = permanent;
+    }
+
+    public int httpStatus() {
+      return httpStatus;
+    }
+
+    public Integer cloudflareCode() {
+      return cloudflareCode;
+    }
+
+    /** Cloudflare's own words, or what went wrong locally. */
+    public String cloudflareMessage() {
+      return cloudflareMessage;
+    }
+
+    public boolean permanent() {
+      return permanent;
     }
   }
 

@@ -5,6 +5,7 @@ import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.cloudflare.CloudflareException;
 import dev.hmd.cloudflare.WorkerDeployment;
 import dev.hmd.bus.Messages.ApplySplit;
+import dev.hmd.bus.Messages.SplitFailed;
 import dev.hmd.bus.Messages.SplitResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -15,13 +16,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes Cloudflare serve the split a release wants, level-triggered: read what serves, write only
  * when it differs, read it back. It never overwrites a deployment somebody else made. A failure
- * is answered as a failure; the scheduler asks again later, so a rollback is retried until it
- * lands.
+ * is answered as a failure ({@link SplitFailed}, with what Cloudflare said and whether asking
+ * again can help); the scheduler asks again later, so a rollback is retried until it lands.
  */
 public final class DeployerVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DeployerVerticle.class);
-  public static final int FAILURE_CODE = 502;
+  public static final int FAILURE_CODE = SplitFailed.FAILURE_CODE;
 
   private final CloudflareClient cloudflare;
 
@@ -39,11 +40,26 @@ public final class DeployerVerticle extends VerticleBase {
     apply(wanted)
       .onSuccess(message::reply)
       .onFailure(err -> {
-        String reason = err instanceof CloudflareException ? err.getMessage() : "deployer failed: " + err;
+        SplitFailed failed = failure(err);
         LOG.atWarn().addKeyValue("tenantId", wanted.tenantId()).addKeyValue("releaseId", wanted.releaseId())
-          .log("release {}: split {} not applied: {}", wanted.releaseId(), wanted.split(), reason);
-        message.fail(FAILURE_CODE, reason);
+          .setCause(err).log("release {}: split {} not applied{}", wanted.releaseId(), wanted.split(),
+            failed.permanent() ? " (a refusal that asking again will not change)" : "");
+        message.reply(failed);
       });
+  }
+
+  /**
+   * The failure as the scheduler gets it. A Cloudflare answer is permanent when it is a 4xx that
+   * asking again does not change: anything but 408 and 429 (a split Cloudflare refuses, a revoked
+   * token, a deleted Worker).
+   */
+  static SplitFailed failure(Throwable err) {
+    if (err instanceof CloudflareException cf) {
+      boolean permanent = !cf.retryable() && cf.httpStatus() >= 400 && cf.httpStatus() < 500;
+      return new SplitFailed(cf.getMessage(), cf.httpStatus(), cf.code().orElse(null),
+        cf.cloudflareMessage() == null ? cf.getMessage() : cf.cloudflareMessage(), permanent);
+    }
+    return new SplitFailed("deployer failed: " + err, 0, null, String.valueOf(err.getMessage()), false);
   }
 
   Future<SplitResult> apply(ApplySplit wanted) {

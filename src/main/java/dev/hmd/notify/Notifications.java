@@ -28,8 +28,8 @@ public final class Notifications {
 
   /**
    * What changed, as notifications: {@code started} for a new release ({@code before} null),
-   * {@code awaiting_approval} each time a stage starts waiting for a person, and the end state when
-   * an active release ends.
+   * {@code awaiting_approval} each time a stage starts waiting for a person, the end state when
+   * an active release ends, and {@code blocked} when Cloudflare starts refusing its deployment.
    */
   public static List<Notice> notices(ReleaseRow before, ReleaseRow after) {
     List<Notice> notices = new ArrayList<>();
@@ -43,6 +43,9 @@ public final class Notifications {
     }
     if (!after.active() && (before == null || before.active())) {
       WebhookEvent.ended(after.state()).ifPresent(e -> notices.add(new Notice(e, after.currentStageIndex())));
+    }
+    if (after.blocked() != null && (before == null || before.blocked() == null)) {
+      notices.add(new Notice(WebhookEvent.BLOCKED, after.currentStageIndex()));
     }
     return notices;
   }

@@ -14,12 +14,17 @@ public enum WebhookEvent {
   ROLLED_BACK("release.rolled_back"),
   CANCELLED("release.cancelled"),
   FAILED("release.failed"),
+  /**
+   * Once per release (and stage) that becomes blocked: Cloudflare refuses its deployment with an
+   * error that asking again will not change. The service keeps trying.
+   */
+  BLOCKED("release.blocked"),
   /** Sent on request ({@code POST /v1/webhooks/{id}/test}), whatever the webhook's filter. */
   PING("ping");
 
   /** The events a webhook can subscribe to (every one but {@link #PING}); the default filter. */
   public static final List<WebhookEvent> RELEASE_EVENTS = List.of(STARTED, AWAITING_APPROVAL, SUCCEEDED, ROLLED_BACK,
-    CANCELLED, FAILED);
+    CANCELLED, FAILED, BLOCKED);
 
   private final String wireName;
 

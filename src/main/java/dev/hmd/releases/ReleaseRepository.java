@@ -86,13 +86,15 @@ public final class ReleaseRepository {
   /**
    * Ends a release this build cannot read: failed, outcome error, nothing more to do, the lease
    * given up. The split it wanted is dropped, not guessed (the Worker stays as it serves); an
-   * outcome it had is kept in the message. {@code $5}: the applied split is what could not be read.
+   * outcome it had is kept in the message; nothing is left to be blocked. {@code $5}: the applied
+   * split is what could not be read.
    */
   private static final String FAIL_UNREADABLE = """
     update releases set state = 'failed', outcome_code = 'error',
       outcome_message = case when outcome_code is null then $4
         else $4 || '; it had ended ' || state || ' (' || outcome_code || coalesce(': ' || outcome_message, '') || ')' end,
       finished_at = coalesce(finished_at, now()), next_due_at = null, next_check_at = null, desired_split = null,
+      blocked = null,
       applied_split = case when $5 then null else applied_split end,
       lease_owner = null, lease_expires_at = null, row_version = row_version + 1
     where tenant_id = $1 and id = $2 and row_version = $3
@@ -102,7 +104,8 @@ public final class ReleaseRepository {
       outcome_code = #{outcomeCode}, outcome_message = #{outcomeMessage}, started_at = #{startedAt},
       finished_at = #{finishedAt}, next_due_at = #{nextDueAt}, desired_split = #{desiredSplit},
       applied_split = #{appliedSplit}, applied_deployment_id = #{appliedDeploymentId}, next_check_at = #{nextCheckAt},
-      consecutive_errors = #{consecutiveErrors}, baseline = #{baseline}, row_version = row_version + 1
+      consecutive_errors = #{consecutiveErrors}, baseline = #{baseline}, blocked = #{blocked},
+      row_version = row_version + 1
     where tenant_id = #{tenantId} and id = #{id} and row_version = #{rowVersion}
     returning """ + " " + ReleaseRow.COLUMNS;
   /** A row's columns by the names of {@link #INSERT} and {@link #SAVE}; each takes the ones it names. */
@@ -253,6 +256,7 @@ public final class ReleaseRepository {
     p.put("nextCheckAt", time(r.nextCheckAt()));
     p.put("consecutiveErrors", r.consecutiveErrors());
     p.put("baseline", r.baseline());
+    p.put("blocked", r.blocked() == null ? null : r.blocked().toJson());
     p.put("rowVersion", r.rowVersion());
     return p;
   }

@@ -57,6 +57,7 @@ public final class ReleaseView {
       .put("outcome", outcome)
       .put("currentSplit", splitJson(row.appliedSplit()))
       .put("wantedSplit", splitJson(row.desiredSplit()))
+      .put("blocked", row.blocked() == null ? null : blocked(row.blocked()))
       .put("createdAt", time(row.createdAt()))
       .put("startedAt", time(row.startedAt()))
       .put("finishedAt", time(row.finishedAt()));
@@ -83,6 +84,7 @@ public final class ReleaseView {
       .put("outcome", code == null ? null : new JsonObject().put("code", code).put("message", row.getString("outcome_message")))
       .putNull("currentSplit")
       .putNull("wantedSplit")
+      .putNull("blocked")
       .put("createdAt", time(row.getOffsetDateTime("created_at")))
       .put("startedAt", time(row.getOffsetDateTime("started_at")))
       .put("finishedAt", time(row.getOffsetDateTime("finished_at")));
@@ -90,6 +92,12 @@ public final class ReleaseView {
 
   private static String time(java.time.OffsetDateTime time) {
     return time == null ? null : time(time.toInstant());
+  }
+
+  /** A refusal as the API shows it: {@code {code, httpStatus, message, since}}. */
+  private static JsonObject blocked(ReleaseRow.Blocked blocked) {
+    return new JsonObject().put("code", blocked.code()).put("httpStatus", blocked.httpStatus())
+      .put("message", blocked.message()).put("since", time(blocked.since()));
   }
 
   /** A split as the API shows it ({@code [{versionId, percentage}]}); null when none. */

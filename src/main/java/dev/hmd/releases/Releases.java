@@ -160,7 +160,7 @@ public final class Releases {
       next.currentStageIndex(), stages, next.outcome() == null ? null : next.outcome().code().wireName(),
       next.outcome() == null ? null : next.outcome().message(), row.createdAt(), started, finished, row.nextDueAt(),
       row.leaseOwner(), row.leaseExpiresAt(), desired, row.appliedSplit(), row.appliedDeploymentId(), row.nextCheckAt(),
-      next.consecutiveErrors(), row.baseline(), row.rowVersion());
+      next.consecutiveErrors(), row.baseline(), row.blocked(), row.rowVersion());
   }
 
   /** Whether the split the release wants is not what it last saw serving. */
@@ -238,10 +238,11 @@ public final class Releases {
 
   /**
    * Whether a save may share its transaction with others: the {@link SaveHook} has nothing to add
-   * (the others read the stored row first and must roll back alone when it moved).
+   * (the others read the stored row first and must roll back alone when it moved). An active
+   * release neither awaiting approval nor blocked.
    */
   public static boolean batchable(ReleaseRow next) {
-    return next.active() && next.state() != ReleaseStatus.AWAITING_APPROVAL;
+    return next.active() && next.state() != ReleaseStatus.AWAITING_APPROVAL && next.blocked() == null;
   }
 
   /**

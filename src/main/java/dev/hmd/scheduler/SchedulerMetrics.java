@@ -20,6 +20,7 @@ final class SchedulerMetrics {
   private final Timer schedulerLag;
   private final Counter takeovers;
   private final Counter unreadable;
+  private final Counter blocked;
 
   SchedulerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -37,6 +38,9 @@ final class SchedulerMetrics {
       .register(registry);
     unreadable = Counter.builder("hmd.releases.unreadable")
       .description("releases this build could not read, ended failed without touching the Worker").register(registry);
+    blocked = Counter.builder("hmd.deployments.blocked")
+      .description("releases whose deployment Cloudflare began refusing with an error that asking again will not change")
+      .register(registry);
     // every outcome and verdict is a series from the start, at 0, so dashboards and alerts see them
     for (OutcomeCode code : OutcomeCode.values()) {
       outcomeCounter(code);
@@ -73,6 +77,10 @@ final class SchedulerMetrics {
 
   void unreadable() {
     unreadable.increment();
+  }
+
+  void blocked() {
+    blocked.increment();
   }
 
   void stageEnded(StageStatus status, Duration took) {

@@ -4,6 +4,7 @@ import dev.hmd.bus.Addresses;
 import dev.hmd.bus.Messages.ApplySplit;
 import dev.hmd.bus.Messages.CheckRequest;
 import dev.hmd.bus.Messages.CheckTelemetry;
+import dev.hmd.bus.Messages.SplitFailed;
 import dev.hmd.bus.Messages.SplitResult;
 import dev.hmd.cloudflare.TrafficSplit;
 import dev.hmd.connections.ConnectionTokens;
@@ -282,6 +283,12 @@ final class Stepper {
       .map(reply -> {
         SplitResult result = reply.body();
         s.memory.deployAttempts = 0;
+        if (s.row.blocked() != null) {
+          about(LOG.atInfo(), s.row).log("release {}: Cloudflare took the deployment it refused since {}", s.row.id(),
+            s.row.blocked().since());
+          s.row = s.row.withBlocked(null);
+          s.changed = true;
+        }
         TrafficSplit serving = result.deployment().split();
         boolean moved = !serving.sameTraffic(s.row.appliedSplit())
           || !result.deployment().id().equals(s.row.appliedDeploymentId());
@@ -307,11 +314,36 @@ final class Stepper {
       .recover(err -> {
         int attempt = ++s.memory.deployAttempts;
         s.retryAt = s.now.plus(DEPLOY_BACKOFF.after(attempt));
+        if (err instanceof SplitFailed failed && failed.permanent()) {
+          blocked(s, failed);
+        }
         about(LOG.atWarn(), s.row).setCause(err).log("release {}: applying {} failed (attempt {}), retrying at {}",
           s.row.id(), desired, attempt, s.retryAt);
         return Future.succeededFuture();
       })
       .mapEmpty();
+  }
+
+  /**
+   * Cloudflare refuses the split with an error that asking again will not change: the release
+   * shows it ({@code blocked}, a release event, once a {@code release.blocked} webhook through the
+   * save's hook) until the split is applied. It is still tried with backoff: a person may fix the
+   * cause (a token, the Worker's settings) without telling us.
+   */
+  private void blocked(Step s, SplitFailed failed) {
+    ReleaseRow.Blocked was = s.row.blocked();
+    ReleaseRow.Blocked now = new ReleaseRow.Blocked(failed.cloudflareCode(), failed.httpStatus(),
+      failed.cloudflareMessage(), was == null ? s.now : was.since());
+    if (now.equals(was)) {
+      return;
+    }
+    s.row = s.row.withBlocked(now);
+    s.changed = true;
+    if (was == null) {
+      metrics.blocked();
+      about(LOG.atWarn(), s.row).log("release {} is blocked: Cloudflare refuses its deployment (HTTP {}, code {}): {}",
+        s.row.id(), now.httpStatus(), now.code(), now.message());
+    }
   }
 
   /** Somebody deployed from outside: end an active release without touching their deployment, or stop a pending rollback. */
