@@ -37,7 +37,8 @@ public final class DeployerVerticle extends VerticleBase {
 
   private void handle(Message<ApplySplit> message) {
     ApplySplit wanted = message.body();
-    apply(wanted)
+    // composed, so that whatever apply throws is answered too, rather than left to the requester's timeout
+    Future.succeededFuture().compose(v -> apply(wanted))
       .onSuccess(message::reply)
       .onFailure(err -> {
         SplitFailed failed = failure(err);

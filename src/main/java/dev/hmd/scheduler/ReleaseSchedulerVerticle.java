@@ -146,6 +146,10 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     Future.succeededFuture().compose(v -> stepper.step(claimed, remembered))
       .onComplete(done -> {
         inFlight.remove(id);
+        if (done.failed()) {
+          // a step logs what it handles; this is what it threw instead (the release is due again)
+          Stepper.about(LOG.atWarn(), claimed.key()).setCause(done.cause()).log("release {}: step failed", id);
+        }
         if ((done.succeeded() && done.result() == Stepper.End.DONE) || remembered.isEmpty()) {
           memory.remove(id, remembered);
         }

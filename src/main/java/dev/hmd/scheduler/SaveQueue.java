@@ -87,7 +87,8 @@ final class SaveQueue {
       }).mapEmpty();
     if (single != null) {
       Releases.Save save = single.save();
-      written = written.transform(ignored -> releases.save(save.next(), save.checks(), save.events(), save.releaseChanged())
+      written = written.transform(ignored -> Future.succeededFuture()
+        .compose(v -> releases.save(save.next(), save.checks(), save.events(), save.releaseChanged()))
         .andThen(result -> {
           if (result.failed()) {
             single.done().fail(result.cause());

@@ -161,7 +161,7 @@ final class Stepper {
     } catch (UnreadableRelease e) {
       return failUnreadable(ReleaseRepository.Key.of(row), e);
     }
-    return applySplit(s)
+    return Future.succeededFuture().compose(v -> applySplit(s))
       .compose(v -> runCheck(s))
       .compose(v -> fireTimers(s))
       .compose(v -> applySplit(s))

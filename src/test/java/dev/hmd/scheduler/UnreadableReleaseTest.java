@@ -78,8 +78,10 @@ class UnreadableReleaseTest {
     List<JsonArray> servedBefore = victims.stream().map(UnreadableReleaseTest::lastDeployment).toList();
 
     Fixture healthy = Fixture.create(api, sim, 200);
-    String next = healthy.version(sim, Fixture.healthy());
-    healthy.plan(Fixture.quickPlan(6, 2, 10, 100).put("onInsufficientData", "proceed"));
+    // without noise, and two fails to roll back: this release is here to go on, not to be judged
+    String next = healthy.version(sim, new JsonObject().put("message", "clean")
+      .put("latencyMs", new JsonObject().put("p50", 20).put("p99", 100)).put("errorRate", 0.0));
+    healthy.plan(Fixture.quickPlan(6, 2, 10, 100).put("onInsufficientData", "proceed").put("failureThreshold", 2));
     String healthyId = healthy.start(next).getString("id");
 
     try (LogCapture logs = LogCapture.open()) {
