@@ -9,7 +9,10 @@ public final class Addresses {
   /** Wake the scheduler for one release now, instead of at its next tick. Body: {@link Messages.ReleaseKick}. */
   public static final String SCHEDULER_KICK = "hmd.scheduler.kick";
 
-  /** Make Cloudflare serve a split. Body: {@link Messages.ApplySplit}; reply: {@link Messages.SplitResult}. */
+  /**
+   * Make Cloudflare serve a split. Body: {@link Messages.ApplySplit}; reply: {@link Messages.SplitResult}, or
+   * the failure {@link Messages.SplitFailed}.
+   */
   public static final String DEPLOY_APPLY = "hmd.deploy.apply";
 
   /** Per-version telemetry for one release window, batched per account. Body: {@link Messages.CheckRequest}; reply: {@link Messages.CheckTelemetry}. */

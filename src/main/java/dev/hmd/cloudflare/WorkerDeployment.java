@@ -16,9 +16,14 @@ public record WorkerDeployment(String id, Instant createdOn, List<VersionSplit> 
     versions = List.copyOf(versions);
   }
 
+  /** The traffic this deployment serves. */
+  public TrafficSplit split() {
+    return new TrafficSplit(versions);
+  }
+
   /** The share of traffic {@code versionId} receives in this deployment, 0 if it is not part of it. */
   public int percentageOf(String versionId) {
-    return versions.stream().filter(v -> v.versionId().equals(versionId)).mapToInt(VersionSplit::percentage).sum();
+    return split().percentOf(versionId);
   }
 
   /** The version taking the largest share, the first listed on a tie. */

@@ -3,29 +3,26 @@ package dev.hmd.deploy;
 import dev.hmd.bus.Addresses;
 import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.cloudflare.CloudflareException;
-import dev.hmd.cloudflare.VersionSplit;
 import dev.hmd.cloudflare.WorkerDeployment;
 import dev.hmd.bus.Messages.ApplySplit;
+import dev.hmd.bus.Messages.SplitFailed;
 import dev.hmd.bus.Messages.SplitResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Makes Cloudflare serve the split a release wants, level-triggered: read what serves, write only
  * when it differs, read it back. It never overwrites a deployment somebody else made. A failure
- * is answered as a failure; the scheduler asks again later, so a rollback is retried until it
- * lands.
+ * is answered as a failure ({@link SplitFailed}, with what Cloudflare said and whether asking
+ * again can help); the scheduler asks again later, so a rollback is retried until it lands.
  */
 public final class DeployerVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DeployerVerticle.class);
-  public static final int FAILURE_CODE = 502;
+  public static final int FAILURE_CODE = SplitFailed.FAILURE_CODE;
 
   private final CloudflareClient cloudflare;
 
@@ -40,32 +37,48 @@ public final class DeployerVerticle extends VerticleBase {
 
   private void handle(Message<ApplySplit> message) {
     ApplySplit wanted = message.body();
-    apply(wanted)
+    // composed, so that whatever apply throws is answered too, rather than left to the requester's timeout
+    Future.succeededFuture().compose(v -> apply(wanted))
       .onSuccess(message::reply)
       .onFailure(err -> {
-        String reason = err instanceof CloudflareException ? err.getMessage() : "deployer failed: " + err;
+        SplitFailed failed = failure(err);
         LOG.atWarn().addKeyValue("tenantId", wanted.tenantId()).addKeyValue("releaseId", wanted.releaseId())
-          .log("release {}: split {} not applied: {}", wanted.releaseId(), wanted.versions(), reason);
-        message.fail(FAILURE_CODE, reason);
+          .setCause(err).log("release {}: split {} not applied{}", wanted.releaseId(), wanted.split(),
+            failed.permanent() ? " (a refusal that asking again will not change)" : "");
+        message.reply(failed);
       });
+  }
+
+  /**
+   * The failure as the scheduler gets it. A Cloudflare answer is permanent when it is a 4xx that
+   * asking again does not change: anything but 408 and 429 (a split Cloudflare refuses, a revoked
+   * token, a deleted Worker).
+   */
+  static SplitFailed failure(Throwable err) {
+    if (err instanceof CloudflareException cf) {
+      boolean permanent = !cf.retryable() && cf.httpStatus() >= 400 && cf.httpStatus() < 500;
+      return new SplitFailed(cf.getMessage(), cf.httpStatus(), cf.code().orElse(null),
+        cf.cloudflareMessage() == null ? cf.getMessage() : cf.cloudflareMessage(), permanent);
+    }
+    return new SplitFailed("deployer failed: " + err, 0, null, String.valueOf(err.getMessage()), false);
   }
 
   Future<SplitResult> apply(ApplySplit wanted) {
     return cloudflare.currentDeployment(wanted.token(), wanted.accountId(), wanted.script())
       .compose(current -> {
-        if (sameSplit(current.versions(), wanted.versions())) {
+        if (current.split().sameTraffic(wanted.split())) {
           return Future.succeededFuture(new SplitResult(SplitResult.Outcome.APPLIED, current));
         }
         if (isExternal(current, wanted)) {
           return Future.succeededFuture(new SplitResult(SplitResult.Outcome.EXTERNAL, current));
         }
-        return cloudflare.createDeployment(wanted.token(), wanted.accountId(), wanted.script(), wanted.versions(),
-            wanted.message())
+        return cloudflare.createDeployment(wanted.token(), wanted.accountId(), wanted.script(),
+            wanted.split().versions(), wanted.message())
           .compose(created -> cloudflare.currentDeployment(wanted.token(), wanted.accountId(), wanted.script()))
-          .compose(readBack -> sameSplit(readBack.versions(), wanted.versions())
+          .compose(readBack -> readBack.split().sameTraffic(wanted.split())
             ? Future.succeededFuture(new SplitResult(SplitResult.Outcome.APPLIED, readBack))
-            : Future.failedFuture(new IllegalStateException("read back " + readBack.versions() + " after deploying "
-              + wanted.versions())));
+            : Future.failedFuture(new IllegalStateException("read back " + readBack.split() + " after deploying "
+              + wanted.split())));
       });
   }
 
@@ -75,16 +88,5 @@ public final class DeployerVerticle extends VerticleBase {
       return false;
     }
     return current.message() == null || !current.message().contains(wanted.marker());
-  }
-
-  /** The same traffic: equal shares per version, a 0% entry being the same as no entry. */
-  static boolean sameSplit(List<VersionSplit> a, List<VersionSplit> b) {
-    return shares(a).equals(shares(b));
-  }
-
-  private static Map<String, Integer> shares(List<VersionSplit> split) {
-    Map<String, Integer> shares = new HashMap<>();
-    split.stream().filter(v -> v.percentage() > 0).forEach(v -> shares.merge(v.versionId(), v.percentage(), Integer::sum));
-    return shares;
   }
 }

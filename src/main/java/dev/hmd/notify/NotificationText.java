@@ -3,6 +3,7 @@ package dev.hmd.notify;
 import dev.hmd.connections.PlanJson;
 import dev.hmd.releases.ReleaseRow;
 import dev.hmd.slo.Plan;
+import dev.hmd.slo.ReleaseStatus;
 import dev.hmd.slo.Stage;
 import io.vertx.core.json.JsonObject;
 
@@ -38,6 +39,9 @@ public final class NotificationText {
       case ROLLED_BACK -> ":rotating_light: " + release + " rolled back to " + oldVersion + " at " + at + reason(row) + ".";
       case CANCELLED -> ":no_entry_sign: " + release + " cancelled at " + at + ", back on " + oldVersion + reason(row) + ".";
       case FAILED -> ":x: " + release + " failed at " + at + ", back on " + oldVersion + reason(row) + ".";
+      case BLOCKED -> ":warning: " + release + " is blocked: Cloudflare refuses to deploy "
+        + (row.active() ? at : row.state() == ReleaseStatus.SUCCEEDED ? "100% on " + newVersion
+          : "its rollback to " + oldVersion) + refusal(row) + "; it is tried again until it is applied.";
       case PING -> throw new IllegalArgumentException("a ping has no release");
     };
   }
@@ -53,17 +57,30 @@ public final class NotificationText {
     if (row.outcomeCode() == null) {
       return "";
     }
-    String message = row.outcomeMessage() == null ? "" : row.outcomeMessage().replaceAll("\\s+", " ").trim();
-    if (message.length() > REASON_MAX) {
-      message = message.substring(0, REASON_MAX - 1) + "…";
-    }
+    String message = shortened(row.outcomeMessage());
     return ": " + escape(row.outcomeCode()) + (message.isEmpty() ? "" : " (" + escape(message) + ")");
+  }
+
+  /** What Cloudflare said ({@code code (message)}), as the end of the sentence. */
+  private static String refusal(ReleaseRow row) {
+    if (row.blocked() == null) {
+      return "";
+    }
+    String message = shortened(row.blocked().message());
+    String code = row.blocked().code() == null ? "HTTP " + row.blocked().httpStatus() : "code " + row.blocked().code();
+    return ": " + code + (message.isEmpty() ? "" : " (" + escape(message) + ")");
   }
 
   /** A version id, short enough to read (the full ids are in {@code release}). */
   private static String code(String versionId) {
     String shortId = versionId.length() > 8 ? versionId.substring(0, 8) : versionId;
     return "`" + escape(shortId).replace("`", "'") + "`";
+  }
+
+  /** On one line, at most {@link #REASON_MAX} characters. */
+  private static String shortened(String text) {
+    String line = text == null ? "" : text.replaceAll("\\s+", " ").trim();
+    return line.length() > REASON_MAX ? line.substring(0, REASON_MAX - 1) + "…" : line;
   }
 
   /** Slack's three control characters; the rest of the text is plain. */

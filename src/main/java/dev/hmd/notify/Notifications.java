@@ -3,6 +3,7 @@ package dev.hmd.notify;
 import dev.hmd.releases.ReleaseRow;
 import dev.hmd.releases.ReleaseView;
 import dev.hmd.releases.SaveHook;
+import dev.hmd.slo.ReleaseStatus;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
 import java.util.ArrayList;
@@ -27,21 +28,24 @@ public final class Notifications {
 
   /**
    * What changed, as notifications: {@code started} for a new release ({@code before} null),
-   * {@code awaiting_approval} each time a stage starts waiting for a person, and the end state when
-   * an active release ends.
+   * {@code awaiting_approval} each time a stage starts waiting for a person, the end state when
+   * an active release ends, and {@code blocked} when Cloudflare starts refusing its deployment.
    */
   public static List<Notice> notices(ReleaseRow before, ReleaseRow after) {
     List<Notice> notices = new ArrayList<>();
     if (before == null) {
       notices.add(new Notice(WebhookEvent.STARTED, after.currentStageIndex()));
     }
-    boolean awaiting = "awaiting_approval".equals(after.state());
-    if (awaiting && (before == null || !"awaiting_approval".equals(before.state())
+    boolean awaiting = after.state() == ReleaseStatus.AWAITING_APPROVAL;
+    if (awaiting && (before == null || before.state() != ReleaseStatus.AWAITING_APPROVAL
       || before.currentStageIndex() != after.currentStageIndex())) {
       notices.add(new Notice(WebhookEvent.AWAITING_APPROVAL, after.currentStageIndex()));
     }
     if (!after.active() && (before == null || before.active())) {
       WebhookEvent.ended(after.state()).ifPresent(e -> notices.add(new Notice(e, after.currentStageIndex())));
+    }
+    if (after.blocked() != null && (before == null || before.blocked() == null)) {
+      notices.add(new Notice(WebhookEvent.BLOCKED, after.currentStageIndex()));
     }
     return notices;
   }

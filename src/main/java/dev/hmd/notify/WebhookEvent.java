@@ -1,5 +1,6 @@
 package dev.hmd.notify;
 
+import dev.hmd.slo.ReleaseStatus;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -13,12 +14,17 @@ public enum WebhookEvent {
   ROLLED_BACK("release.rolled_back"),
   CANCELLED("release.cancelled"),
   FAILED("release.failed"),
+  /**
+   * Once per release (and stage) that becomes blocked: Cloudflare refuses its deployment with an
+   * error that asking again will not change. The service keeps trying.
+   */
+  BLOCKED("release.blocked"),
   /** Sent on request ({@code POST /v1/webhooks/{id}/test}), whatever the webhook's filter. */
   PING("ping");
 
   /** The events a webhook can subscribe to (every one but {@link #PING}); the default filter. */
   public static final List<WebhookEvent> RELEASE_EVENTS = List.of(STARTED, AWAITING_APPROVAL, SUCCEEDED, ROLLED_BACK,
-    CANCELLED, FAILED);
+    CANCELLED, FAILED, BLOCKED);
 
   private final String wireName;
 
@@ -35,13 +41,13 @@ public enum WebhookEvent {
   }
 
   /** The event of a release that ended in {@code state}; empty for an active state. */
-  public static Optional<WebhookEvent> ended(String state) {
+  public static Optional<WebhookEvent> ended(ReleaseStatus state) {
     return switch (state) {
-      case "succeeded" -> Optional.of(SUCCEEDED);
-      case "rolled_back" -> Optional.of(ROLLED_BACK);
-      case "cancelled" -> Optional.of(CANCELLED);
-      case "failed" -> Optional.of(FAILED);
-      default -> Optional.empty();
+      case SUCCEEDED -> Optional.of(SUCCEEDED);
+      case ROLLED_BACK -> Optional.of(ROLLED_BACK);
+      case CANCELLED -> Optional.of(CANCELLED);
+      case FAILED -> Optional.of(FAILED);
+      case RUNNING, AWAITING_APPROVAL -> Optional.empty();
     };
   }
 }

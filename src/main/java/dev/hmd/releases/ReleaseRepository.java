@@ -6,13 +6,19 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import io.vertx.sqlclient.templates.SqlTemplate;
+import io.vertx.sqlclient.templates.TupleMapper;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The releases table. Work is claimed with {@code FOR UPDATE SKIP LOCKED} and a lease, so several
@@ -22,15 +28,35 @@ import java.util.Optional;
  */
 public final class ReleaseRepository {
 
-  /** A claimed release, and whether another process held it before its lease ran out. */
-  public record Claimed(ReleaseRow row, boolean takenOver) {
+  /**
+   * A claimed release: which one, whether another process held it before its lease ran out, and
+   * its row, or (row null) why this build cannot read it.
+   */
+  public record Claimed(Key key, boolean takenOver, ReleaseRow row, UnreadableRelease unreadable) {
   }
 
-  private static final String INSERT = "insert into releases (id, tenant_id, connection_id, account_id, worker_name, "
-    + "old_version_id, new_version_id, plan_revision, plan, state, current_stage_index, stages, outcome_code, "
-    + "outcome_message, started_at, finished_at, next_due_at, desired_split, applied_split, applied_deployment_id, "
-    + "next_check_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) "
-    + "returning " + ReleaseRow.COLUMNS;
+  /** What identifies a release row at a version: read from any row, however corrupt the rest of it. */
+  public record Key(String tenantId, String id, long rowVersion, String accountId, String workerName) {
+
+    public static Key of(ReleaseRow row) {
+      return new Key(row.tenantId(), row.id(), row.rowVersion(), row.accountId(), row.workerName());
+    }
+
+    static Key of(Row row) {
+      return new Key(row.getString("tenant_id"), row.getString("id"), row.getLong("row_version"),
+        row.getString("account_id"), row.getString("worker_name"));
+    }
+  }
+
+  private static final String INSERT = """
+    insert into releases (id, tenant_id, connection_id, account_id, worker_name, old_version_id, new_version_id,
+      plan_revision, plan, state, current_stage_index, stages, outcome_code, outcome_message, started_at, finished_at,
+      next_due_at, desired_split, applied_split, applied_deployment_id, next_check_at)
+    values (#{id}, #{tenantId}, #{connectionId}, #{accountId}, #{workerName}, #{oldVersionId}, #{newVersionId},
+      #{planRevision}, #{plan}, #{state}, #{currentStageIndex}, #{stages}, #{outcomeCode}, #{outcomeMessage},
+      #{startedAt}, #{finishedAt}, #{nextDueAt}, #{desiredSplit}, #{appliedSplit}, #{appliedDeploymentId},
+      #{nextCheckAt})
+    returning """ + " " + ReleaseRow.COLUMNS;
   private static final String GET = "select " + ReleaseRow.COLUMNS + " from releases where tenant_id = $1 and id = $2";
   private static final String LIST = "select " + ReleaseRow.COLUMNS + " from releases where tenant_id = $1 "
     + "and ($2::text is null or connection_id = $2) and ($3::text is null or state = $3) "
@@ -55,14 +81,35 @@ public final class ReleaseRepository {
                    and lease_expires_at < now() + make_interval(secs => $2) * 2 / 3
                  limit $3
                  for update skip locked)""";
+  private static final String HELD_BY = "select id from releases where id in (select unnest($2::text[])) and lease_owner = $1";
   private static final String RELEASE_LEASES = "update releases set lease_owner = null, lease_expires_at = null where lease_owner = $1";
-  private static final String SAVE = """
-    update releases set state = $4, current_stage_index = $5, stages = $6, outcome_code = $7, outcome_message = $8,
-      started_at = $9, finished_at = $10, next_due_at = $11, desired_split = $12, applied_split = $13,
-      applied_deployment_id = $14, next_check_at = $15, consecutive_errors = $16, baseline = $17,
-      row_version = row_version + 1
+  /**
+   * Ends a release this build cannot read: failed, outcome error, nothing more to do, the lease
+   * given up. The split it wanted is dropped, not guessed (the Worker stays as it serves); an
+   * outcome it had is kept in the message; nothing is left to be blocked. {@code $5}: the applied
+   * split is what could not be read.
+   */
+  private static final String FAIL_UNREADABLE = """
+    update releases set state = 'failed', outcome_code = 'error',
+      outcome_message = case when outcome_code is null then $4
+        else $4 || '; it had ended ' || state || ' (' || outcome_code || coalesce(': ' || outcome_message, '') || ')' end,
+      finished_at = coalesce(finished_at, now()), next_due_at = null, next_check_at = null, desired_split = null,
+      blocked = null,
+      applied_split = case when $5 then null else applied_split end,
+      lease_owner = null, lease_expires_at = null, row_version = row_version + 1
     where tenant_id = $1 and id = $2 and row_version = $3
     returning """ + " " + ReleaseRow.COLUMNS;
+  private static final String SAVE = """
+    update releases set state = #{state}, current_stage_index = #{currentStageIndex}, stages = #{stages},
+      outcome_code = #{outcomeCode}, outcome_message = #{outcomeMessage}, started_at = #{startedAt},
+      finished_at = #{finishedAt}, next_due_at = #{nextDueAt}, desired_split = #{desiredSplit},
+      applied_split = #{appliedSplit}, applied_deployment_id = #{appliedDeploymentId}, next_check_at = #{nextCheckAt},
+      consecutive_errors = #{consecutiveErrors}, baseline = #{baseline}, blocked = #{blocked},
+      row_version = row_version + 1
+    where tenant_id = #{tenantId} and id = #{id} and row_version = #{rowVersion}
+    returning """ + " " + ReleaseRow.COLUMNS;
+  /** A row's columns by the names of {@link #INSERT} and {@link #SAVE}; each takes the ones it names. */
+  private static final TupleMapper<ReleaseRow> PARAMETERS = TupleMapper.mapper(ReleaseRepository::parameters);
 
   private final Pool pool;
 
@@ -71,11 +118,7 @@ public final class ReleaseRepository {
   }
 
   public Future<ReleaseRow> insert(SqlClient tx, ReleaseRow r) {
-    return tx.preparedQuery(INSERT).execute(Tuple.tuple(Arrays.asList(r.id(), r.tenantId(), r.connectionId(),
-        r.accountId(), r.workerName(), r.oldVersionId(), r.newVersionId(), r.planRevision(), r.plan(), r.state(),
-        r.currentStageIndex(), r.stages(), r.outcomeCode(), r.outcomeMessage(), time(r.startedAt()),
-        time(r.finishedAt()), time(r.nextDueAt()), r.desiredSplit(), r.appliedSplit(), r.appliedDeploymentId(),
-        time(r.nextCheckAt()))))
+    return SqlTemplate.forQuery(tx, INSERT).mapFrom(PARAMETERS).execute(r)
       .map(rows -> ReleaseRow.from(rows.iterator().next()));
   }
 
@@ -112,7 +155,13 @@ public final class ReleaseRepository {
       List<Claimed> claimed = new ArrayList<>(rows.size());
       for (Row row : rows) {
         String previous = row.getString("previous_owner");
-        claimed.add(new Claimed(ReleaseRow.from(row), previous != null && !previous.equals(owner)));
+        boolean takenOver = previous != null && !previous.equals(owner);
+        try {
+          claimed.add(new Claimed(Key.of(row), takenOver, ReleaseRow.from(row), null));
+        } catch (UnreadableRelease e) {
+          // one row this build cannot read must not cost the others their step
+          claimed.add(new Claimed(Key.of(row), takenOver, null, e));
+        }
       }
       return claimed;
     });
@@ -139,9 +188,29 @@ public final class ReleaseRepository {
       .compose(n -> n < RENEW_CHUNK ? Future.succeededFuture(sofar + n) : renewChunks(owner, leaseSeconds, sofar + n));
   }
 
+  /** Which of {@code ids} {@code owner} still holds the lease of (run out or not). */
+  public Future<Set<String>> heldBy(String owner, java.util.Collection<String> ids) {
+    return pool.preparedQuery(HELD_BY).execute(Tuple.of(owner, ids.toArray(String[]::new))).map(rows -> {
+      Set<String> held = new HashSet<>();
+      rows.forEach(row -> held.add(row.getString(0)));
+      return held;
+    });
+  }
+
   /** Gives every lease of {@code owner} up, so another process takes over at once. */
   public Future<Integer> releaseLeases(String owner) {
     return pool.preparedQuery(RELEASE_LEASES).execute(Tuple.of(owner)).map(RowSet::rowCount);
+  }
+
+  /**
+   * Ends the release at {@code key} failed (see {@link #FAIL_UNREADABLE}) in the caller's
+   * transaction, if it is still at the key's version; returns the stored row as it is now, or
+   * empty when it moved meanwhile.
+   */
+  public Future<Optional<Row>> failUnreadable(SqlClient tx, Key key, String message, boolean clearApplied) {
+    return tx.preparedQuery(FAIL_UNREADABLE)
+      .execute(Tuple.of(key.tenantId(), key.id(), key.rowVersion(), message, clearApplied))
+      .map(rows -> rows.size() == 0 ? Optional.<Row>empty() : Optional.of(rows.iterator().next()));
   }
 
   /**
@@ -153,9 +222,7 @@ public final class ReleaseRepository {
     if (rows.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    List<Tuple> tuples = new ArrayList<>(rows.size());
-    rows.forEach(row -> tuples.add(saveTuple(row)));
-    return tx.preparedQuery(SAVE).executeBatch(tuples).map(first -> {
+    return SqlTemplate.forQuery(tx, SAVE).mapFrom(PARAMETERS).executeBatch(rows).map(first -> {
       List<Optional<ReleaseRow>> saved = new ArrayList<>(rows.size());
       for (RowSet<Row> result = first; result != null; result = result.next()) {
         saved.add(first(result));
@@ -164,12 +231,34 @@ public final class ReleaseRepository {
     });
   }
 
-  private static Tuple saveTuple(ReleaseRow next) {
-    return Tuple.tuple(Arrays.asList(next.tenantId(), next.id(), next.rowVersion(),
-      next.state(), next.currentStageIndex(), next.stages(), next.outcomeCode(), next.outcomeMessage(),
-      time(next.startedAt()), time(next.finishedAt()), time(next.nextDueAt()), next.desiredSplit(),
-      next.appliedSplit(), next.appliedDeploymentId(), time(next.nextCheckAt()), next.consecutiveErrors(),
-      next.baseline()));
+  private static Map<String, Object> parameters(ReleaseRow r) {
+    Map<String, Object> p = new HashMap<>(32);
+    p.put("id", r.id());
+    p.put("tenantId", r.tenantId());
+    p.put("connectionId", r.connectionId());
+    p.put("accountId", r.accountId());
+    p.put("workerName", r.workerName());
+    p.put("oldVersionId", r.oldVersionId());
+    p.put("newVersionId", r.newVersionId());
+    p.put("planRevision", r.planRevision());
+    p.put("plan", r.plan());
+    p.put("state", r.state().wireName());
+    p.put("currentStageIndex", r.currentStageIndex());
+    p.put("stages", r.stages());
+    p.put("outcomeCode", r.outcomeCode());
+    p.put("outcomeMessage", r.outcomeMessage());
+    p.put("startedAt", time(r.startedAt()));
+    p.put("finishedAt", time(r.finishedAt()));
+    p.put("nextDueAt", time(r.nextDueAt()));
+    p.put("desiredSplit", r.desiredSplit() == null ? null : r.desiredSplit().toJson());
+    p.put("appliedSplit", r.appliedSplit() == null ? null : r.appliedSplit().toJson());
+    p.put("appliedDeploymentId", r.appliedDeploymentId());
+    p.put("nextCheckAt", time(r.nextCheckAt()));
+    p.put("consecutiveErrors", r.consecutiveErrors());
+    p.put("baseline", r.baseline());
+    p.put("blocked", r.blocked() == null ? null : r.blocked().toJson());
+    p.put("rowVersion", r.rowVersion());
+    return p;
   }
 
   private static Optional<ReleaseRow> first(RowSet<Row> rows) {

@@ -1,5 +1,7 @@
 package dev.hmd.releases;
 
+import dev.hmd.cloudflare.TrafficSplit;
+import dev.hmd.slo.ReleaseStatus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -20,7 +22,7 @@ public record ReleaseRow(
   String newVersionId,
   int planRevision,
   JsonObject plan,
-  String state,
+  ReleaseStatus state,
   int currentStageIndex,
   JsonArray stages,
   String outcomeCode,
@@ -31,30 +33,106 @@ public record ReleaseRow(
   Instant nextDueAt,
   String leaseOwner,
   Instant leaseExpiresAt,
-  JsonArray desiredSplit,
-  JsonArray appliedSplit,
+  TrafficSplit desiredSplit,
+  TrafficSplit appliedSplit,
   String appliedDeploymentId,
   Instant nextCheckAt,
   int consecutiveErrors,
   JsonObject baseline,
+  Blocked blocked,
   long rowVersion) {
+
+  /**
+   * Cloudflare refuses the release's deployment with an error that asking again will not change,
+   * {@code since} the first refusal: what Cloudflare said ({@code code} null when it gave none).
+   */
+  public record Blocked(Integer code, int httpStatus, String message, Instant since) {
+
+    public JsonObject toJson() {
+      return new JsonObject().put("code", code).put("httpStatus", httpStatus).put("message", message)
+        .put("since", since.toString());
+    }
+
+    static Blocked fromJson(JsonObject json) {
+      Object code = json.getValue("code");
+      Object status = json.getValue("httpStatus");
+      Object message = json.getValue("message");
+      Object since = json.getValue("since");
+      if (code != null && !(code instanceof Integer || code instanceof Long)) {
+        throw new IllegalArgumentException(".code is " + UnreadableRelease.shown(code) + ", not an integer");
+      }
+      if (!(status instanceof Integer || status instanceof Long)) {
+        throw new IllegalArgumentException(".httpStatus is " + UnreadableRelease.shown(status) + ", not an integer");
+      }
+      if (!(message instanceof String text)) {
+        throw new IllegalArgumentException(".message is " + UnreadableRelease.shown(message) + ", not a text");
+      }
+      Instant at;
+      try {
+        at = Instant.parse((String) since);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(".since is " + UnreadableRelease.shown(since) + ", not a time", e);
+      }
+      return new Blocked(code == null ? null : ((Number) code).intValue(), ((Number) status).intValue(), text, at);
+    }
+  }
 
   static final String COLUMNS = "id, tenant_id, connection_id, account_id, worker_name, old_version_id, new_version_id, "
     + "plan_revision, plan, state, current_stage_index, stages, outcome_code, outcome_message, created_at, started_at, "
     + "finished_at, next_due_at, lease_owner, lease_expires_at, desired_split, applied_split, applied_deployment_id, "
-    + "next_check_at, consecutive_errors, baseline, row_version";
+    + "next_check_at, consecutive_errors, baseline, blocked, row_version";
 
+  /**
+   * Reads a row; a column this build cannot read (an unknown state, malformed JSON) throws an
+   * {@link UnreadableRelease} naming it.
+   */
   static ReleaseRow from(Row row) {
     return new ReleaseRow(
       row.getString("id"), row.getString("tenant_id"), row.getString("connection_id"), row.getString("account_id"),
       row.getString("worker_name"), row.getString("old_version_id"), row.getString("new_version_id"),
-      row.getInteger("plan_revision"), row.getJsonObject("plan"), row.getString("state"),
-      row.getInteger("current_stage_index"), row.getJsonArray("stages"), row.getString("outcome_code"),
+      row.getInteger("plan_revision"), json(row, "plan", JsonObject.class), status(row.getString("state")),
+      row.getInteger("current_stage_index"), json(row, "stages", JsonArray.class), row.getString("outcome_code"),
       row.getString("outcome_message"), instant(row, "created_at"), instant(row, "started_at"),
       instant(row, "finished_at"), instant(row, "next_due_at"), row.getString("lease_owner"),
-      instant(row, "lease_expires_at"), row.getJsonArray("desired_split"), row.getJsonArray("applied_split"),
+      instant(row, "lease_expires_at"), split(row, "desired_split"), split(row, "applied_split"),
       row.getString("applied_deployment_id"), instant(row, "next_check_at"), row.getInteger("consecutive_errors"),
-      row.getJsonObject("baseline"), row.getLong("row_version"));
+      json(row, "baseline", JsonObject.class), blocked(row), row.getLong("row_version"));
+  }
+
+  private static Blocked blocked(Row row) {
+    JsonObject json = json(row, "blocked", JsonObject.class);
+    try {
+      return json == null ? null : Blocked.fromJson(json);
+    } catch (IllegalArgumentException e) {
+      throw new UnreadableRelease("blocked", "blocked" + e.getMessage(), e);
+    }
+  }
+
+  private static ReleaseStatus status(String state) {
+    return ReleaseStatus.fromWireName(state)
+      .orElseThrow(() -> new UnreadableRelease("state", "state " + UnreadableRelease.shown(state) + " is unknown", null));
+  }
+
+  /** A jsonb column of the given shape, or null. */
+  private static <T> T json(Row row, String column, Class<T> shape) {
+    Object value = row.getValue(column);
+    if (value == null || value == io.vertx.sqlclient.Tuple.JSON_NULL) {
+      return null;
+    }
+    if (!shape.isInstance(value)) {
+      throw new UnreadableRelease(column, column + " is " + UnreadableRelease.shown(value) + ", not a JSON "
+        + (shape == JsonArray.class ? "array" : "object"), null);
+    }
+    return shape.cast(value);
+  }
+
+  private static TrafficSplit split(Row row, String column) {
+    JsonArray json = json(row, column, JsonArray.class);
+    try {
+      return json == null ? null : TrafficSplit.fromJson(json);
+    } catch (IllegalArgumentException e) {
+      throw new UnreadableRelease(column, column + e.getMessage(), e);
+    }
   }
 
   private static Instant instant(Row row, String column) {
@@ -63,34 +141,39 @@ public record ReleaseRow(
   }
 
   public ReleaseRow withNextDue(Instant due) {
-    return engine(due, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, baseline);
+    return engine(due, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, baseline, blocked);
   }
 
   public ReleaseRow withNextCheck(Instant at) {
-    return engine(nextDueAt, at, desiredSplit, appliedSplit, appliedDeploymentId, baseline);
+    return engine(nextDueAt, at, desiredSplit, appliedSplit, appliedDeploymentId, baseline, blocked);
   }
 
-  public ReleaseRow withApplied(JsonArray split, String deploymentId) {
-    return engine(nextDueAt, nextCheckAt, desiredSplit, split, deploymentId, baseline);
+  public ReleaseRow withApplied(TrafficSplit split, String deploymentId) {
+    return engine(nextDueAt, nextCheckAt, desiredSplit, split, deploymentId, baseline, blocked);
   }
 
-  public ReleaseRow withDesired(JsonArray split) {
-    return engine(nextDueAt, nextCheckAt, split, appliedSplit, appliedDeploymentId, baseline);
+  public ReleaseRow withDesired(TrafficSplit split) {
+    return engine(nextDueAt, nextCheckAt, split, appliedSplit, appliedDeploymentId, baseline, blocked);
   }
 
   public ReleaseRow withBaseline(JsonObject stats) {
-    return engine(nextDueAt, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, stats);
+    return engine(nextDueAt, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, stats, blocked);
   }
 
-  /** The same release with the engine's bookkeeping replaced; what people see stays as it is. */
-  private ReleaseRow engine(Instant due, Instant check, JsonArray desired, JsonArray applied, String deploymentId,
-                            JsonObject stats) {
+  /** The release blocked by a refusal, or (null) no longer. */
+  public ReleaseRow withBlocked(Blocked refusal) {
+    return engine(nextDueAt, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, baseline, refusal);
+  }
+
+  /** The same release with the engine's bookkeeping replaced. */
+  private ReleaseRow engine(Instant due, Instant check, TrafficSplit desired, TrafficSplit applied, String deploymentId,
+                            JsonObject stats, Blocked refusal) {
     return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
       plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, due,
-      leaseOwner, leaseExpiresAt, desired, applied, deploymentId, check, consecutiveErrors, stats, rowVersion);
+      leaseOwner, leaseExpiresAt, desired, applied, deploymentId, check, consecutiveErrors, stats, refusal, rowVersion);
   }
 
   public boolean active() {
-    return "running".equals(state) || "awaiting_approval".equals(state);
+    return !state.isTerminal();
   }
 }

@@ -1,7 +1,9 @@
 package dev.hmd.releases;
 
+import dev.hmd.cloudflare.TrafficSplit;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
@@ -45,7 +47,7 @@ public final class ReleaseView {
       .put("connectionId", row.connectionId())
       .put("accountId", row.accountId())
       .put("workerName", row.workerName())
-      .put("state", row.state())
+      .put("state", row.state().wireName())
       .put("oldVersionId", row.oldVersionId())
       .put("newVersionId", row.newVersionId())
       .put("planRevision", row.planRevision())
@@ -55,14 +57,52 @@ public final class ReleaseView {
       .put("outcome", outcome)
       .put("currentSplit", splitJson(row.appliedSplit()))
       .put("wantedSplit", splitJson(row.desiredSplit()))
+      .put("blocked", row.blocked() == null ? null : blocked(row.blocked()))
       .put("createdAt", time(row.createdAt()))
       .put("startedAt", time(row.startedAt()))
       .put("finishedAt", time(row.finishedAt()));
   }
 
-  /** The stored split ({@code [{versionId, percentage}]}) as the API shows it; null when none. */
-  static JsonArray splitJson(JsonArray split) {
-    return split == null ? null : split.copy();
+  /**
+   * What can be shown of a release whose row this build cannot read in full: the columns that are
+   * plain text and times, with {@code stages} empty and the plan left out.
+   */
+  static JsonObject minimal(Row row) {
+    String code = row.getString("outcome_code");
+    return new JsonObject()
+      .put("id", row.getString("id"))
+      .put("connectionId", row.getString("connection_id"))
+      .put("accountId", row.getString("account_id"))
+      .put("workerName", row.getString("worker_name"))
+      .put("state", row.getString("state"))
+      .put("oldVersionId", row.getString("old_version_id"))
+      .put("newVersionId", row.getString("new_version_id"))
+      .put("planRevision", row.getInteger("plan_revision"))
+      .putNull("plan")
+      .put("currentStageIndex", row.getInteger("current_stage_index"))
+      .put("stages", new JsonArray())
+      .put("outcome", code == null ? null : new JsonObject().put("code", code).put("message", row.getString("outcome_message")))
+      .putNull("currentSplit")
+      .putNull("wantedSplit")
+      .putNull("blocked")
+      .put("createdAt", time(row.getOffsetDateTime("created_at")))
+      .put("startedAt", time(row.getOffsetDateTime("started_at")))
+      .put("finishedAt", time(row.getOffsetDateTime("finished_at")));
+  }
+
+  private static String time(java.time.OffsetDateTime time) {
+    return time == null ? null : time(time.toInstant());
+  }
+
+  /** A refusal as the API shows it: {@code {code, httpStatus, message, since}}. */
+  private static JsonObject blocked(ReleaseRow.Blocked blocked) {
+    return new JsonObject().put("code", blocked.code()).put("httpStatus", blocked.httpStatus())
+      .put("message", blocked.message()).put("since", time(blocked.since()));
+  }
+
+  /** A split as the API shows it ({@code [{versionId, percentage}]}); null when none. */
+  static JsonArray splitJson(TrafficSplit split) {
+    return split == null ? null : split.toJson();
   }
 
   static String time(Instant instant) {

@@ -1,14 +1,19 @@
 package dev.hmd.releases;
 
+import dev.hmd.cloudflare.TrafficSplit;
 import dev.hmd.connections.PlanJson;
 import dev.hmd.events.EventLog;
+import dev.hmd.slo.FieldError;
 import dev.hmd.slo.Outcome;
+import dev.hmd.slo.OutcomeCode;
 import dev.hmd.slo.Plan;
+import dev.hmd.slo.PlanValidation;
 import dev.hmd.slo.ReleaseMachine;
 import dev.hmd.slo.ReleaseState;
 import dev.hmd.slo.ReleaseStatus;
 import dev.hmd.slo.StageState;
 import dev.hmd.slo.StageStatus;
+import dev.hmd.slo.VersionStats;
 import dev.hmd.events.EventLog.NewEvent;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -52,20 +57,94 @@ public final class Releases {
     return releases;
   }
 
-  public static Plan plan(ReleaseRow row) {
-    return PlanJson.fromJson(row.plan());
+  /** What the engine reads from a row: its plan, the machine's state and the old version's last good stats (or null). */
+  public record Read(Plan plan, ReleaseState state, VersionStats baseline) {
   }
 
+  /**
+   * Everything the engine needs from a row, checked to agree (a stage per stage of the plan):
+   * throws {@link UnreadableRelease} naming the first field this build cannot read.
+   */
+  public static Read read(ReleaseRow row) {
+    Plan plan = plan(row);
+    ReleaseState state = state(row);
+    if (state.stages().size() != plan.stageCount()) {
+      throw new UnreadableRelease("stages", "stages has " + state.stages().size() + " entries for the plan's "
+        + plan.stageCount() + " stages", null);
+    }
+    VersionStats baseline;
+    try {
+      baseline = row.baseline() == null ? null : StatsMapping.fromJson(row.baseline());
+    } catch (RuntimeException e) {
+      throw new UnreadableRelease("baseline", "baseline: " + e.getMessage(), e);
+    }
+    return new Read(plan, state, baseline);
+  }
+
+  /** The plan snapshot; one the validator refuses throws {@link UnreadableRelease} naming its first problem. */
+  public static Plan plan(ReleaseRow row) {
+    if (row.plan() == null) {
+      throw new UnreadableRelease("plan", "plan is missing", null);
+    }
+    PlanValidation validation;
+    try {
+      validation = PlanJson.validate(row.plan());
+    } catch (RuntimeException e) {
+      throw new UnreadableRelease("plan", "plan: " + e, e);
+    }
+    if (validation instanceof PlanValidation.Valid valid) {
+      return valid.plan();
+    }
+    FieldError first = validation.errors().get(0);
+    int more = validation.errors().size() - 1;
+    throw new UnreadableRelease("plan", "plan." + first.field() + " " + first.message()
+      + (more == 0 ? "" : " (and " + more + " more problem" + (more == 1 ? "" : "s") + ")"), null);
+  }
+
+  /** The machine's state; a field this build cannot read throws {@link UnreadableRelease} naming it. */
   public static ReleaseState state(ReleaseRow row) {
+    if (row.stages() == null) {
+      throw new UnreadableRelease("stages", "stages is missing", null);
+    }
     List<StageState> stages = new ArrayList<>();
     for (int i = 0; i < row.stages().size(); i++) {
-      stages.add(StageState.fromMap(row.stages().getJsonObject(i).getMap()));
+      stages.add(stage(row.stages().getValue(i), i));
     }
-    ReleaseStatus status = ReleaseStatus.fromWireName(row.state())
-      .orElseThrow(() -> new IllegalStateException("release " + row.id() + " has an unknown state " + row.state()));
-    Outcome outcome = row.outcomeCode() == null ? null : new Outcome(
-      dev.hmd.slo.OutcomeCode.fromWireName(row.outcomeCode()).orElseThrow(), row.outcomeMessage());
-    return new ReleaseState(status, row.currentStageIndex(), stages, row.consecutiveErrors(), outcome);
+    Outcome outcome = null;
+    if (row.outcomeCode() != null) {
+      outcome = new Outcome(OutcomeCode.fromWireName(row.outcomeCode()).orElseThrow(() -> new UnreadableRelease(
+        "outcome_code", "outcome_code " + UnreadableRelease.shown(row.outcomeCode()) + " is unknown", null)),
+        row.outcomeMessage());
+    } else if (row.state().isTerminal()) {
+      throw new UnreadableRelease("outcome_code", "outcome_code is missing for a release that ended "
+        + row.state().wireName(), null);
+    }
+    if (row.currentStageIndex() < 0 || row.currentStageIndex() >= stages.size()) {
+      throw new UnreadableRelease("current_stage_index", "current_stage_index " + row.currentStageIndex()
+        + " is outside the " + stages.size() + " stages", null);
+    }
+    return new ReleaseState(row.state(), row.currentStageIndex(), stages, row.consecutiveErrors(), outcome);
+  }
+
+  private static StageState stage(Object value, int index) {
+    String at = "stages[" + index + "]";
+    if (!(value instanceof JsonObject json)) {
+      throw new UnreadableRelease("stages", at + " is " + UnreadableRelease.shown(value) + ", not an object", null);
+    }
+    Object status = json.getValue("state");
+    if (!(status instanceof String name) || StageStatus.fromWireName(name).isEmpty()) {
+      throw new UnreadableRelease("stages", at + ".state " + UnreadableRelease.shown(status) + " is unknown", null);
+    }
+    StageState stage;
+    try {
+      stage = StageState.fromMap(json.getMap());
+    } catch (RuntimeException e) {
+      throw new UnreadableRelease("stages", at + ": " + e.getMessage(), e);
+    }
+    if (stage.index() != index) {
+      throw new UnreadableRelease("stages", at + ".index is " + stage.index() + ", not " + index, null);
+    }
+    return stage;
   }
 
   /** The row with {@code next} written into it: state, stages, outcome, times and the wanted split. */
@@ -74,20 +153,20 @@ public final class Releases {
     JsonArray stages = new JsonArray();
     next.stages().forEach(s -> stages.add(new JsonObject(s.toMap())));
     Integer wanted = machine.wantedNewPercent(next);
-    JsonArray desired = wanted == null ? null : Splits.wanted(row.newVersionId(), row.oldVersionId(), wanted);
+    TrafficSplit desired = wanted == null ? null : TrafficSplit.between(row.newVersionId(), row.oldVersionId(), wanted);
     Instant started = row.startedAt() == null && next.isStarted() ? next.stages().get(0).startedAt() : row.startedAt();
     Instant finished = next.isTerminal() && row.finishedAt() == null ? now : row.finishedAt();
     return new ReleaseRow(row.id(), row.tenantId(), row.connectionId(), row.accountId(), row.workerName(),
-      row.oldVersionId(), row.newVersionId(), row.planRevision(), row.plan(), next.status().wireName(),
+      row.oldVersionId(), row.newVersionId(), row.planRevision(), row.plan(), next.status(),
       next.currentStageIndex(), stages, next.outcome() == null ? null : next.outcome().code().wireName(),
       next.outcome() == null ? null : next.outcome().message(), row.createdAt(), started, finished, row.nextDueAt(),
       row.leaseOwner(), row.leaseExpiresAt(), desired, row.appliedSplit(), row.appliedDeploymentId(), row.nextCheckAt(),
-      next.consecutiveErrors(), row.baseline(), row.rowVersion());
+      next.consecutiveErrors(), row.baseline(), row.blocked(), row.rowVersion());
   }
 
   /** Whether the split the release wants is not what it last saw serving. */
   public static boolean splitPending(ReleaseRow row) {
-    return row.desiredSplit() != null && !Splits.same(row.desiredSplit(), row.appliedSplit());
+    return row.desiredSplit() != null && !row.desiredSplit().sameTraffic(row.appliedSplit());
   }
 
   /**
@@ -171,10 +250,11 @@ public final class Releases {
 
   /**
    * Whether a save may share its transaction with others: the {@link SaveHook} has nothing to add
-   * (the others read the stored row first and must roll back alone when it moved).
+   * (the others read the stored row first and must roll back alone when it moved). An active
+   * release neither awaiting approval nor blocked.
    */
   public static boolean batchable(ReleaseRow next) {
-    return next.active() && !"awaiting_approval".equals(next.state());
+    return next.active() && next.state() != ReleaseStatus.AWAITING_APPROVAL && next.blocked() == null;
   }
 
   /**
@@ -229,10 +309,38 @@ public final class Releases {
     });
   }
 
+  /**
+   * Ends a release this build cannot read {@code failed} with outcome {@code error} and
+   * {@code problem}'s message, leaving the Worker as it serves and the lease free, with its
+   * {@code release} event (the full view, or what can be shown when the row is still unreadable).
+   * Returns that view, or empty when the row moved meanwhile. No webhook goes out: a
+   * notification's text is made from the plan and stages this build could not read.
+   */
+  public Future<Optional<JsonObject>> failUnreadable(ReleaseRepository.Key key, UnreadableRelease problem) {
+    return pool.withTransaction(tx -> releases.failUnreadable(tx, key, problem.getMessage(),
+        "applied_split".equals(problem.column()))
+      .compose(stored -> {
+        if (stored.isEmpty()) {
+          return Future.succeededFuture(Optional.<JsonObject>empty());
+        }
+        JsonObject view = viewOf(stored.get());
+        return EventLog.append(tx, key.tenantId(), List.of(new NewEvent(key.id(), "release", view)))
+          .map(Optional.of(view));
+      }));
+  }
+
+  private static JsonObject viewOf(io.vertx.sqlclient.Row stored) {
+    try {
+      return ReleaseView.toJson(ReleaseRow.from(stored));
+    } catch (RuntimeException e) {
+      return ReleaseView.minimal(stored);
+    }
+  }
+
   /** A {@code deployment} event: the split Cloudflare now serves for the release. */
-  public static NewEvent deploymentEvent(String releaseId, JsonArray versions, String deploymentId) {
+  public static NewEvent deploymentEvent(String releaseId, TrafficSplit serving, String deploymentId) {
     return new NewEvent(releaseId, "deployment", new JsonObject().put("releaseId", releaseId)
-      .put("deploymentId", deploymentId).put("versions", versions));
+      .put("deploymentId", deploymentId).put("versions", serving.toJson()));
   }
 
   private static Instant min(Instant a, Instant b) {

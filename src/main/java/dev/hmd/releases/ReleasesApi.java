@@ -138,8 +138,8 @@ public final class ReleasesApi {
     Instant now = Instant.now();
     Transition started = new ReleaseMachine(plan).start(now);
     ReleaseRow blank = new ReleaseRow(Ids.newId("r"), tenantId, c.id(), c.accountId(), c.workerName(), oldVersionId,
-      newVersionId, stored.revision(), PlanJson.toJson(plan), ReleaseStatus.RUNNING.wireName(), 0, new JsonArray(), null, null,
-      now, null, null, now, null, null, null, Splits.of(serving.versions()), serving.id(), null, 0, null, 0);
+      newVersionId, stored.revision(), PlanJson.toJson(plan), ReleaseStatus.RUNNING, 0, new JsonArray(), null, null,
+      now, null, null, now, null, null, null, serving.split(), serving.id(), null, 0, null, null, 0);
     return Releases.withState(blank, started.next(), now);
   }
 

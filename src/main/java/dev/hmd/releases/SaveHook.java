@@ -16,8 +16,8 @@ public interface SaveHook {
   /**
    * Called in the transaction of the change, before it commits: {@code before} is the stored row
    * ({@code null} for a new release), {@code after} what is written. Only changes that can matter
-   * come here: a new release, one that awaits approval, one that ended ({@link Releases#batchable}
-   * changes do not).
+   * come here: a new release, one that awaits approval, one that ended, one that is blocked
+   * ({@link Releases#batchable} changes do not).
    */
   Future<Void> changing(SqlClient tx, ReleaseRow before, ReleaseRow after);
 }

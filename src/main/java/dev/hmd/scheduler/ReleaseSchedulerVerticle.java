@@ -1,108 +1,39 @@
 package dev.hmd.scheduler;
 
 import dev.hmd.bus.Addresses;
-import dev.hmd.connections.ConnectionTokens;
-import dev.hmd.releases.CheckRepository;
-import dev.hmd.releases.ReleaseRepository;
-import dev.hmd.releases.ReleaseRow;
-import dev.hmd.releases.Releases;
-import dev.hmd.releases.Splits;
-import dev.hmd.releases.StatsMapping;
-import dev.hmd.retry.Backoff;
-import dev.hmd.slo.CheckEvaluation;
-import dev.hmd.slo.Outcome;
-import dev.hmd.slo.OutcomeCode;
-import dev.hmd.slo.Plan;
-import dev.hmd.slo.ReleaseInput;
-import dev.hmd.slo.ReleaseMachine;
-import dev.hmd.slo.ReleaseState;
-import dev.hmd.slo.ReleaseStatus;
-import dev.hmd.slo.SloEvaluator;
-import dev.hmd.slo.StageState;
-import dev.hmd.slo.StageStatus;
-import dev.hmd.slo.Transition;
-import dev.hmd.slo.VersionStats;
-import dev.hmd.bus.Messages.ApplySplit;
-import dev.hmd.bus.Messages.CheckRequest;
-import dev.hmd.bus.Messages.CheckTelemetry;
 import dev.hmd.bus.Messages.ReleaseKick;
-import dev.hmd.bus.Messages.SplitResult;
-import dev.hmd.events.EventLog.NewEvent;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
+import dev.hmd.connections.ConnectionTokens;
+import dev.hmd.releases.ReleaseRepository;
+import dev.hmd.releases.Releases;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The release state machine's shell. Every tick it claims the releases that are due (with
- * {@code FOR UPDATE SKIP LOCKED} and a lease, so each release is driven by one process) and
- * steps each: apply the wanted split through the deployer, run a due check through the poller,
- * fire elapsed soaks and approval deadlines, and save the result with its events. Everything it
- * knows comes from the row, so another process can take over at any point; its timers only
- * decide when to look.
+ * {@code FOR UPDATE SKIP LOCKED} and a lease, so each release is driven by one process), steps
+ * each ({@link Stepper}), and keeps the leases of the releases it drives. Everything a release
+ * needs comes from its row, so another process can take over at any point; the little this
+ * process remembers of a release ({@link ReleaseMemory}) only decides when to look, and goes when
+ * the release leaves the process.
  */
 public final class ReleaseSchedulerVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ReleaseSchedulerVerticle.class);
-  /**
-   * How many times a window in which no version served anything is asked again before it counts
-   * as inconclusive: a Worker with traffic never has an empty window, so an empty one usually
-   * means telemetry is later than {@code HMD_TELEMETRY_LAG_SECONDS}, and the data will come.
-   */
-  public static final int EMPTY_WINDOW_RETRIES = 3;
   /** Releases claimed per tick. */
   public static final int CLAIM_BATCH = 500;
   /** Most releases of one tenant saved in one transaction. */
   public static final int SAVE_BATCH = 200;
-  /** Longest wait between two attempts to apply a split; a rollback is retried at least this often, forever. */
-  public static final Duration MAX_DEPLOY_BACKOFF = Duration.ofSeconds(30);
-  private static final Backoff DEPLOY_BACKOFF = new Backoff(Duration.ofSeconds(1), MAX_DEPLOY_BACKOFF, Backoff.Jitter.HALF);
-  private static final Duration BUS_TIMEOUT = Duration.ofSeconds(60);
-  private static final String MARKER = "HMD release ";
-
-  /** What one step of one release accumulates before it is saved. */
-  private static final class Step {
-    final ReleaseRow original;
-    ReleaseRow row;
-    ReleaseState state;
-    final ReleaseMachine machine;
-    final Plan plan;
-    final Instant now;
-    final List<NewEvent> events = new ArrayList<>();
-    final List<CheckRepository.NewCheck> checks = new ArrayList<>();
-    boolean changed;
-    boolean verifyDeployment;
-    Instant retryAt;
-    Instant retryCheckAt;
-
-    Step(ReleaseRow row, Instant now) {
-      this.original = row;
-      this.row = row;
-      this.plan = Releases.plan(row);
-      this.machine = new ReleaseMachine(plan);
-      this.state = Releases.state(row);
-      this.now = now;
-    }
-  }
 
   private final Pool pool;
   private final Releases releases;
@@ -114,24 +45,16 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   private final Duration telemetryLag;
   private final Clock clock;
   private final Set<String> inFlight = new HashSet<>();
-  private final Map<String, Integer> deployAttempts = new HashMap<>();
-  /** Empty windows asked again, per release: telemetry may be later than the configured lag. */
-  private final Map<String, Integer> emptyWindowRetries = new HashMap<>();
-  /** End of the window whose failing check rolled a release back, until the rollback lands (for the latency metric). */
-  private final Map<String, Instant> rollbackSince = new HashMap<>();
-  /** The saves of each tenant with saves under way (see {@link #inTurn}). */
-  private final Map<String, TenantSaves> tenantSaves = new HashMap<>();
-  private final AtomicLong active = new AtomicLong();
+  /** What this process remembers of the releases it drives, while there is something to remember. */
+  private final Map<String, ReleaseMemory> memory = new HashMap<>();
+  private SchedulerMetrics metrics;
+  private Stepper stepper;
   private boolean ticking;
   private boolean tickAgain;
   private boolean stopping;
   private long tickTimer = -1;
   private long renewTimer = -1;
   private long gaugeTimer = -1;
-  private Timer checkDuration;
-  private Timer rollbackLatency;
-  private Timer schedulerLag;
-  private Counter takeovers;
 
   public ReleaseSchedulerVerticle(Pool pool, Releases releases, ConnectionTokens tokens, MeterRegistry registry,
                                   String owner, Duration lease, Duration tick, Duration telemetryLag, Clock clock) {
@@ -148,25 +71,8 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Gauge.builder("hmd.releases.active", active, AtomicLong::get)
-      .description("releases running or awaiting approval, across all processes").register(registry);
-    checkDuration = Timer.builder("hmd.check.duration").description("from asking for telemetry to the verdict")
-      .publishPercentileHistogram().register(registry);
-    rollbackLatency = Timer.builder("hmd.rollback.latency")
-      .description("from the end of the failing check's window to the rollback applied at Cloudflare")
-      .publishPercentileHistogram().register(registry);
-    // every outcome and verdict is a series from the start, at 0, so dashboards and alerts see them
-    for (OutcomeCode code : OutcomeCode.values()) {
-      outcomeCounter(code.wireName());
-    }
-    for (dev.hmd.slo.Verdict verdict : dev.hmd.slo.Verdict.values()) {
-      checkCounter(verdict.wireName());
-    }
-    schedulerLag = Timer.builder("hmd.scheduler.lag")
-      .description("how late a check starts: when it ran minus when it was due").publishPercentileHistogram()
-      .register(registry);
-    takeovers = Counter.builder("hmd.lease.takeovers").description("releases taken over from a process whose lease ran out")
-      .register(registry);
+    metrics = new SchedulerMetrics(registry);
+    stepper = new Stepper(vertx, releases, tokens, new SaveQueue(releases, SAVE_BATCH), metrics, telemetryLag, clock);
     tickTimer = vertx.setPeriodic(tick.toMillis(), id -> runTick());
     renewTimer = vertx.setPeriodic(Math.max(1000, lease.toMillis() / 3), id -> renewLeases());
     gaugeTimer = vertx.setPeriodic(5_000, id -> countActive());
@@ -182,8 +88,15 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
     vertx.cancelTimer(renewTimer);
     vertx.cancelTimer(gaugeTimer);
     return waitForSteps(50).compose(v -> releases.repository().releaseLeases(owner))
-      .onSuccess(n -> LOG.info("released {} lease(s) of {}", n, owner))
-      .recover(err -> Future.succeededFuture());
+      .onSuccess(n -> {
+        memory.clear();
+        LOG.info("released {} lease(s) of {}", n, owner);
+      })
+      .recover(err -> {
+        // stopping goes on: the leases run out by themselves within one lease period
+        LOG.warn("giving the leases of {} up failed; they run out within {}", owner, lease, err);
+        return Future.succeededFuture();
+      });
   }
 
   private Future<Void> waitForSteps(int polls) {
@@ -206,17 +119,11 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
       .onComplete(result -> {
         ticking = false;
         if (result.failed()) {
-          LOG.warn("claiming due releases failed: {}", result.cause().getMessage());
+          LOG.warn("claiming due releases failed", result.cause());
           return;
         }
         for (ReleaseRepository.Claimed claimed : result.result()) {
-          if (claimed.takenOver()) {
-            takeovers.increment();
-            about(LOG.atInfo(), claimed.row()).log("release {} taken over after its lease ran out", claimed.row().id());
-          }
-          if (inFlight.add(claimed.row().id())) {
-            step(claimed.row()).onComplete(done -> inFlight.remove(claimed.row().id()));
-          }
+          step(claimed);
         }
         if (tickAgain || result.result().size() == CLAIM_BATCH) {
           tickAgain = false;
@@ -225,368 +132,50 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
       });
   }
 
+  private void step(ReleaseRepository.Claimed claimed) {
+    String id = claimed.key().id();
+    if (claimed.takenOver()) {
+      metrics.takenOver();
+      Stepper.about(LOG.atInfo(), claimed.key()).log("release {} taken over after its lease ran out", id);
+    }
+    if (!inFlight.add(id)) {
+      return;
+    }
+    ReleaseMemory remembered = memory.computeIfAbsent(id, k -> new ReleaseMemory());
+    // composed, so that nothing a step throws can leave its release in flight, and so never stepped again
+    Future.succeededFuture().compose(v -> stepper.step(claimed, remembered))
+      .onComplete(done -> {
+        inFlight.remove(id);
+        if (done.failed()) {
+          // a step logs what it handles; this is what it threw instead (the release is due again)
+          Stepper.about(LOG.atWarn(), claimed.key()).setCause(done.cause()).log("release {}: step failed", id);
+        }
+        if ((done.succeeded() && done.result() == Stepper.End.DONE) || remembered.isEmpty()) {
+          memory.remove(id, remembered);
+        }
+      });
+  }
+
+  /**
+   * Renews the leases of the releases this process drives, and forgets the ones that left it
+   * meanwhile (another process holds them, or they were given up).
+   */
   private void renewLeases() {
     releases.repository().renewLeases(owner, (int) lease.toSeconds())
-      .onFailure(err -> LOG.warn("renewing leases failed: {}", err.getMessage()));
+      .onFailure(err -> LOG.warn("renewing the leases of {} failed", owner, err));
+    List<String> resting = memory.keySet().stream().filter(id -> !inFlight.contains(id)).toList();
+    if (resting.isEmpty()) {
+      return;
+    }
+    releases.repository().heldBy(owner, resting)
+      .onSuccess(held -> resting.stream().filter(id -> !held.contains(id) && !inFlight.contains(id))
+        .forEach(memory::remove))
+      .onFailure(err -> LOG.warn("looking up which releases {} still holds failed", owner, err));
   }
 
   private void countActive() {
     pool.query("select count(*) from releases where state in ('running', 'awaiting_approval')").execute()
-      .onSuccess(rows -> active.set(rows.iterator().next().getLong(0)));
-  }
-
-  /** One pass over one release: split, check, timers, split again (a transition may want another), save. */
-  private Future<Void> step(ReleaseRow row) {
-    Step s = new Step(row, clock.instant());
-    return applySplit(s)
-        .compose(v -> runCheck(s))
-        .compose(v -> fireTimers(s))
-        .compose(v -> applySplit(s))
-        .compose(v -> save(s))
-        .recover(err -> {
-          if (err instanceof Releases.ConcurrentChange) {
-            // the API changed the release meanwhile (approve, cancel); it left it due now
-            return Future.succeededFuture();
-          }
-          about(LOG.atWarn(), row).log("release {}: step failed: {}", row.id(), err.toString());
-          return Future.succeededFuture();
-        });
-  }
-
-  /**
-   * Tenant, release and Worker as key-value pairs of the log event: fields of their own in the
-   * JSON lines (an MDC would not follow a step across its callbacks).
-   */
-  static LoggingEventBuilder about(LoggingEventBuilder event, ReleaseRow row) {
-    return event.addKeyValue("tenantId", row.tenantId()).addKeyValue("releaseId", row.id())
-      .addKeyValue("accountId", row.accountId()).addKeyValue("worker", row.workerName());
-  }
-
-  private void transition(Step s, ReleaseInput input) {
-    ReleaseState before = s.state;
-    Transition t = s.machine.apply(s.state, input);
-    if (t.isRejected()) {
-      return;
-    }
-    s.state = t.next();
-    s.row = Releases.withState(s.row, s.state, s.now);
-    s.changed = true;
-    if (!before.isTerminal() && s.state.isTerminal()) {
-      outcomeCounter(s.state.outcome().code().wireName()).increment();
-      about(LOG.atInfo(), s.row).log("release {} ended {} ({}): {}", s.row.id(), s.state.status().wireName(),
-        s.state.outcome().code().wireName(), s.state.outcome().message());
-    }
-    recordStageDurations(before, s.state);
-  }
-
-  private void recordStageDurations(ReleaseState before, ReleaseState after) {
-    for (int i = 0; i < after.stages().size(); i++) {
-      StageState was = before.stages().get(i);
-      StageState is = after.stages().get(i);
-      if (was.completedAt() == null && is.completedAt() != null && is.startedAt() != null) {
-        Timer.builder("hmd.stage.duration").tag("state", is.status().wireName())
-          .description("from a stage's start to its end").register(registry)
-          .record(Duration.between(is.startedAt(), is.completedAt()));
-      }
-    }
-  }
-
-  /** Level-triggered: ask the deployer for the wanted split whenever it is not what we last saw serving. */
-  private Future<Void> applySplit(Step s) {
-    // An ended release always asks the deployer, which reads what really serves: the step that
-    // applied the last split may have lost its save to the API's cancel, leaving the row's idea of
-    // what serves out of date. Once the final split is confirmed the release is due no more.
-    if (s.retryAt != null || s.row.desiredSplit() == null
-      || (!Releases.splitPending(s.row) && !s.verifyDeployment && !s.state.isTerminal())) {
-      return Future.succeededFuture();
-    }
-    s.verifyDeployment = false;
-    int wanted = s.machine.wantedNewPercent(s.state);
-    String message = MARKER + s.row.id() + (s.state.isTerminal()
-      ? " " + s.state.status().wireName() + ": " + wanted + "% new"
-      : " stage " + (s.state.currentStageIndex() + 1) + ": " + wanted + "% new");
-    return tokens.token(s.row.tenantId(), s.row.connectionId())
-      .compose(token -> vertx.eventBus().<SplitResult>request(Addresses.DEPLOY_APPLY,
-        new ApplySplit(s.row.tenantId(), s.row.id(), s.row.accountId(), s.row.workerName(), token,
-          Splits.toVersions(s.row.desiredSplit()), message, s.row.appliedDeploymentId(), MARKER + s.row.id()),
-        new DeliveryOptions().setSendTimeout(BUS_TIMEOUT.toMillis())))
-      .map(reply -> {
-        SplitResult result = reply.body();
-        deployAttempts.remove(s.row.id());
-        JsonArray serving = Splits.of(result.deployment().versions());
-        boolean moved = !Splits.same(serving, s.row.appliedSplit())
-          || !result.deployment().id().equals(s.row.appliedDeploymentId());
-        s.row = s.row.withApplied(serving, result.deployment().id());
-        if (result.outcome() == SplitResult.Outcome.EXTERNAL) {
-          onExternal(s, result);
-          return null;
-        }
-        if (moved) {
-          s.events.add(Releases.deploymentEvent(s.row.id(), serving, result.deployment().id()));
-          s.changed = true;
-        }
-        Instant failedAt = rollbackSince.remove(s.row.id());
-        if (failedAt != null && wanted == 0) {
-          rollbackLatency.record(Duration.between(failedAt, clock.instant()));
-        }
-        if (!s.state.isTerminal()) {
-          transition(s, new ReleaseInput.SplitApplied(s.now, wanted));
-        }
-        return null;
-      })
-      .recover(err -> {
-        int attempt = deployAttempts.merge(s.row.id(), 1, Integer::sum);
-        s.retryAt = s.now.plus(DEPLOY_BACKOFF.after(attempt));
-        about(LOG.atWarn(), s.row).log("release {}: applying {} failed (attempt {}), retrying at {}: {}", s.row.id(), s.row.desiredSplit(),
-          attempt, s.retryAt, err.getMessage());
-        return Future.succeededFuture();
-      })
-      .mapEmpty();
-  }
-
-  /** Somebody deployed from outside: end an active release without touching their deployment, or stop a pending rollback. */
-  private void onExternal(Step s, SplitResult result) {
-    String detail = "deployment " + result.deployment().id() + " serving " + Splits.of(result.deployment().versions()).encode()
-      + " was made outside this release" + (result.deployment().authorEmail() == null ? ""
-      : " by " + result.deployment().authorEmail());
-    if (!s.state.isTerminal()) {
-      transition(s, new ReleaseInput.ExternalDeployment(s.now, detail));
-    } else {
-      // an ended release whose rollback is overtaken by a person's deployment: theirs stands
-      s.row = s.row.withDesired(null);
-      s.changed = true;
-      about(LOG.atInfo(), s.row).log("release {}: rollback not applied, {}", s.row.id(), detail);
-    }
-  }
-
-  /** Runs the check that is due, if any; schedules the next one on the account's grid. */
-  private Future<Void> runCheck(Step s) {
-    if (s.state.isTerminal() || !s.machine.acceptsChecks(s.state)) {
-      s.row = s.row.withNextCheck(null);
-      return Future.succeededFuture();
-    }
-    Duration interval = Duration.ofSeconds(s.plan.pollIntervalSeconds());
-    if (s.row.nextCheckAt() == null) {
-      s.row = s.row.withNextCheck(CheckGrid.next(s.now, interval, s.row.accountId()));
-      return Future.succeededFuture();
-    }
-    if (s.now.isBefore(s.row.nextCheckAt())) {
-      return Future.succeededFuture();
-    }
-    if (!emptyWindowRetries.containsKey(s.row.id())) {
-      schedulerLag.record(Duration.between(s.row.nextCheckAt(), s.now));
-    }
-    Instant windowEnd = s.row.nextCheckAt().minus(telemetryLag);
-    Instant windowStart = windowEnd.minus(interval);
-    long started = System.nanoTime();
-    return tokens.token(s.row.tenantId(), s.row.connectionId())
-      .compose(token -> vertx.eventBus().<CheckTelemetry>request(Addresses.OBSERVE_CHECK,
-        new CheckRequest(s.row.tenantId(), s.row.id(), s.row.accountId(), s.row.workerName(), token, windowStart, windowEnd),
-        new DeliveryOptions().setSendTimeout(BUS_TIMEOUT.toMillis())))
-      .map(reply -> evaluate(s, reply.body(), windowStart))
-      .recover(err -> Future.succeededFuture(new Evaluated(
-        CheckEvaluation.error("telemetry query failed: " + err.getMessage()), null, null)))
-      .map(evaluated -> {
-        if (evaluated.newStats() != null && evaluated.newStats().requests() == 0 && evaluated.oldStats().requests() == 0
-          && s.state.currentStage().measuredThisSoak(windowStart)
-          && emptyWindowRetries.merge(s.row.id(), 1, Integer::sum) <= EMPTY_WINDOW_RETRIES) {
-          // ask for the same window again a little later; the due check stays where it is. Only a
-          // window that began inside the soak is worth it: an earlier one counts only by failing,
-          // and no data never fails (asking again for it pushed the stage's next check past its
-          // grid instant, and a short soak could end a check short)
-          s.retryCheckAt = s.now.plus(Duration.ofMillis(Math.max(1000, interval.toMillis() / 2)));
-          return null;
-        }
-        emptyWindowRetries.remove(s.row.id());
-        checkDuration.record(Duration.ofNanos(System.nanoTime() - started));
-        checkCounter(evaluated.evaluation().verdict().wireName()).increment();
-        int stageIndex = s.state.currentStageIndex();
-        ReleaseStatus before = s.state.status();
-        transition(s, new ReleaseInput.CheckCompleted(s.now, evaluated.evaluation().verdict(), windowStart));
-        if (before != s.state.status() && s.state.outcome() != null && evaluated.evaluation().reason() != null
-          && (s.state.outcome().code() == OutcomeCode.SLO_VIOLATION || s.state.outcome().code() == OutcomeCode.ERROR)) {
-          // the machine says how many checks failed; the people reading it want to know which SLO
-          s.state = new ReleaseState(s.state.status(), s.state.currentStageIndex(), s.state.stages(),
-            s.state.consecutiveErrors(), new Outcome(s.state.outcome().code(),
-              s.state.outcome().message() + "; last check: " + evaluated.evaluation().reason()));
-          s.row = Releases.withState(s.row, s.state, s.now);
-        }
-        s.checks.add(new CheckRepository.NewCheck(s.row.tenantId(), s.row.id(), stageIndex, s.now, windowStart, windowEnd,
-          evaluated.evaluation(), evaluated.newStats(), evaluated.oldStats()));
-        if (before != s.state.status() && s.state.outcome() != null
-          && s.state.outcome().code() == OutcomeCode.SLO_VIOLATION) {
-          rollbackSince.put(s.row.id(), windowEnd);
-        }
-        s.row = s.row.withNextCheck(CheckGrid.next(s.now, interval, s.row.accountId()));
-        s.changed = true;
-        return null;
-      });
-  }
-
-  private record Evaluated(CheckEvaluation evaluation, VersionStats newStats, VersionStats oldStats) {
-  }
-
-  private Evaluated evaluate(Step s, CheckTelemetry telemetry, Instant windowStart) {
-    VersionStats newStats = StatsMapping.of(telemetry.byVersion().get(s.row.newVersionId()));
-    VersionStats oldStats = StatsMapping.of(telemetry.byVersion().get(s.row.oldVersionId()));
-    VersionStats fallback = s.row.baseline() == null ? null : StatsMapping.fromJson(s.row.baseline());
-    CheckEvaluation evaluation = SloEvaluator.evaluate(s.plan, newStats, oldStats, fallback);
-    if (oldStats.requests() >= s.plan.minRequests()) {
-      s.row = s.row.withBaseline(StatsMapping.toJson(oldStats));
-    }
-    // Cheap outside-deployment detection: traffic to a version that is neither ours nor the old
-    // one, or no traffic to the new version where the split gives it plenty. Confirm by reading
-    // the deployment (the deployer does) before believing it.
-    boolean strangers = telemetry.byVersion().entrySet().stream().anyMatch(e -> e.getValue().requests() > 0
-      && !e.getKey().equals(s.row.newVersionId()) && !e.getKey().equals(s.row.oldVersionId()));
-    StageState stage = s.state.currentStage();
-    boolean starved = stage.soakStartedAt() != null && stage.soakStartedAt().isBefore(windowStart)
-      && newStats.requests() == 0 && oldStats.requests() >= s.plan.minRequests();
-    if (strangers || starved) {
-      s.verifyDeployment = true;
-    }
-    return new Evaluated(evaluation, newStats, oldStats);
-  }
-
-  /**
-   * The soak's end and the approval deadline, when they have come. A soak without a conclusive
-   * pass ends only once its last seconds have been checked: telemetry arrives {@code lag} late
-   * and checks come once an interval, so at {@code soakEndsAt} the traffic of up to lag + interval
-   * before it is still unchecked, and a soak shorter than that would never have a window of its
-   * own (a 10 s soak checked every 10 s, 5 s late). Deciding on less than the whole soak made
-   * short soaks of healthy versions end without a pass ({@code onInsufficientData}).
-   */
-  private Future<Void> fireTimers(Step s) {
-    for (int guard = 0; guard < 3 && !s.state.isTerminal(); guard++) {
-      StageState stage = s.state.currentStage();
-      if (s.state.status() == ReleaseStatus.RUNNING && stage.status() == StageStatus.SOAKING
-        && stage.soakEndsAt() != null && !s.now.isBefore(stage.soakEndsAt()) && soakChecked(s, stage)) {
-        transition(s, new ReleaseInput.SoakElapsed(s.now));
-      } else if (s.state.status() == ReleaseStatus.AWAITING_APPROVAL && stage.approvalDeadline() != null
-        && !s.now.isBefore(stage.approvalDeadline())) {
-        transition(s, new ReleaseInput.ApprovalTimedOut(s.now));
-      } else {
-        break;
-      }
-    }
-    return Future.succeededFuture();
-  }
-
-  /**
-   * Whether the soak can be decided: a pass settled it, or the checks have covered it, that is
-   * every window up to its end has been checked, and at least one whole window of its own (one
-   * that began after the split was applied, the only kind that can pass). The next check's
-   * window begins where the last one ended; a window asked again for being empty keeps the next
-   * check where it is, so it is still to come. A soak shorter than the poll interval thus lasts
-   * until one window of its own has been checked.
-   */
-  private boolean soakChecked(Step s, StageState stage) {
-    if (stage.hadConclusivePass() || s.row.nextCheckAt() == null || stage.soakStartedAt() == null) {
-      return true;
-    }
-    Duration interval = Duration.ofSeconds(s.plan.pollIntervalSeconds());
-    Instant nextWindowStart = s.row.nextCheckAt().minus(telemetryLag).minus(interval);
-    Instant covered = stage.soakStartedAt().plus(interval);
-    return !nextWindowStart.isBefore(stage.soakEndsAt()) && !nextWindowStart.isBefore(covered);
-  }
-
-  private Future<Void> save(Step s) {
-    // a window asked again is due at its retry, without moving the grid instant it belongs to
-    ReleaseRow timing = s.retryCheckAt == null ? s.row : s.row.withNextCheck(s.retryCheckAt);
-    Instant due = s.retryAt != null ? s.retryAt : Releases.nextDue(timing, s.state, s.now);
-    if (s.state.isTerminal() && s.row.desiredSplit() == null) {
-      due = null;
-    }
-    s.row = s.row.withNextDue(due);
-    if (s.row.equals(s.original) && s.checks.isEmpty() && s.events.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return inTurn(new Releases.Save(s.row, s.checks, s.events, s.changed));
-  }
-
-  /** A save waiting for its tenant's turn. */
-  private record QueuedSave(Releases.Save save, Promise<Void> done) {
-  }
-
-  /** A tenant's saves: the ones waiting, and whether a transaction of the tenant is under way. */
-  private static final class TenantSaves {
-    final List<QueuedSave> waiting = new ArrayList<>();
-    boolean writing;
-  }
-
-  /**
-   * Saves a tenant's steps one transaction at a time, and the ones that queued meanwhile together
-   * in the next (group commit). Each save appends events, which locks the tenant's event counter
-   * until it commits, so a tenant's saves cannot overlap anyway; started together (a tenant's
-   * releases are due on the same grid instant) each would hold a pooled connection while it
-   * waited, and one tenant's burst would take the whole pool. Queued here, a tenant uses one
-   * connection at a time, and a hundred releases due together cost a few transactions, not a
-   * hundred.
-   */
-  private Future<Void> inTurn(Releases.Save save) {
-    String tenantId = save.next().tenantId();
-    TenantSaves tenant = tenantSaves.computeIfAbsent(tenantId, id -> new TenantSaves());
-    Promise<Void> done = Promise.promise();
-    tenant.waiting.add(new QueuedSave(save, done));
-    if (!tenant.writing) {
-      writeNext(tenantId, tenant);
-    }
-    return done.future();
-  }
-
-  private void writeNext(String tenantId, TenantSaves tenant) {
-    if (tenant.waiting.isEmpty()) {
-      tenantSaves.remove(tenantId);
-      return;
-    }
-    tenant.writing = true;
-    List<QueuedSave> batch = new ArrayList<>();
-    List<QueuedSave> alone = new ArrayList<>();
-    for (QueuedSave queued : tenant.waiting) {
-      (Releases.batchable(queued.save().next()) && batch.size() < SAVE_BATCH ? batch : alone).add(queued);
-    }
-    tenant.waiting.clear();
-    // those that did not fit the batch wait for the next turn, as do the rare ones that notify
-    QueuedSave single = alone.stream().filter(q -> !Releases.batchable(q.save().next())).findFirst().orElse(null);
-    alone.stream().filter(q -> q != single).forEach(tenant.waiting::add);
-    Future<Void> written = batch.isEmpty() ? Future.succeededFuture() : releases.saveAll(tenantId,
-        batch.stream().map(QueuedSave::save).toList())
-      .andThen(result -> {
-        for (int i = 0; i < batch.size(); i++) {
-          Promise<Void> promise = batch.get(i).done();
-          if (result.failed()) {
-            promise.fail(result.cause());
-          } else if (result.result().get(i).isEmpty()) {
-            promise.fail(new Releases.ConcurrentChange(batch.get(i).save().next().id()));
-          } else {
-            promise.complete();
-          }
-        }
-      }).mapEmpty();
-    if (single != null) {
-      Releases.Save save = single.save();
-      written = written.transform(ignored -> releases.save(save.next(), save.checks(), save.events(), save.releaseChanged())
-        .andThen(result -> {
-          if (result.failed()) {
-            single.done().fail(result.cause());
-          } else {
-            single.done().complete();
-          }
-        })).mapEmpty();
-    }
-    written.onComplete(ignored -> {
-      tenant.writing = false;
-      writeNext(tenantId, tenant);
-    });
-  }
-
-  private Counter outcomeCounter(String outcome) {
-    return Counter.builder("hmd.release.outcomes").tag("outcome", outcome).description("releases ended, by outcome")
-      .register(registry);
-  }
-
-  private Counter checkCounter(String verdict) {
-    return Counter.builder("hmd.checks").tag("verdict", verdict).description("checks completed, by verdict")
-      .register(registry);
+      .onSuccess(rows -> metrics.activeReleases(rows.iterator().next().getLong(0)))
+      .onFailure(err -> LOG.warn("counting the active releases failed; hmd_releases_active keeps its last value", err));
   }
 }

@@ -2,6 +2,7 @@ package dev.hmd.notify;
 
 import dev.hmd.connections.PlanJson;
 import dev.hmd.releases.ReleaseRow;
+import dev.hmd.slo.ReleaseStatus;
 import dev.hmd.testing.Fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,8 +26,8 @@ class NotificationsTest {
     plan.getJsonArray("stages").getJsonObject(1).put("autoProgress", false);
     dev.hmd.slo.Plan parsed = PlanJson.fromJson(plan);
     return new ReleaseRow(releaseId, tenantId, connectionId, "acc", "shop<&>", "0c7e2a11-old-version", "5b9d0f3e-new-version", 1,
-      PlanJson.toJson(parsed), state, stage, new JsonArray(), outcomeCode, outcomeMessage, Instant.EPOCH, Instant.EPOCH, null, null,
-      null, null, null, null, null, null, 0, null, 3);
+      PlanJson.toJson(parsed), ReleaseStatus.fromWireName(state).orElseThrow(), stage, new JsonArray(), outcomeCode, outcomeMessage, Instant.EPOCH, Instant.EPOCH, null, null,
+      null, null, null, null, null, null, 0, null, null, 3);
   }
 
   static ReleaseRow running(int stage) {
@@ -77,6 +78,24 @@ class NotificationsTest {
       .contains("cancelled at stage 2/3", "back on `0c7e2a11`", "by ops: wrong build");
     assertThat(NotificationText.of(WebhookEvent.FAILED, row("failed", 1, "error", "x".repeat(1000))))
       .hasSizeLessThan(500).doesNotContain("\n");
+  }
+
+  @Test
+  @DisplayName("a release Cloudflare starts refusing makes blocked once, with Cloudflare's code and message in the text")
+  void blocked() {
+    ReleaseRow.Blocked refusal = new ReleaseRow.Blocked(10021, 400, "bindings <changed>", Instant.EPOCH);
+    ReleaseRow blocked = running(1).withBlocked(refusal);
+    assertThat(Notifications.notices(running(1), blocked)).containsExactly(new Notice(WebhookEvent.BLOCKED, 1));
+    assertThat(Notifications.notices(blocked, blocked)).isEmpty();
+    assertThat(Notifications.notices(blocked, running(1))).isEmpty();
+    ReleaseRow rollbackBlocked = row("rolled_back", 0, "slo_violation", "p99").withBlocked(refusal);
+    assertThat(Notifications.notices(row("rolled_back", 0, "slo_violation", "p99"), rollbackBlocked))
+      .containsExactly(new Notice(WebhookEvent.BLOCKED, 0));
+    assertThat(NotificationText.of(WebhookEvent.BLOCKED, blocked)).isEqualTo(":warning: Release r_1 of Worker "
+      + "*shop&lt;&amp;&gt;* is blocked: Cloudflare refuses to deploy stage 2/3 (50% on `5b9d0f3e`): code 10021 "
+      + "(bindings &lt;changed&gt;); it is tried again until it is applied.");
+    assertThat(NotificationText.of(WebhookEvent.BLOCKED, rollbackBlocked)).contains("its rollback to `0c7e2a11`");
+    assertThat(WebhookEvent.RELEASE_EVENTS).contains(WebhookEvent.BLOCKED);
   }
 
   @Test

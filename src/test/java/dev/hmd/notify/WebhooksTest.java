@@ -111,7 +111,7 @@ class WebhooksTest {
     JsonObject hook = webhook(f, receiver.url(path), null);
     String secret = hook.getString("secret");
     assertThat(secret).matches("whsec_[A-Za-z0-9_-]{43}");
-    assertThat(hook.getJsonArray("events")).hasSize(6);
+    assertThat(hook.getJsonArray("events")).hasSize(7).contains("release.blocked");
     String next = f.version(sim, Fixture.healthy());
     f.plan(Fixture.quickPlan(10, 2, 10, 100));
     String releaseId = f.start(next).getString("id");

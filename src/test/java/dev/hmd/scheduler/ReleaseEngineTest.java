@@ -39,6 +39,11 @@ class ReleaseEngineTest {
     return splits;
   }
 
+  /** The last of {@code splits}: read once, since a deployment may land between two reads of the simulator. */
+  static JsonArray last(List<JsonArray> splits) {
+    return splits.get(splits.size() - 1);
+  }
+
   static JsonArray split(String a, int pa, String b, int pb) {
     JsonArray split = new JsonArray().add(new JsonObject().put("versionId", a).put("percentage", pa));
     if (b != null) {
@@ -87,7 +92,7 @@ class ReleaseEngineTest {
     assertThat(awaitEnd(f, release.getString("id"), Duration.ofSeconds(60))).isEqualTo("rolled_back");
     JsonObject done = f.release(release.getString("id"));
     assertThat(done.getJsonObject("outcome").getString("code")).isEqualTo("slo_violation");
-    await().atMost(Duration.ofSeconds(10)).until(() -> history(f).get(history(f).size() - 1)
+    await().atMost(Duration.ofSeconds(10)).until(() -> last(history(f))
       .equals(split(f.servingVersion(), 100, null, 0)));
     assertThat(history(f)).contains(split(bad, 10, f.servingVersion(), 90));
     assertThat(f.checks(release.getString("id")).stream().map(c -> ((JsonObject) c).getString("verdict"))).contains("fail");
@@ -105,7 +110,7 @@ class ReleaseEngineTest {
     assertThat(cancelled.statusCode()).isEqualTo(200);
     assertThat(cancelled.bodyAsJsonObject().getString("state")).isEqualTo("cancelled");
     assertThat(cancelled.bodyAsJsonObject().getJsonObject("outcome").getString("message")).contains("wrong version");
-    await().atMost(Duration.ofSeconds(10)).until(() -> history(f).get(history(f).size() - 1)
+    await().atMost(Duration.ofSeconds(10)).until(() -> last(history(f))
       .equals(split(f.servingVersion(), 100, null, 0)));
     assertThat(f.api().post("/v1/releases/" + id + "/cancel", null).statusCode()).isEqualTo(409);
   }
@@ -119,7 +124,7 @@ class ReleaseEngineTest {
       f.plan(Fixture.quickPlan(60, 2, 50, 100));
       String id = f.start(next).getString("id");
       assertThat(f.api().post("/v1/releases/" + id + "/cancel", null).statusCode()).isEqualTo(200);
-      await().atMost(Duration.ofSeconds(15)).until(() -> history(f).get(history(f).size() - 1)
+      await().atMost(Duration.ofSeconds(15)).until(() -> last(history(f))
         .equals(split(f.servingVersion(), 100, null, 0)));
       await().atMost(Duration.ofSeconds(15)).until(() ->
         f.release(id).getJsonArray("currentSplit").equals(split(f.servingVersion(), 100, null, 0)));
@@ -155,7 +160,7 @@ class ReleaseEngineTest {
     JsonObject denied = f.api().post("/v1/releases/" + id + "/deny", null).bodyAsJsonObject();
     assertThat(denied.getString("state")).isEqualTo("rolled_back");
     assertThat(denied.getJsonObject("outcome").getString("code")).isEqualTo("approval_denied");
-    await().atMost(Duration.ofSeconds(10)).until(() -> history(f).get(history(f).size() - 1)
+    await().atMost(Duration.ofSeconds(10)).until(() -> last(history(f))
       .equals(split(f.servingVersion(), 100, null, 0)));
   }
 

@@ -1,0 +1,92 @@
+package dev.hmd.cloudflare;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which versions of a Worker serve and with what share: what a deployment serves, what a release
+ * wants and what it last saw applied. The one place that says when two splits are the same
+ * traffic. Stored and shown as {@code [{versionId, percentage}]}.
+ */
+public record TrafficSplit(List<VersionSplit> versions) {
+
+  public TrafficSplit {
+    versions = List.copyOf(versions);
+  }
+
+  /** New {@code newPercent}%, old the rest; a version at 0% is left out (Cloudflare serves the same either way). */
+  public static TrafficSplit between(String newVersionId, String oldVersionId, int newPercent) {
+    if (newPercent < 0 || newPercent > 100) {
+      throw new IllegalArgumentException("newPercent must be within 0..100, was " + newPercent);
+    }
+    List<VersionSplit> versions = new ArrayList<>(2);
+    if (newPercent > 0) {
+      versions.add(new VersionSplit(newVersionId, newPercent));
+    }
+    if (newPercent < 100) {
+      versions.add(new VersionSplit(oldVersionId, 100 - newPercent));
+    }
+    return new TrafficSplit(versions);
+  }
+
+  /**
+   * The same traffic: equal shares per version, 0% entries ignored (a version listed at 0% serves
+   * nothing, as one not listed). Nothing is the same traffic as null.
+   */
+  public boolean sameTraffic(TrafficSplit other) {
+    return other != null && shares().equals(other.shares());
+  }
+
+  /** The share {@code versionId} receives, 0 when it is not part of the split. */
+  public int percentOf(String versionId) {
+    return versions.stream().filter(v -> v.versionId().equals(versionId)).mapToInt(VersionSplit::percentage).sum();
+  }
+
+  private Map<String, Integer> shares() {
+    Map<String, Integer> shares = new HashMap<>();
+    versions.stream().filter(v -> v.percentage() > 0).forEach(v -> shares.merge(v.versionId(), v.percentage(), Integer::sum));
+    return shares;
+  }
+
+  public JsonArray toJson() {
+    JsonArray json = new JsonArray();
+    versions.forEach(v -> json.add(new JsonObject().put("versionId", v.versionId()).put("percentage", v.percentage())));
+    return json;
+  }
+
+  /**
+   * Reads what {@link #toJson()} wrote. A malformed entry throws an {@link IllegalArgumentException}
+   * naming it ({@code [1].percentage ...}), for the caller to prefix with where the JSON came from.
+   */
+  public static TrafficSplit fromJson(JsonArray json) {
+    List<VersionSplit> versions = new ArrayList<>(json.size());
+    for (int i = 0; i < json.size(); i++) {
+      if (!(json.getValue(i) instanceof JsonObject entry)) {
+        throw new IllegalArgumentException("[" + i + "] is " + quote(json.getValue(i)) + ", not an object");
+      }
+      Object versionId = entry.getValue("versionId");
+      if (!(versionId instanceof String id) || id.isEmpty()) {
+        throw new IllegalArgumentException("[" + i + "].versionId is " + quote(versionId) + ", not a version id");
+      }
+      Object percentage = entry.getValue("percentage");
+      if (!(percentage instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 0 || n.intValue() > 100) {
+        throw new IllegalArgumentException("[" + i + "].percentage is " + quote(percentage) + ", not an integer 0..100");
+      }
+      versions.add(new VersionSplit(id, n.intValue()));
+    }
+    return new TrafficSplit(versions);
+  }
+
+  private static String quote(Object value) {
+    return value instanceof String text ? "'" + text + "'" : String.valueOf(value);
+  }
+
+  @Override
+  public String toString() {
+    return toJson().encode();
+  }
+}

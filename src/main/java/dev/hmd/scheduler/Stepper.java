@@ -1,0 +1,531 @@
+package dev.hmd.scheduler;
+
+import dev.hmd.bus.Addresses;
+import dev.hmd.bus.Messages.ApplySplit;
+import dev.hmd.bus.Messages.CheckRequest;
+import dev.hmd.bus.Messages.CheckTelemetry;
+import dev.hmd.bus.Messages.SplitFailed;
+import dev.hmd.bus.Messages.SplitResult;
+import dev.hmd.cloudflare.TrafficSplit;
+import dev.hmd.connections.ConnectionTokens;
+import dev.hmd.events.EventLog.NewEvent;
+import dev.hmd.releases.CheckRepository;
+import dev.hmd.releases.ReleaseRepository;
+import dev.hmd.releases.ReleaseRow;
+import dev.hmd.releases.Releases;
+import dev.hmd.releases.StatsMapping;
+import dev.hmd.releases.UnreadableRelease;
+import dev.hmd.retry.Backoff;
+import dev.hmd.slo.CheckEvaluation;
+import dev.hmd.slo.Effect;
+import dev.hmd.slo.Outcome;
+import dev.hmd.slo.OutcomeCode;
+import dev.hmd.slo.Plan;
+import dev.hmd.slo.ReleaseInput;
+import dev.hmd.slo.ReleaseMachine;
+import dev.hmd.slo.ReleaseState;
+import dev.hmd.slo.ReleaseStatus;
+import dev.hmd.slo.SloEvaluator;
+import dev.hmd.slo.StageState;
+import dev.hmd.slo.StageStatus;
+import dev.hmd.slo.Transition;
+import dev.hmd.slo.VersionStats;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
+
+/**
+ * One pass over one release: apply the wanted split through the deployer, run a due check
+ * through the poller, fire an elapsed soak or approval deadline, apply the split a transition
+ * asked for, and save the result with its events (docs/engine.md, "One step").
+ *
+ * <p>What the machine decides comes with its effects, and the step acts on them rather than
+ * working them out again: {@link Effect.SetSplit} makes the split wanted and applied in this same
+ * step, {@link Effect.ScheduleCheck} places the next check on the account's grid,
+ * {@link Effect.ScheduleSoakEnd} and {@link Effect.AwaitApproval} make the release due then,
+ * {@link Effect.Finished} counts and logs the outcome and stops the checks. Effects are
+ * edge-triggered; what the row says is still owed (a split not confirmed serving, a check never
+ * scheduled, a soak end, a deadline) is read from the row on every step, so a process that died
+ * between a save and its effects loses nothing.
+ */
+final class Stepper {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Stepper.class);
+  /**
+   * How many times a window in which no version served anything is asked again before it counts
+   * as inconclusive: a Worker with traffic never has an empty window, so an empty one usually
+   * means telemetry is later than {@code HMD_TELEMETRY_LAG_SECONDS}, and the data will come.
+   */
+  static final int EMPTY_WINDOW_RETRIES = 3;
+  /** Longest wait between two attempts to apply a split; a rollback is retried at least this often, forever. */
+  static final Duration MAX_DEPLOY_BACKOFF = Duration.ofSeconds(30);
+  private static final Backoff DEPLOY_BACKOFF = new Backoff(Duration.ofSeconds(1), MAX_DEPLOY_BACKOFF, Backoff.Jitter.HALF);
+  private static final Duration BUS_TIMEOUT = Duration.ofSeconds(60);
+  private static final String MARKER = "HMD release ";
+
+  /** How a step left its release, for what the scheduler keeps of it. */
+  enum End {
+    /** The release has more to do (or the step failed and it is due again). */
+    DUE,
+    /** Nothing is left to do: ended, its last split confirmed, or ended unreadable. */
+    DONE
+  }
+
+  /** What one step of one release accumulates before it is saved. */
+  private static final class Step {
+    final ReleaseRow original;
+    final ReleaseMemory memory;
+    ReleaseRow row;
+    ReleaseState state;
+    final ReleaseMachine machine;
+    final Plan plan;
+    final VersionStats baseline;
+    final Instant now;
+    final List<NewEvent> events = new ArrayList<>();
+    final List<CheckRepository.NewCheck> checks = new ArrayList<>();
+    boolean changed;
+    boolean verifyDeployment;
+    /** A transition asked for a split ({@link Effect.SetSplit}): apply it in this step. */
+    boolean splitAsked;
+    /** A due check was taken in this step: the next one is to be placed. */
+    boolean checkTaken;
+    /** The earliest time an effect of this step asked to be woken at. */
+    Instant wakeAt;
+    Instant retryAt;
+    Instant retryCheckAt;
+
+    /** Throws {@link UnreadableRelease} for a row this build cannot read. */
+    Step(ReleaseRow row, ReleaseMemory memory, Instant now) {
+      Releases.Read read = Releases.read(row);
+      this.original = row;
+      this.memory = memory;
+      this.row = row;
+      this.plan = read.plan();
+      this.machine = new ReleaseMachine(plan);
+      this.state = read.state();
+      this.baseline = read.baseline();
+      this.now = now;
+    }
+
+    Duration interval() {
+      return Duration.ofSeconds(plan.pollIntervalSeconds());
+    }
+
+    void wake(Instant at) {
+      wakeAt = earliest(wakeAt, at);
+    }
+  }
+
+  private final Vertx vertx;
+  private final Releases releases;
+  private final ConnectionTokens tokens;
+  private final SaveQueue saves;
+  private final SchedulerMetrics metrics;
+  private final Duration telemetryLag;
+  private final Clock clock;
+
+  Stepper(Vertx vertx, Releases releases, ConnectionTokens tokens, SaveQueue saves, SchedulerMetrics metrics,
+          Duration telemetryLag, Clock clock) {
+    this.vertx = vertx;
+    this.releases = releases;
+    this.tokens = tokens;
+    this.saves = saves;
+    this.metrics = metrics;
+    this.telemetryLag = telemetryLag;
+    this.clock = clock;
+  }
+
+  /**
+   * Steps a claimed release, with what this process remembers of it. Never fails: a step that
+   * cannot finish is logged and leaves its release due, to be claimed again.
+   */
+  Future<End> step(ReleaseRepository.Claimed claimed, ReleaseMemory memory) {
+    if (claimed.row() == null) {
+      return failUnreadable(claimed.key(), claimed.unreadable());
+    }
+    ReleaseRow row = claimed.row();
+    Step s;
+    try {
+      s = new Step(row, memory, clock.instant());
+    } catch (UnreadableRelease e) {
+      return failUnreadable(ReleaseRepository.Key.of(row), e);
+    }
+    return Future.succeededFuture().compose(v -> applySplit(s))
+      .compose(v -> runCheck(s))
+      .compose(v -> fireTimers(s))
+      .compose(v -> applySplit(s))
+      .compose(v -> save(s))
+      .recover(err -> {
+        if (!(err instanceof Releases.ConcurrentChange)) {
+          about(LOG.atWarn(), row).setCause(err).log("release {}: step failed, due again at the next tick", row.id());
+        }
+        // a concurrent change is the API's (approve, cancel; it left the release due now) or another process's
+        return Future.succeededFuture(End.DUE);
+      });
+  }
+
+  /**
+   * Ends a release this build cannot read: failed with outcome error and a message naming what
+   * could not be read, its release event emitted, the Worker left as it serves (the split it wants
+   * cannot be known, so none is guessed), the lease given up. A failure to save leaves it due: the
+   * next tick tries again.
+   */
+  private Future<End> failUnreadable(ReleaseRepository.Key key, UnreadableRelease problem) {
+    about(LOG.atError(), key).setCause(problem).log("release {}: {}; ending it failed, the Worker is left as it serves",
+      key.id(), problem.getMessage());
+    return releases.failUnreadable(key, problem)
+      .map(view -> {
+        if (view.isPresent()) {
+          metrics.unreadable();
+        }
+        return End.DONE;
+      })
+      .recover(err -> {
+        about(LOG.atWarn(), key).setCause(err).log("release {}: could not end it failed, trying again at the next tick",
+          key.id());
+        return Future.succeededFuture(End.DUE);
+      });
+  }
+
+  /**
+   * Tenant, release and Worker as key-value pairs of the log event: fields of their own in the
+   * JSON lines (an MDC would not follow a step across its callbacks).
+   */
+  static LoggingEventBuilder about(LoggingEventBuilder event, ReleaseRow row) {
+    return about(event, ReleaseRepository.Key.of(row));
+  }
+
+  static LoggingEventBuilder about(LoggingEventBuilder event, ReleaseRepository.Key key) {
+    return event.addKeyValue("tenantId", key.tenantId()).addKeyValue("releaseId", key.id())
+      .addKeyValue("accountId", key.accountId()).addKeyValue("worker", key.workerName());
+  }
+
+  /** Feeds {@code input} to the machine and acts on the effects of the transition; returns them (none when rejected). */
+  private List<Effect> transition(Step s, ReleaseInput input) {
+    ReleaseState before = s.state;
+    Transition t = s.machine.apply(s.state, input);
+    if (t.isRejected()) {
+      return List.of();
+    }
+    s.state = t.next();
+    s.row = Releases.withState(s.row, s.state, s.now);
+    s.changed = true;
+    recordStageDurations(before, s.state);
+    t.effects().forEach(effect -> act(s, effect));
+    return t.effects();
+  }
+
+  private void act(Step s, Effect effect) {
+    if (effect instanceof Effect.SetSplit split) {
+      s.row = s.row.withDesired(TrafficSplit.between(s.row.newVersionId(), s.row.oldVersionId(), split.newPercent()));
+      s.splitAsked = true;
+    } else if (effect instanceof Effect.ScheduleCheck check) {
+      // the grid keeps running across stages: only a check taken (or none scheduled yet) places the next one
+      if (s.row.nextCheckAt() == null || s.checkTaken) {
+        s.row = s.row.withNextCheck(CheckGrid.next(check.at().minus(s.interval()), s.interval(), s.row.accountId()));
+      }
+    } else if (effect instanceof Effect.ScheduleSoakEnd soak) {
+      s.wake(soak.at());
+    } else if (effect instanceof Effect.AwaitApproval approval) {
+      if (approval.deadline() != null) {
+        s.wake(approval.deadline());
+      }
+    } else if (effect instanceof Effect.Finished finished) {
+      s.row = s.row.withNextCheck(null);
+      metrics.released(finished.outcome().code());
+      about(LOG.atInfo(), s.row).log("release {} ended {} ({}): {}", s.row.id(), finished.status().wireName(),
+        finished.outcome().code().wireName(), finished.outcome().message());
+    }
+  }
+
+  private void recordStageDurations(ReleaseState before, ReleaseState after) {
+    for (int i = 0; i < after.stages().size(); i++) {
+      StageState was = before.stages().get(i);
+      StageState is = after.stages().get(i);
+      if (was.completedAt() == null && is.completedAt() != null && is.startedAt() != null) {
+        metrics.stageEnded(is.status(), Duration.between(is.startedAt(), is.completedAt()));
+      }
+    }
+  }
+
+  /** Level-triggered: ask the deployer for the wanted split whenever it is not what we last saw serving. */
+  private Future<Void> applySplit(Step s) {
+    // An ended release always asks the deployer, which reads what really serves: the step that
+    // applied the last split may have lost its save to the API's cancel, leaving the row's idea of
+    // what serves out of date. Once the final split is confirmed the release is due no more.
+    if (s.retryAt != null || s.row.desiredSplit() == null
+      || (!Releases.splitPending(s.row) && !s.splitAsked && !s.verifyDeployment && !s.state.isTerminal())) {
+      return Future.succeededFuture();
+    }
+    s.verifyDeployment = false;
+    s.splitAsked = false;
+    TrafficSplit desired = s.row.desiredSplit();
+    int wanted = desired.percentOf(s.row.newVersionId());
+    String message = MARKER + s.row.id() + (s.state.isTerminal()
+      ? " " + s.state.status().wireName() + ": " + wanted + "% new"
+      : " stage " + (s.state.currentStageIndex() + 1) + ": " + wanted + "% new");
+    return tokens.token(s.row.tenantId(), s.row.connectionId())
+      .compose(token -> vertx.eventBus().<SplitResult>request(Addresses.DEPLOY_APPLY,
+        new ApplySplit(s.row.tenantId(), s.row.id(), s.row.accountId(), s.row.workerName(), token, desired, message,
+          s.row.appliedDeploymentId(), MARKER + s.row.id()),
+        new DeliveryOptions().setSendTimeout(BUS_TIMEOUT.toMillis())))
+      .map(reply -> {
+        SplitResult result = reply.body();
+        s.memory.deployAttempts = 0;
+        if (s.row.blocked() != null) {
+          about(LOG.atInfo(), s.row).log("release {}: Cloudflare took the deployment it refused since {}", s.row.id(),
+            s.row.blocked().since());
+          s.row = s.row.withBlocked(null);
+          s.changed = true;
+        }
+        TrafficSplit serving = result.deployment().split();
+        boolean moved = !serving.sameTraffic(s.row.appliedSplit())
+          || !result.deployment().id().equals(s.row.appliedDeploymentId());
+        s.row = s.row.withApplied(serving, result.deployment().id());
+        if (result.outcome() == SplitResult.Outcome.EXTERNAL) {
+          onExternal(s, result);
+          return null;
+        }
+        if (moved) {
+          s.events.add(Releases.deploymentEvent(s.row.id(), serving, result.deployment().id()));
+          s.changed = true;
+        }
+        Instant failedAt = s.memory.rollbackSince;
+        s.memory.rollbackSince = null;
+        if (failedAt != null && wanted == 0) {
+          metrics.rolledBack(Duration.between(failedAt, clock.instant()));
+        }
+        if (!s.state.isTerminal()) {
+          transition(s, new ReleaseInput.SplitApplied(s.now, wanted));
+        }
+        return null;
+      })
+      .recover(err -> {
+        int attempt = ++s.memory.deployAttempts;
+        s.retryAt = s.now.plus(DEPLOY_BACKOFF.after(attempt));
+        if (err instanceof SplitFailed failed && failed.permanent()) {
+          blocked(s, failed);
+        }
+        about(LOG.atWarn(), s.row).setCause(err).log("release {}: applying {} failed (attempt {}), retrying at {}",
+          s.row.id(), desired, attempt, s.retryAt);
+        return Future.succeededFuture();
+      })
+      .mapEmpty();
+  }
+
+  /**
+   * Cloudflare refuses the split with an error that asking again will not change: the release
+   * shows it ({@code blocked}, a release event, once a {@code release.blocked} webhook through the
+   * save's hook) until the split is applied. It is still tried with backoff: a person may fix the
+   * cause (a token, the Worker's settings) without telling us.
+   */
+  private void blocked(Step s, SplitFailed failed) {
+    ReleaseRow.Blocked was = s.row.blocked();
+    ReleaseRow.Blocked now = new ReleaseRow.Blocked(failed.cloudflareCode(), failed.httpStatus(),
+      failed.cloudflareMessage(), was == null ? s.now : was.since());
+    if (now.equals(was)) {
+      return;
+    }
+    s.row = s.row.withBlocked(now);
+    s.changed = true;
+    if (was == null) {
+      metrics.blocked();
+      about(LOG.atWarn(), s.row).log("release {} is blocked: Cloudflare refuses its deployment (HTTP {}, code {}): {}",
+        s.row.id(), now.httpStatus(), now.code(), now.message());
+    }
+  }
+
+  /** Somebody deployed from outside: end an active release without touching their deployment, or stop a pending rollback. */
+  private void onExternal(Step s, SplitResult result) {
+    String detail = "deployment " + result.deployment().id() + " serving " + result.deployment().split()
+      + " was made outside this release" + (result.deployment().authorEmail() == null ? ""
+      : " by " + result.deployment().authorEmail());
+    if (!s.state.isTerminal()) {
+      transition(s, new ReleaseInput.ExternalDeployment(s.now, detail));
+    } else {
+      // an ended release whose rollback is overtaken by a person's deployment: theirs stands
+      s.row = s.row.withDesired(null);
+      s.changed = true;
+      about(LOG.atInfo(), s.row).log("release {}: rollback not applied, {}", s.row.id(), detail);
+    }
+  }
+
+  /** Runs the check that is due, if any; the next one goes on the account's grid. */
+  private Future<Void> runCheck(Step s) {
+    if (s.state.isTerminal() || !s.machine.acceptsChecks(s.state)) {
+      s.row = s.row.withNextCheck(null);
+      return Future.succeededFuture();
+    }
+    Duration interval = s.interval();
+    if (s.row.nextCheckAt() == null) {
+      // checks are due in this state and none is scheduled (a release just started, or one whose
+      // effects were lost with a process): the grid starts now
+      s.row = s.row.withNextCheck(CheckGrid.next(s.now, interval, s.row.accountId()));
+      return Future.succeededFuture();
+    }
+    if (s.now.isBefore(s.row.nextCheckAt())) {
+      return Future.succeededFuture();
+    }
+    if (s.memory.emptyWindowRetries == 0) {
+      metrics.checkLate(Duration.between(s.row.nextCheckAt(), s.now));
+    }
+    Instant windowEnd = s.row.nextCheckAt().minus(telemetryLag);
+    Instant windowStart = windowEnd.minus(interval);
+    long started = System.nanoTime();
+    return tokens.token(s.row.tenantId(), s.row.connectionId())
+      .compose(token -> vertx.eventBus().<CheckTelemetry>request(Addresses.OBSERVE_CHECK,
+        new CheckRequest(s.row.tenantId(), s.row.id(), s.row.accountId(), s.row.workerName(), token, windowStart, windowEnd),
+        new DeliveryOptions().setSendTimeout(BUS_TIMEOUT.toMillis())))
+      .map(reply -> evaluate(s, reply.body(), windowStart))
+      .recover(err -> {
+        // not a failure of the step: an error check, recorded with its reason; the machine ends a
+        // release it cannot watch. The poller logged its own failures (once per batch); the others
+        // (the token, the bus) are logged here.
+        if (!(err instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE)) {
+          about(LOG.atWarn(), s.row).setCause(err).log("release {}: no telemetry for the check due at {}", s.row.id(),
+            s.row.nextCheckAt());
+        }
+        return Future.succeededFuture(new Evaluated(CheckEvaluation.error("telemetry query failed: " + err.getMessage()),
+          null, null));
+      })
+      .map(evaluated -> {
+        if (evaluated.newStats() != null && evaluated.newStats().requests() == 0 && evaluated.oldStats().requests() == 0
+          && s.state.currentStage().measuredThisSoak(windowStart)
+          && ++s.memory.emptyWindowRetries <= EMPTY_WINDOW_RETRIES) {
+          // ask for the same window again a little later; the due check stays where it is. Only a
+          // window that began inside the soak is worth it: an earlier one counts only by failing,
+          // and no data never fails (asking again for it pushed the stage's next check past its
+          // grid instant, and a short soak could end a check short)
+          s.retryCheckAt = s.now.plus(Duration.ofMillis(Math.max(1000, interval.toMillis() / 2)));
+          return null;
+        }
+        s.memory.emptyWindowRetries = 0;
+        s.checkTaken = true;
+        metrics.checked(evaluated.evaluation().verdict(), Duration.ofNanos(System.nanoTime() - started));
+        int stageIndex = s.state.currentStageIndex();
+        List<Effect> effects = transition(s, new ReleaseInput.CheckCompleted(s.now, evaluated.evaluation().verdict(),
+          windowStart));
+        finished(effects).ifPresent(finished -> {
+          OutcomeCode code = finished.outcome().code();
+          if (evaluated.evaluation().reason() != null && (code == OutcomeCode.SLO_VIOLATION || code == OutcomeCode.ERROR)) {
+            // the machine says how many checks failed; the people reading it want to know which SLO
+            s.state = new ReleaseState(s.state.status(), s.state.currentStageIndex(), s.state.stages(),
+              s.state.consecutiveErrors(), new Outcome(code,
+                finished.outcome().message() + "; last check: " + evaluated.evaluation().reason()));
+            s.row = Releases.withState(s.row, s.state, s.now);
+          }
+          if (code == OutcomeCode.SLO_VIOLATION) {
+            s.memory.rollbackSince = windowEnd;
+          }
+        });
+        s.checks.add(new CheckRepository.NewCheck(s.row.tenantId(), s.row.id(), stageIndex, s.now, windowStart, windowEnd,
+          evaluated.evaluation(), evaluated.newStats(), evaluated.oldStats()));
+        s.changed = true;
+        return null;
+      });
+  }
+
+  private static Optional<Effect.Finished> finished(List<Effect> effects) {
+    return effects.stream().filter(Effect.Finished.class::isInstance).map(Effect.Finished.class::cast).findFirst();
+  }
+
+  private record Evaluated(CheckEvaluation evaluation, VersionStats newStats, VersionStats oldStats) {
+  }
+
+  private Evaluated evaluate(Step s, CheckTelemetry telemetry, Instant windowStart) {
+    VersionStats newStats = StatsMapping.of(telemetry.byVersion().get(s.row.newVersionId()));
+    VersionStats oldStats = StatsMapping.of(telemetry.byVersion().get(s.row.oldVersionId()));
+    CheckEvaluation evaluation = SloEvaluator.evaluate(s.plan, newStats, oldStats, s.baseline);
+    if (oldStats.requests() >= s.plan.minRequests()) {
+      s.row = s.row.withBaseline(StatsMapping.toJson(oldStats));
+    }
+    // Cheap outside-deployment detection: traffic to a version that is neither ours nor the old
+    // one, or no traffic to the new version where the split gives it plenty. Confirm by reading
+    // the deployment (the deployer does) before believing it.
+    boolean strangers = telemetry.byVersion().entrySet().stream().anyMatch(e -> e.getValue().requests() > 0
+      && !e.getKey().equals(s.row.newVersionId()) && !e.getKey().equals(s.row.oldVersionId()));
+    StageState stage = s.state.currentStage();
+    boolean starved = stage.soakStartedAt() != null && stage.soakStartedAt().isBefore(windowStart)
+      && newStats.requests() == 0 && oldStats.requests() >= s.plan.minRequests();
+    if (strangers || starved) {
+      s.verifyDeployment = true;
+    }
+    return new Evaluated(evaluation, newStats, oldStats);
+  }
+
+  /**
+   * The soak's end and the approval deadline, when they have come. A soak without a conclusive
+   * pass ends only once its last seconds have been checked: telemetry arrives {@code lag} late
+   * and checks come once an interval, so at {@code soakEndsAt} the traffic of up to lag + interval
+   * before it is still unchecked, and a soak shorter than that would never have a window of its
+   * own (a 10 s soak checked every 10 s, 5 s late). Deciding on less than the whole soak made
+   * short soaks of healthy versions end without a pass ({@code onInsufficientData}).
+   */
+  private Future<Void> fireTimers(Step s) {
+    for (int guard = 0; guard < 3 && !s.state.isTerminal(); guard++) {
+      StageState stage = s.state.currentStage();
+      if (s.state.status() == ReleaseStatus.RUNNING && stage.status() == StageStatus.SOAKING
+        && stage.soakEndsAt() != null && !s.now.isBefore(stage.soakEndsAt()) && soakChecked(s, stage)) {
+        transition(s, new ReleaseInput.SoakElapsed(s.now));
+      } else if (s.state.status() == ReleaseStatus.AWAITING_APPROVAL && stage.approvalDeadline() != null
+        && !s.now.isBefore(stage.approvalDeadline())) {
+        transition(s, new ReleaseInput.ApprovalTimedOut(s.now));
+      } else {
+        break;
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Whether the soak can be decided: a pass settled it, or the checks have covered it, that is
+   * every window up to its end has been checked, and at least one whole window of its own (one
+   * that began after the split was applied, the only kind that can pass). The next check's
+   * window begins where the last one ended; a window asked again for being empty keeps the next
+   * check where it is, so it is still to come. A soak shorter than the poll interval thus lasts
+   * until one window of its own has been checked.
+   */
+  private boolean soakChecked(Step s, StageState stage) {
+    if (stage.hadConclusivePass() || s.row.nextCheckAt() == null || stage.soakStartedAt() == null) {
+      return true;
+    }
+    Duration interval = s.interval();
+    Instant nextWindowStart = s.row.nextCheckAt().minus(telemetryLag).minus(interval);
+    Instant covered = stage.soakStartedAt().plus(interval);
+    return !nextWindowStart.isBefore(stage.soakEndsAt()) && !nextWindowStart.isBefore(covered);
+  }
+
+  /** Saves what changed, due at the earliest of what the row still owes and what an effect asked for. */
+  private Future<End> save(Step s) {
+    // a window asked again is due at its retry, without moving the grid instant it belongs to
+    ReleaseRow timing = s.retryCheckAt == null ? s.row : s.row.withNextCheck(s.retryCheckAt);
+    Instant due = s.retryAt != null ? s.retryAt : Releases.nextDue(timing, s.state, s.now);
+    if (s.retryAt == null && !s.state.isTerminal()) {
+      due = earliest(due, s.wakeAt);
+    }
+    if (s.state.isTerminal() && s.row.desiredSplit() == null) {
+      due = null;
+    }
+    s.row = s.row.withNextDue(due);
+    End end = due == null ? End.DONE : End.DUE;
+    if (s.row.equals(s.original) && s.checks.isEmpty() && s.events.isEmpty()) {
+      return Future.succeededFuture(end);
+    }
+    return saves.save(new Releases.Save(s.row, s.checks, s.events, s.changed)).map(end);
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : (a.isBefore(b) ? a : b);
+  }
+}
