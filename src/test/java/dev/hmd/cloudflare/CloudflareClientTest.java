@@ -213,7 +213,7 @@ class CloudflareClientTest {
   // ---- telemetry
 
   @Test
-  @DisplayName("versionStats sends one grouped calculations query for all scripts and folds the rows per version")
+  @DisplayName("versionStats sends one grouped calculations query for all scripts, and one for the answered 500s, and folds the rows per version")
   void telemetryQuery() {
     String path = "/accounts/" + ACCOUNT + "/workers/observability/telemetry/query";
     TelemetryRows rows = new TelemetryRows()
@@ -224,7 +224,12 @@ class CloudflareClientTest {
       .add(row("api-worker", "v-old", "exceededCpu", 3, 50))
       .add(row("api-worker", "v-old", "internalError", 2, 5))
       .add(row("edge-worker", "v-e1", "exception", 7, 3));
-    stub.on(HttpMethod.POST, path, req -> Reply.json(200, rows.envelope(false)));
+    // the invocations that answered 500 or more: 4 of v-new's ok ones, and the exceptions again
+    TelemetryRows fiveHundreds = new TelemetryRows()
+      .add(row("api-worker", "v-new", "ok", 4, 20))
+      .add(row("api-worker", "v-new", "exception", 6, 1));
+    stub.on(HttpMethod.POST, path, req -> Reply.json(200, req.body().encode().contains("$workers.event.response.status")
+      ? fiveHundreds.envelope(false) : rows.envelope(false)));
     Instant from = Instant.parse("2025-03-01T10:00:00Z");
     Instant to = Instant.parse("2025-03-01T10:05:00Z");
 
@@ -232,8 +237,9 @@ class CloudflareClientTest {
       List.of("api-worker", "edge-worker", "quiet-worker"), from, to).await();
 
     List<Received> sent = stub.received(HttpMethod.POST, path);
-    assertThat(sent).hasSize(1);
-    JsonObject body = sent.get(0).body();
+    assertThat(sent).hasSize(2);
+    JsonObject body = sent.stream().map(Received::body)
+      .filter(b -> !b.encode().contains("$workers.event.response.status")).findFirst().orElseThrow();
     assertThat(body.getString("queryId")).isNotBlank();
     assertThat(body.getJsonObject("timeframe"))
       .isEqualTo(new JsonObject().put("from", from.toEpochMilli()).put("to", to.toEpochMilli()));
@@ -262,7 +268,8 @@ class CloudflareClientTest {
       new ScriptVersion("api-worker", "v-old"), new ScriptVersion("edge-worker", "v-e1"));
     VersionTelemetry fresh = stats.get(new ScriptVersion("api-worker", "v-new"));
     assertThat(fresh.requests()).isEqualTo(100);
-    assertThat(fresh.errors()).isEqualTo(6);
+    assertThat(fresh.errors()).isEqualTo(10);
+    assertThat(fresh.exceptions()).isEqualTo(6);
     assertThat(fresh.wallP50()).isEqualTo(20.0);
     assertThat(fresh.wallP99()).isEqualTo(80.0);
     assertThat(fresh.wallP999()).isEqualTo(120.0);
