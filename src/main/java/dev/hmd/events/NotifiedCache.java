@@ -2,10 +2,10 @@ package dev.hmd.events;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -22,9 +22,12 @@ import java.util.function.LongSupplier;
  * ends (it may have read the old row): callers take a {@link #stamp} before reading and hand it
  * back with the result. Entries also expire after {@link #TTL_MILLIS}, which bounds what a change
  * made behind the service's back (a manual {@code update} in psql) can leave behind, and the cache
- * holds at most {@link #MAX_ENTRIES}.
+ * holds about {@link #MAX_ENTRIES} at most.
  *
- * <p>Thread-safe: one per process, shared by the API instances of every event loop.
+ * <p>Thread-safe without a lock, for the API instances of every event loop: a drop first raises
+ * its scope's stamp, then removes the scope's entries; a put inserts, then checks the stamp again
+ * and takes its entry back if a drop came in between. Either the drop sees the entry, or the put
+ * sees the drop.
  */
 public final class NotifiedCache<V> {
 
@@ -36,12 +39,12 @@ public final class NotifiedCache<V> {
 
   private final BooleanSupplier listening;
   private final LongSupplier clock;
-  private final Map<String, Entry<V>> entries = new HashMap<>();
-  private final Map<String, Set<String>> keysOfScope = new HashMap<>();
+  private final Map<String, Entry<V>> entries = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> keysOfScope = new ConcurrentHashMap<>();
   /** Stamps order reads and drops: a read may fill the cache only if nothing it covers was dropped after it began. */
-  private long stamps;
-  private long everythingDroppedAt;
-  private final Map<String, Long> scopeDroppedAt = new HashMap<>();
+  private final AtomicLong stamps = new AtomicLong();
+  private volatile long everythingDroppedAt;
+  private final Map<String, Long> scopeDroppedAt = new ConcurrentHashMap<>();
   private final Counter hits;
   private final Counter misses;
 
@@ -62,12 +65,12 @@ public final class NotifiedCache<V> {
   }
 
   /** Taken before a read whose result may be kept; hand it back with the result. */
-  public synchronized long stamp() {
-    return ++stamps;
+  public long stamp() {
+    return stamps.incrementAndGet();
   }
 
   /** The value kept under {@code key}, or null; counted as a hit or a miss. */
-  public synchronized V get(String key) {
+  public V get(String key) {
     V found = null;
     if (listening.getAsBoolean()) {
       Entry<V> entry = entries.get(key);
@@ -82,23 +85,28 @@ public final class NotifiedCache<V> {
   }
 
   /** A value just read from Postgres by a read that began at {@code stamp}, dropped with {@code scope}. */
-  public synchronized void put(String key, String scope, V value, long stamp) {
-    if (!listening.getAsBoolean() || stamp <= everythingDroppedAt || stamp <= scopeDroppedAt.getOrDefault(scope, 0L)) {
+  public void put(String key, String scope, V value, long stamp) {
+    if (!fresh(scope, stamp)) {
       return;
     }
     if (entries.size() >= MAX_ENTRIES) {
       clear();
       return;
     }
-    Entry<V> previous = entries.put(key, new Entry<>(value, scope, clock.getAsLong() + TTL_MILLIS));
+    Entry<V> entry = new Entry<>(value, scope, clock.getAsLong() + TTL_MILLIS);
+    keysOfScope.computeIfAbsent(scope, s -> ConcurrentHashMap.newKeySet()).add(key);
+    Entry<V> previous = entries.put(key, entry);
     if (previous != null && !previous.scope().equals(scope)) {
       unlink(key, previous.scope());
     }
-    keysOfScope.computeIfAbsent(scope, s -> new HashSet<>()).add(key);
+    if (!fresh(scope, stamp)) {
+      // a drop came in between: it may not have seen this entry
+      remove(key, entry);
+    }
   }
 
   /** Everything of {@code scope} changed: drop it, and keep no read of it that began before now. */
-  public synchronized void invalidate(String scope) {
+  public void invalidate(String scope) {
     scopeDroppedAt.put(scope, stamp());
     if (scopeDroppedAt.size() > MAX_ENTRIES) {
       clear();
@@ -110,29 +118,31 @@ public final class NotifiedCache<V> {
   }
 
   /** Anything may have changed (the listening connection was down): drop everything. */
-  public synchronized void clear() {
+  public void clear() {
     everythingDroppedAt = stamp();
     entries.clear();
     keysOfScope.clear();
     scopeDroppedAt.clear();
   }
 
-  public synchronized int size() {
+  public int size() {
     return entries.size();
   }
 
+  private boolean fresh(String scope, long stamp) {
+    return listening.getAsBoolean() && stamp > everythingDroppedAt && stamp > scopeDroppedAt.getOrDefault(scope, 0L);
+  }
+
   private void remove(String key, Entry<V> entry) {
-    entries.remove(key);
-    unlink(key, entry.scope());
+    if (entries.remove(key, entry)) {
+      unlink(key, entry.scope());
+    }
   }
 
   private void unlink(String key, String scope) {
     Set<String> keys = keysOfScope.get(scope);
     if (keys != null) {
       keys.remove(key);
-      if (keys.isEmpty()) {
-        keysOfScope.remove(scope);
-      }
     }
   }
 }

@@ -96,4 +96,29 @@ class NotifiedCacheTest {
     cache.put("fresh", "t_1", "value", cache.stamp());
     assertThat(cache.get("fresh")).isEqualTo("value");
   }
+
+  @Test
+  @DisplayName("across threads, a drop is never undone by a put of a read that began before it")
+  void concurrentPutsAndDrops() throws InterruptedException {
+    NotifiedCache<Long> shared = new NotifiedCache<>("release", () -> true, registry);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread writer = new Thread(() -> {
+      while (!stop.get()) {
+        long stamp = shared.stamp();
+        shared.put("t_1/r_1", "t_1", stamp, stamp);
+      }
+    });
+    writer.start();
+    try {
+      for (int i = 0; i < 100_000; i++) {
+        long before = shared.stamp();
+        shared.invalidate("t_1");
+        Long seen = shared.get("t_1/r_1");
+        assertThat(seen == null || seen > before).as("a value read before drop %d", i).isTrue();
+      }
+    } finally {
+      stop.set(true);
+      writer.join();
+    }
+  }
 }
