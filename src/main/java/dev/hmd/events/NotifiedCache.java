@@ -25,16 +25,16 @@ import java.util.function.LongSupplier;
  * holds about {@link #MAX_ENTRIES} at most.
  *
  * <p>Thread-safe without a lock, for the API instances of every event loop: a drop first raises
- * its scope's stamp, then removes the scope's entries; a put inserts, then checks the stamp again
- * and takes its entry back if a drop came in between. Either the drop sees the entry, or the put
- * sees the drop.
+ * its scope's stamp, then removes the scope's entries. An entry keeps the stamp of its read, and a
+ * get serves it only while no drop of its scope came after that read, so an entry a put inserts
+ * while a drop runs is never served, and the put takes it back.
  */
 public final class NotifiedCache<V> {
 
   public static final long TTL_MILLIS = 60_000;
   public static final int MAX_ENTRIES = 10_000;
 
-  private record Entry<V>(V value, String scope, long expiresAt) {
+  private record Entry<V>(V value, String scope, long stamp, long expiresAt) {
   }
 
   private final BooleanSupplier listening;
@@ -74,7 +74,7 @@ public final class NotifiedCache<V> {
     V found = null;
     if (listening.getAsBoolean()) {
       Entry<V> entry = entries.get(key);
-      if (entry != null && entry.expiresAt() > clock.getAsLong()) {
+      if (entry != null && entry.expiresAt() > clock.getAsLong() && fresh(entry.scope(), entry.stamp())) {
         found = entry.value();
       } else if (entry != null) {
         remove(key, entry);
@@ -93,7 +93,7 @@ public final class NotifiedCache<V> {
       clear();
       return;
     }
-    Entry<V> entry = new Entry<>(value, scope, clock.getAsLong() + TTL_MILLIS);
+    Entry<V> entry = new Entry<>(value, scope, stamp, clock.getAsLong() + TTL_MILLIS);
     keysOfScope.computeIfAbsent(scope, s -> ConcurrentHashMap.newKeySet()).add(key);
     Entry<V> previous = entries.put(key, entry);
     if (previous != null && !previous.scope().equals(scope)) {
