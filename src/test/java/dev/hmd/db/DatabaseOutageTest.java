@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hmd.app.Service;
-import dev.hmd.config.Config;
-import dev.hmd.secrets.Secrets;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
@@ -17,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -37,11 +34,7 @@ class DatabaseOutageTest {
     Service service = null;
     try {
       DatabaseUrl url = db.url();
-      service = Service.start(Config.from(Map.of(
-        Config.DATABASE_URL, "postgresql://" + url.user() + "@" + url.host() + ":" + url.port() + "/" + url.database(),
-        Config.HTTP_PORT, "0", Config.ADMIN_TOKEN, TestService.ADMIN_TOKEN, Config.MASTER_KEY, Secrets.newKey(),
-        Config.JWT_SECRET, TestService.JWT_SECRET, Config.CLOUDFLARE_API_BASE, sim.apiBase(),
-        Config.SCHEDULER_TICK_MS, "100", Config.TELEMETRY_LAG_SECONDS, "1", Config.RATE_LIMIT_PER_MINUTE, "600000")));
+      service = TestService.onDatabase(url, sim);
       Api root = Api.of(service);
       Fixture f = Fixture.create(root, sim, 200);
       HttpResponse<Buffer> signIn = root.post("/v1/session", new JsonObject().put("apiKey", f.key()));

@@ -8,24 +8,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+@WithSimulator
 class AuthAndLimitsTest {
 
   static SimHarness sim;
-
-  @BeforeAll
-  static void start() {
-    sim = SimHarness.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    sim.close();
-  }
 
   private static JsonObject error(HttpResponse<Buffer> res) {
     JsonObject body = res.bodyAsJsonObject();

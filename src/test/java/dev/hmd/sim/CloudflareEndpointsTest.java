@@ -8,24 +8,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+@WithSimulator
 class CloudflareEndpointsTest {
 
   static SimHarness sim;
-
-  @BeforeAll
-  static void start() {
-    sim = SimHarness.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    sim.close();
-  }
 
   private static void assertSuccessEnvelope(JsonObject body) {
     assertThat(body.getBoolean("success")).isTrue();

@@ -7,24 +7,13 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+@WithSimulator
 class ControlApiTest {
 
   static SimHarness sim;
-
-  @BeforeAll
-  static void start() {
-    sim = SimHarness.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    sim.close();
-  }
 
   @Test
   @DisplayName("POST /sim/tokens registers a token and answers its public id, never the token")

@@ -7,11 +7,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+@WithSimulator
 class DeploymentRulesTest {
 
   static SimHarness sim;
@@ -22,16 +22,10 @@ class DeploymentRulesTest {
 
   @BeforeAll
   static void start() {
-    sim = SimHarness.start();
     account = SimHarness.account("deployment-rules");
     token = sim.token(account);
     oldVersion = sim.worker(account, "svc", 1);
     newVersion = sim.version(account, "svc", new JsonObject());
-  }
-
-  @AfterAll
-  static void stop() {
-    sim.close();
   }
 
   private static HttpResponse<Buffer> post(Object body) {

@@ -9,12 +9,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+@WithSimulator
 class FaultsTest {
 
   static SimHarness sim;
@@ -24,15 +24,9 @@ class FaultsTest {
 
   @BeforeAll
   static void start() {
-    sim = SimHarness.start();
     account = SimHarness.account("faults");
     token = sim.token(account);
     firstVersion = sim.worker(account, "svc", 10);
-  }
-
-  @AfterAll
-  static void stop() {
-    sim.close();
   }
 
   @AfterEach

@@ -11,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * The query language over a fixed minute of traffic: "alpha" (100 rps, 10% errors) and "beta"
  * (50 rps, default profile) in one account, "gamma" in another, all from second 1 to second 60.
  */
+@WithSimulator
 class TelemetryQueryTest {
 
   static SimHarness sim;
@@ -30,7 +30,6 @@ class TelemetryQueryTest {
 
   @BeforeAll
   static void start() {
-    sim = SimHarness.start();
     account = SimHarness.account("telemetry");
     token = sim.token(account);
     sim.worker(account, "alpha", 100);
@@ -40,11 +39,6 @@ class TelemetryQueryTest {
     String other = SimHarness.account("telemetry-other");
     sim.worker(other, "gamma", 500);
     sim.advance(Duration.ofSeconds(61));
-  }
-
-  @AfterAll
-  static void stop() {
-    sim.close();
   }
 
   private static Query window() {

@@ -13,8 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -23,19 +21,10 @@ import org.junit.jupiter.api.Test;
  * own simulator so that it owns the clock; the seeds are fixed, so the numbers are too, and the
  * tolerances are wide enough for any seed.
  */
+@WithSimulator
 class TrafficTest {
 
   static SimHarness shared;
-
-  @BeforeAll
-  static void start() {
-    shared = SimHarness.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    shared.close();
-  }
 
   private static long second(long n) {
     return START + n * 1000;

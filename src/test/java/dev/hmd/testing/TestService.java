@@ -33,6 +33,21 @@ public final class TestService {
     return Config.from(env);
   }
 
+  /**
+   * A service on a database the test runs itself (to stop and start it under the service), its
+   * Cloudflare the simulator, with the tests' tuning.
+   */
+  public static Service onDatabase(DatabaseUrl db, TestSimulator sim) {
+    Map<String, String> env = new HashMap<>(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(),
+      Config.RATE_LIMIT_PER_MINUTE, "600000", Config.SCHEDULER_TICK_MS, "100", Config.TELEMETRY_LAG_SECONDS, "1"));
+    env.put(Config.DATABASE_URL, "postgresql://" + db.user() + "@" + db.host() + ":" + db.port() + "/" + db.database());
+    env.put(Config.HTTP_PORT, "0");
+    env.put(Config.ADMIN_TOKEN, ADMIN_TOKEN);
+    env.put(Config.MASTER_KEY, Secrets.newKey());
+    env.put(Config.JWT_SECRET, JWT_SECRET);
+    return Service.start(Config.from(env));
+  }
+
   /** Another process on the same database as {@code config} (same secrets), on its own port. */
   public static Service startOn(Config config) {
     return Service.start(config.withHttpPort(0).with(Config.INSTANCE_ID, "hmd-second-" + System.nanoTime()));

@@ -3,10 +3,8 @@ package dev.hmd.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hmd.app.Service;
-import dev.hmd.config.Config;
 import dev.hmd.db.DatabaseUrl;
 import dev.hmd.db.EmbeddedDatabase;
-import dev.hmd.secrets.Secrets;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
@@ -15,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -34,11 +31,7 @@ class OutageBrowserTest {
     Browser browser = null;
     try {
       DatabaseUrl url = db.url();
-      service = Service.start(Config.from(Map.of(
-        Config.DATABASE_URL, "postgresql://" + url.user() + "@" + url.host() + ":" + url.port() + "/" + url.database(),
-        Config.HTTP_PORT, "0", Config.ADMIN_TOKEN, TestService.ADMIN_TOKEN, Config.MASTER_KEY, Secrets.newKey(),
-        Config.JWT_SECRET, TestService.JWT_SECRET, Config.CLOUDFLARE_API_BASE, sim.apiBase(),
-        Config.RATE_LIMIT_PER_MINUTE, "600000")));
+      service = TestService.onDatabase(url, sim);
       Fixture f = Fixture.create(Api.of(service), sim, 10);
       browser = Browser.start("http://localhost:" + service.httpPort());
       browser.signIn(f.key());
