@@ -89,6 +89,8 @@ class WebhooksTest {
   static void assertSigned(Receiver.Request request, String secret) throws Exception {
     assertThat(request.method()).isEqualTo("POST");
     assertThat(request.header("Content-Type")).isEqualTo("application/json");
+    // the attempt connects to the address it resolved and judged, and still names the host
+    assertThat(request.header("Host")).isEqualTo(java.net.URI.create(receiver.url("/")).getAuthority());
     assertThat(request.header("X-HMD-Signature"))
       .isEqualTo(expectedSignature(secret, request.header("X-HMD-Timestamp"), request.body()));
     assertThat(Signatures.verify(secret, request.header("X-HMD-Timestamp"), request.body().getBytes(),
@@ -249,7 +251,7 @@ class WebhooksTest {
     JsonObject delivery = deliveries(f.api(), id).getJsonObject(0);
     assertThat(delivery.getInteger("attempts")).isEqualTo(MAX_ATTEMPTS);
     assertThat(delivery.getInteger("lastStatusCode")).isEqualTo(503);
-    assertThat(delivery.getString("lastError")).startsWith("HTTP 503");
+    assertThat(delivery.getString("lastError")).isEqualTo("HTTP 503");
     assertThat(delivery.getValue("nextAttemptAt")).isNull();
     assertThat(delivery.getValue("deliveredAt")).isNull();
     assertThat(receiver.to(path)).hasSize(MAX_ATTEMPTS);
@@ -259,7 +261,7 @@ class WebhooksTest {
   }
 
   @Test
-  @DisplayName("an unreachable receiver is retried with the connection error as lastError and no status code")
+  @DisplayName("an unreachable receiver is retried with 'unreachable' as lastError (never the socket error) and no status code")
   void unreachableReceiver() {
     Fixture f = Fixture.create(api, sim, 5);
     String id = webhook(f, "http://127.0.0.1:1/unreachable/secret-path", null).getString("id");
@@ -267,7 +269,8 @@ class WebhooksTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> deliveries(f.api(), id).getJsonObject(0).getInteger("attempts") >= 1);
     JsonObject delivery = deliveries(f.api(), id).getJsonObject(0);
     assertThat(delivery.getValue("lastStatusCode")).isNull();
-    assertThat(delivery.getString("lastError")).isNotBlank().doesNotContain("secret-path");
+    // "Connection refused" here and "HTTP 401" elsewhere would make the deliveries a port scanner
+    assertThat(delivery.getString("lastError")).isEqualTo("unreachable");
   }
 
   @Test
@@ -281,7 +284,7 @@ class WebhooksTest {
     await().atMost(Duration.ofSeconds(15)).until(() -> deliveries(f.api(), id).getJsonObject(0).getInteger("attempts") >= 1);
     JsonObject delivery = deliveries(f.api(), id).getJsonObject(0);
     assertThat(delivery.getValue("lastStatusCode")).isNull();
-    assertThat(delivery.getString("lastError")).containsIgnoringCase("time").doesNotContain("secret-token");
+    assertThat(delivery.getString("lastError")).isEqualTo("timed out");
   }
 
   @Test
