@@ -2,6 +2,7 @@ package dev.hmd.cli;
 
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
+import dev.hmd.notify.WebhookSettings;
 import dev.hmd.secrets.Secrets;
 import dev.hmd.sim.SimulatorVerticle;
 import io.vertx.core.Vertx;
@@ -39,6 +40,10 @@ public final class DemoCommand implements Callable<Integer> {
     if (!config.env().containsKey(Config.TELEMETRY_LAG_SECONDS)) {
       // the simulator's telemetry is never late: a short lag keeps the demo's checks close to now
       config = config.with(Config.TELEMETRY_LAG_SECONDS, "1");
+    }
+    if (!config.env().containsKey(WebhookSettings.ALLOW_PRIVATE)) {
+      // the demo is one person's machine, and a webhook receiver there runs on localhost
+      config = config.with(WebhookSettings.ALLOW_PRIVATE, "true");
     }
     if (config.adminToken().isEmpty()) {
       // the demo creates its tenant through the platform-admin endpoint, like an operator would

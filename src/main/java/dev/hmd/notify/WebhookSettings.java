@@ -25,10 +25,12 @@ public record WebhookSettings(Duration timeout, int maxAttempts, Duration retryB
   public static final String RETRY_MAX_SECONDS = "HMD_WEBHOOK_RETRY_MAX_SECONDS";
   public static final String POLL_MS = "HMD_WEBHOOK_POLL_MS";
   /**
-   * {@code true} (default) lets webhooks call loopback, private and link-local addresses, which a
-   * service next to its receivers (and every test) needs. Set {@code false} where tenants are not
-   * trusted with the service's network position: such URLs are then refused at creation and
-   * again, after resolving the host, before every attempt.
+   * {@code false} (default): webhooks may call public unicast addresses only ({@link PublicAddresses});
+   * other URLs are refused at creation and again, after resolving the host, at every attempt.
+   * Any tenant admin creates webhooks, so reaching the service's own network (loopback, cloud
+   * metadata, private services) must be asked for: {@code true} lets them call any address,
+   * for the demo and tests whose receivers run on localhost, or a service trusted with its
+   * tenants.
    */
   public static final String ALLOW_PRIVATE = "HMD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES";
 
@@ -37,7 +39,7 @@ public record WebhookSettings(Duration timeout, int maxAttempts, Duration retryB
   public static final int DEFAULT_RETRY_BASE_MS = 1_000;
   public static final int DEFAULT_RETRY_MAX_SECONDS = 300;
   public static final int DEFAULT_POLL_MS = 1_000;
-  public static final boolean DEFAULT_ALLOW_PRIVATE = true;
+  public static final boolean DEFAULT_ALLOW_PRIVATE = false;
 
   public static WebhookSettings defaults() {
     return from(Map.of());

@@ -30,7 +30,9 @@ class NotifierProcessesTest {
   static void start() {
     sim = TestSimulator.start();
     Config config = TestService.config(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(),
-      Config.RATE_LIMIT_PER_MINUTE, "60000", Config.INSTANCE_ID, "hmd-first"));
+      Config.RATE_LIMIT_PER_MINUTE, "60000", Config.INSTANCE_ID, "hmd-first",
+      // the receiver runs on localhost: private addresses must be allowed explicitly
+      WebhookSettings.ALLOW_PRIVATE, "true"));
     first = Service.start(config);
     second = TestService.startOn(config);
     receiver = new Receiver();

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** With {@code HMD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES=false}, webhooks cannot reach the service's own network. */
+/** By default ({@code HMD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES} unset), webhooks cannot reach the service's own network. */
 class PrivateAddressesTest {
 
   static TestSimulator sim;
@@ -31,8 +31,7 @@ class PrivateAddressesTest {
   @BeforeAll
   static void start() {
     sim = TestSimulator.start();
-    service = TestService.onSimulator(sim, Map.of(WebhookSettings.ALLOW_PRIVATE, "false",
-      WebhookSettings.MAX_ATTEMPTS, "2",
+    service = TestService.onSimulator(sim, Map.of(WebhookSettings.MAX_ATTEMPTS, "2",
       WebhookSettings.RETRY_BASE_MS, "100"));
     api = Api.of(service);
     receiver = new Receiver();
@@ -43,6 +42,22 @@ class PrivateAddressesTest {
     service.close();
     sim.close();
     receiver.close();
+  }
+
+  @Test
+  @DisplayName("private addresses are refused by default: cloud metadata and loopback ports cannot be probed")
+  void refusedByDefault() {
+    assertThat(service.config().env()).doesNotContainKey(WebhookSettings.ALLOW_PRIVATE);
+    assertThat(WebhookSettings.from(service.config()).allowPrivate()).isFalse();
+    Fixture f = Fixture.create(api, sim, 5);
+    for (String url : List.of("http://169.254.169.254/latest/meta-data/iam/", "http://127.0.0.1:1/",
+      "http://127.0.0.1:" + service.httpPort() + "/metrics", "http://localhost:5432/")) {
+      HttpResponse<Buffer> res = f.api().post("/v1/connections/" + f.connectionId() + "/webhooks",
+        new JsonObject().put("url", url));
+      assertThat(res.statusCode()).as(url).isEqualTo(400);
+    }
+    assertThat(f.api().get("/v1/connections/" + f.connectionId() + "/webhooks").bodyAsJsonObject()
+      .getJsonArray("items")).isEmpty();
   }
 
   @Test

@@ -43,7 +43,8 @@ class WebhooksTest {
   @BeforeAll
   static void start() {
     sim = TestSimulator.start();
-    service = TestService.onSimulator(sim, Map.of(WebhookSettings.RETRY_BASE_MS, "400",
+    // the receiver runs on localhost: private addresses must be allowed explicitly
+    service = TestService.onSimulator(sim, Map.of(WebhookSettings.ALLOW_PRIVATE, "true", WebhookSettings.RETRY_BASE_MS, "400",
       WebhookSettings.MAX_ATTEMPTS, String.valueOf(MAX_ATTEMPTS), WebhookSettings.TIMEOUT_MS, "2000"));
     api = Api.of(service);
     receiver = new Receiver();
