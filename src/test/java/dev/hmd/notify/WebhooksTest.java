@@ -289,6 +289,23 @@ class WebhooksTest {
   }
 
   @Test
+  @DisplayName("/metrics names no webhook host or address, during and after deliveries, deleted webhooks included")
+  void metricsNameNoWebhookHost() {
+    Fixture f = Fixture.create(api, sim, 5);
+    String path = path();
+    String id = webhook(f, receiver.url(path), null).getString("id");
+    assertThat(f.api().post("/v1/webhooks/" + id + "/test", null).statusCode()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiver.to(path).size() == 1);
+    String port = String.valueOf(java.net.URI.create(receiver.url("/")).getPort());
+    List<String> naming = api.get("/metrics").bodyAsString().lines()
+      .filter(line -> !line.startsWith("#") && (line.contains(":" + port) || line.contains("localhost")))
+      .toList();
+    assertThat(naming).isEmpty();
+    assertThat(f.api().delete("/v1/webhooks/" + id).statusCode()).isEqualTo(204);
+    assertThat(api.get("/metrics").bodyAsString()).doesNotContain(":" + port).doesNotContain("pool_type=\"http\"");
+  }
+
+  @Test
   @DisplayName("another tenant's webhook and connection are 404 for every webhook operation")
   void otherTenant() {
     Fixture mine = Fixture.create(api, sim, 5);
