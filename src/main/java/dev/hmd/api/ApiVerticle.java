@@ -12,7 +12,7 @@ import dev.hmd.events.EventHub;
 import dev.hmd.events.EventLog;
 import dev.hmd.events.NotifiedCache;
 import dev.hmd.http.ApiException;
-import dev.hmd.http.Json;
+import dev.hmd.http.InputFilter;
 import dev.hmd.http.Problems;
 import dev.hmd.notify.DeliveryRepository;
 import dev.hmd.notify.WebhookRepository;
@@ -47,14 +47,12 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import java.util.List;
-import java.util.Set;
 
 /** The HTTP face of the service: REST, SSE, the dashboard, health and metrics. */
 public final class ApiVerticle extends VerticleBase {
 
   /** Large enough for any plan; anything bigger is a mistake or an attack. */
   public static final long BODY_LIMIT_BYTES = 64 * 1024;
-  private static final Set<HttpMethod> WITH_BODY = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
 
   private final Config config;
   private final Pool pool;
@@ -121,13 +119,16 @@ public final class ApiVerticle extends VerticleBase {
     streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry);
 
     router = Router.router(vertx);
+    router.route().handler(InputFilter::request);
     router.get("/health/live").handler(this::live);
     router.get("/health/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     Buffer openapi = classpathResource("openapi.yaml");
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openapi));
 
-    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES)).handler(ApiVerticle::jsonOnly);
+    // the media type is checked before the body is read (a route takes its body handler first, hence two)
+    router.route("/v1/*").handler(InputFilter::mediaType);
+    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES)).handler(InputFilter::body);
     Handler<RoutingContext> viewer = require(Role.VIEWER);
     Handler<RoutingContext> admin = require(Role.ADMIN);
 
@@ -185,11 +186,15 @@ public final class ApiVerticle extends VerticleBase {
       .handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
     router.route().failureHandler(Problems::handle);
-    for (int status : new int[] {400, 401, 403, 404, 405, 413, 415}) {
+    for (int status : Problems.ROUTER_STATUSES) {
       router.errorHandler(status, Problems::handle);
     }
     return hub.start()
-      .compose(v -> vertx.createHttpServer().requestHandler(router).listen(config.httpPort()))
+      .compose(v -> vertx.createHttpServer()
+        .requestHandler(router)
+        // requests the HTTP decoder refused (a request line or headers too long, a malformed header) never reach the router
+        .invalidRequestHandler(Problems::invalidRequest)
+        .listen(config.httpPort()))
       .onSuccess(s -> server = s);
   }
 
@@ -207,18 +212,6 @@ public final class ApiVerticle extends VerticleBase {
   /** Every route of the router, in order (the OpenAPI tests compare them with the document). */
   public List<Route> routes() {
     return router.getRoutes();
-  }
-
-  /** A body, when there is one, must be JSON. */
-  private static void jsonOnly(RoutingContext ctx) {
-    if (WITH_BODY.contains(ctx.request().method()) && !Json.isEmpty(ctx)) {
-      String type = ctx.request().getHeader("Content-Type");
-      if (type == null || !type.toLowerCase().startsWith("application/json")) {
-        ctx.fail(415);
-        return;
-      }
-    }
-    ctx.next();
   }
 
   private void live(RoutingContext ctx) {

@@ -88,8 +88,8 @@ class AccessMatrixTest {
     keys.put(Role.ADMIN, mine.key());
     keys.put(Role.OPERATOR, api.newKey(mine.key(), "operator"));
     keys.put(Role.VIEWER, api.newKey(mine.key(), "viewer"));
-    myIds.putAll(ids(mine));
-    theirIds.putAll(ids(theirs));
+    myIds.putAll(ids(mine, sim));
+    theirIds.putAll(ids(theirs, sim));
   }
 
   @AfterAll
@@ -103,7 +103,7 @@ class AccessMatrixTest {
    * release is left quiet, so that only the requests under test change the database: its first
    * split applied (that step writes events) and its checks an hour apart.
    */
-  static Map<String, String> ids(Fixture f) {
+  static Map<String, String> ids(Fixture f, TestSimulator sim) {
     f.plan(Fixture.quickPlan(3600, 3600, 10, 100));
     String release = f.start(f.version(sim, Fixture.healthy())).getString("id");
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
@@ -118,6 +118,10 @@ class AccessMatrixTest {
   }
 
   static List<String> tenantRoutes() {
+    return tenantRoutes(service);
+  }
+
+  static List<String> tenantRoutes(Service service) {
     Set<String> routes = new TreeSet<>();
     for (Route route : service.api().routes()) {
       if (route.getPath() == null || route.methods() == null || !route.getPath().startsWith("/v1/")) {
@@ -145,6 +149,10 @@ class AccessMatrixTest {
 
   /** What a malformed request may never change: counts and revisions of everything a tenant owns. */
   static JsonObject snapshot() {
+    return snapshot(service);
+  }
+
+  static JsonObject snapshot(Service service) {
     var row = service.pool().query("""
       select (select count(*) from connections) c, (select count(*) from releases) r,
              (select count(*) from releases where state in ('running', 'awaiting_approval')) a,
