@@ -17,6 +17,9 @@ function build(el, attrs, children) {
     if (value == null || value === false) continue;
     if (name.startsWith('on') && typeof value === 'function') {
       el.addEventListener(name.slice(2), value);
+    } else if (name === 'style') {
+      // through the CSSOM: the Content-Security-Policy (style-src 'self') refuses style attributes
+      el.style.cssText = String(value);
     } else if (name === 'dataset') {
       Object.assign(el.dataset, value);
     } else if (name === 'value' && 'value' in el && !(el instanceof SVGElement)) {

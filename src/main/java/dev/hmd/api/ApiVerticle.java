@@ -14,6 +14,7 @@ import dev.hmd.events.NotifiedCache;
 import dev.hmd.http.ApiException;
 import dev.hmd.http.InputFilter;
 import dev.hmd.http.Problems;
+import dev.hmd.http.SecurityHeaders;
 import dev.hmd.notify.DeliveryRepository;
 import dev.hmd.notify.WebhookRepository;
 import dev.hmd.notify.WebhookSettings;
@@ -119,6 +120,7 @@ public final class ApiVerticle extends VerticleBase {
     streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry);
 
     router = Router.router(vertx);
+    SecurityHeaders.install(router);
     router.route().handler(InputFilter::request);
     router.get("/health/live").handler(this::live);
     router.get("/health/ready").handler(this::ready);

@@ -62,6 +62,7 @@ public final class Problems {
     }
     HttpServerResponse response = request.response();
     response.setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE).putHeader("Connection", "close");
+    SecurityHeaders.put(response);
     response.end(problem.toJson().encode()).onComplete(done -> request.connection().close());
   }
 

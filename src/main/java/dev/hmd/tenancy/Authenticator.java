@@ -186,8 +186,18 @@ public final class Authenticator {
     return value.isEmpty() ? Optional.empty() : Optional.of(value);
   }
 
-  /** The request's Origin (or, failing that, Referer) names this host. */
+  /**
+   * The request comes from this site: a browser's {@code Sec-Fetch-Site: same-origin} (Fetch
+   * Metadata, which page scripts cannot set), else an Origin (or, failing that, Referer) naming
+   * this host. Fetch Metadata decides wherever the browser sends it: the dashboard is served with
+   * {@code Referrer-Policy: no-referrer}, under which the Fetch standard has a browser send
+   * {@code Origin: null} on a same-origin POST, and no Referer at all.
+   */
   static boolean sameOrigin(RoutingContext ctx) {
+    String site = ctx.request().getHeader("Sec-Fetch-Site");
+    if (site != null) {
+      return site.equalsIgnoreCase("same-origin");
+    }
     String host = ctx.request().authority() == null ? null : ctx.request().authority().toString();
     String origin = ctx.request().getHeader("Origin");
     if (origin == null) {

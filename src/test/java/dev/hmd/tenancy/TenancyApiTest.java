@@ -141,6 +141,12 @@ class TenancyApiTest {
     assertThat(browser.with("Origin", "http://evil.example").post("/v1/api-keys", newKey).statusCode()).isEqualTo(403);
     assertThat(browser.with("Origin", "http://localhost:" + service.httpPort()).post("/v1/api-keys", newKey).statusCode())
       .isEqualTo(201);
+    // Fetch Metadata decides where a browser sends it (Origin is null under Referrer-Policy: no-referrer)
+    assertThat(browser.with("Origin", "null").with("Sec-Fetch-Site", "same-origin").post("/v1/api-keys", newKey)
+      .statusCode()).isEqualTo(201);
+    assertThat(browser.with("Origin", "http://localhost:" + service.httpPort()).with("Sec-Fetch-Site", "cross-site")
+      .post("/v1/api-keys", newKey).statusCode()).isEqualTo(403);
+    assertThat(browser.with("Sec-Fetch-Site", "same-site").post("/v1/api-keys", newKey).statusCode()).isEqualTo(403);
 
     assertThat(api.post("/v1/session", new JsonObject().put("apiKey", "hmd_wrong")).statusCode()).isEqualTo(401);
     assertThat(api.with("Cookie", "hmd_session=not-a-jwt").get("/v1/session").statusCode()).isEqualTo(401);
