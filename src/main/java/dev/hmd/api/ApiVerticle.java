@@ -39,6 +39,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
@@ -48,6 +49,7 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** The HTTP face of the service: REST, SSE, the dashboard, health and metrics. */
 public final class ApiVerticle extends VerticleBase {
@@ -67,6 +69,7 @@ public final class ApiVerticle extends VerticleBase {
   private EventHub hub;
   private EventStreamsApi streams;
   private Router router;
+  private ConnectionGuard guard;
 
   public ApiVerticle(Config config, Pool pool, PrometheusMeterRegistry registry, String schemaVersion, Secrets secrets,
                      CloudflareClient cloudflare, DatabaseUrl databaseUrl, Releases releases) {
@@ -119,7 +122,10 @@ public final class ApiVerticle extends VerticleBase {
       new DeliveryRepository(pool), connectionRepository, audit, WebhookSettings.from(config));
     streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry);
 
+    guard = new ConnectionGuard(vertx, config.httpReadTimeout(), config.httpIdleTimeout(),
+      config.maxConnectionsPerAddress(), registry);
     router = Router.router(vertx);
+    router.route().handler(guard::route);
     SecurityHeaders.install(router);
     router.route().handler(InputFilter::request);
     router.get("/health/live").handler(this::live);
@@ -192,8 +198,14 @@ public final class ApiVerticle extends VerticleBase {
       router.errorHandler(status, Problems::handle);
     }
     return hub.start()
-      .compose(v -> vertx.createHttpServer()
-        .requestHandler(router)
+      .compose(v -> vertx.createHttpServer(new HttpServerOptions()
+          // HTTP/1.1 only: the h2c upgrade check holds a connection back from the connection handler until a
+          // whole request head has come, which is what the read deadline must not wait for
+          .setHttp2ClearTextEnabled(false)
+          // nothing read or written this long: closed (an event stream's heartbeat is writing)
+          .setIdleTimeout((int) config.httpIdleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
+        .connectionHandler(guard::connected)
+        .requestHandler(guard.requests(router))
         // requests the HTTP decoder refused (a request line or headers too long, a malformed header) never reach the router
         .invalidRequestHandler(Problems::invalidRequest)
         .listen(config.httpPort()))

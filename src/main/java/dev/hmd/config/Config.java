@@ -33,7 +33,10 @@ public record Config(
   Duration sseHeartbeat,
   Duration telemetryLag,
   String logFormat,
-  Optional<Duration> retention) {
+  Optional<Duration> retention,
+  Duration httpIdleTimeout,
+  Duration httpReadTimeout,
+  int maxConnectionsPerAddress) {
 
   public static final String DATABASE_URL = "HMD_DATABASE_URL";
   public static final String HTTP_PORT = "HMD_HTTP_PORT";
@@ -54,6 +57,9 @@ public record Config(
   public static final String SSE_HEARTBEAT_MS = "HMD_SSE_HEARTBEAT_MS";
   public static final String TELEMETRY_LAG_SECONDS = "HMD_TELEMETRY_LAG_SECONDS";
   public static final String RETENTION_DAYS = "HMD_RETENTION_DAYS";
+  public static final String HTTP_IDLE_TIMEOUT_MS = "HMD_HTTP_IDLE_TIMEOUT_MS";
+  public static final String HTTP_READ_TIMEOUT_MS = "HMD_HTTP_READ_TIMEOUT_MS";
+  public static final String HTTP_MAX_CONNECTIONS_PER_ADDRESS = "HMD_HTTP_MAX_CONNECTIONS_PER_ADDRESS";
 
   /** Names this process as a lease owner; unique per process unless set. */
   private static final String DEFAULT_INSTANCE_ID = "hmd-" + UUID.randomUUID().toString().substring(0, 8);
@@ -73,12 +79,28 @@ public record Config(
   public static final int DEFAULT_TELEMETRY_LAG_SECONDS = 5;
   /** Events, checks and finished webhook deliveries are kept this long; 0 keeps them forever. */
   public static final int DEFAULT_RETENTION_DAYS = 30;
+  /**
+   * A connection with nothing read or written this long is closed, and so is one that sends no
+   * next request this long after a response. Above the Vert.x client's 60 s keep-alive, so a
+   * client closes an idle connection first; above the SSE heartbeat, which keeps streams open.
+   */
+  public static final int DEFAULT_HTTP_IDLE_TIMEOUT_MS = 75_000;
+  /** A request's head must arrive in full this soon after the connection opens, and its body this soon after the head. */
+  public static final int DEFAULT_HTTP_READ_TIMEOUT_MS = 10_000;
+  /** Open connections from one client address (an IPv6 /64 counts as one); 0 lifts the cap. */
+  public static final int DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
 
   public static Config fromEnv() {
     return from(System.getenv());
   }
 
   public static Config from(Map<String, String> env) {
+    Duration heartbeat = Duration.ofMillis(positive(env, SSE_HEARTBEAT_MS, DEFAULT_SSE_HEARTBEAT_MS));
+    Duration idle = Duration.ofMillis(positive(env, HTTP_IDLE_TIMEOUT_MS, DEFAULT_HTTP_IDLE_TIMEOUT_MS));
+    if (idle.compareTo(heartbeat) <= 0) {
+      throw new ConfigException(HTTP_IDLE_TIMEOUT_MS + " (" + idle.toMillis() + ") must be longer than "
+        + SSE_HEARTBEAT_MS + " (" + heartbeat.toMillis() + "), else the idle timeout closes every event stream");
+    }
     return new Config(
       Map.copyOf(env),
       text(env, DATABASE_URL),
@@ -97,10 +119,13 @@ public record Config(
       Duration.ofMillis(positive(env, SCHEDULER_TICK_MS, DEFAULT_SCHEDULER_TICK_MS)),
       Duration.ofMinutes(positive(env, SESSION_TTL_MINUTES, DEFAULT_SESSION_TTL_MINUTES)),
       positive(env, RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE),
-      Duration.ofMillis(positive(env, SSE_HEARTBEAT_MS, DEFAULT_SSE_HEARTBEAT_MS)),
+      heartbeat,
       Duration.ofSeconds(nonNegative(env, TELEMETRY_LAG_SECONDS, DEFAULT_TELEMETRY_LAG_SECONDS)),
       text(env, LOG_FORMAT).orElse(DEFAULT_LOG_FORMAT),
-      Optional.of(nonNegative(env, RETENTION_DAYS, DEFAULT_RETENTION_DAYS)).filter(days -> days > 0).map(Duration::ofDays));
+      Optional.of(nonNegative(env, RETENTION_DAYS, DEFAULT_RETENTION_DAYS)).filter(days -> days > 0).map(Duration::ofDays),
+      idle,
+      Duration.ofMillis(positive(env, HTTP_READ_TIMEOUT_MS, DEFAULT_HTTP_READ_TIMEOUT_MS)),
+      nonNegative(env, HTTP_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS));
   }
 
   /** The same configuration with one variable set differently. */

@@ -48,7 +48,8 @@ public final class RawHttp {
     return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + headerLines + "\r\n";
   }
 
-  static Response read(InputStream in) throws IOException {
+  /** Reads one response from a connection the caller keeps (keep-alive). */
+  public static Response read(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int last = 0;
     while (last != 0x0d0a0d0a) {
