@@ -24,6 +24,7 @@ import dev.hmd.releases.Releases;
 import dev.hmd.releases.ReleasesApi;
 import dev.hmd.secrets.Secrets;
 import dev.hmd.tenancy.AuditLog;
+import dev.hmd.tenancy.AuthFailureLimiter;
 import dev.hmd.tenancy.Authenticator;
 import dev.hmd.tenancy.KeyRateLimiter;
 import dev.hmd.tenancy.Role;
@@ -110,8 +111,8 @@ public final class ApiVerticle extends VerticleBase {
       }
     });
     Authenticator auth = new Authenticator(tenantRepository, sessions, new KeyRateLimiter(config.rateLimitPerMinute()),
-      config.adminToken(), keys);
-    TenancyApi tenancy = new TenancyApi(pool, tenantRepository, audit, auth, sessions);
+      new AuthFailureLimiter(config.authFailuresPerMinute()), config.adminToken(), keys);
+    TenancyApi tenancy = new TenancyApi(pool, tenantRepository, audit, auth, sessions, config.maxKeysPerTenant());
     ConnectionRepository connectionRepository = new ConnectionRepository(pool, secrets.cipher());
     ConnectionsApi connections = new ConnectionsApi(pool, connectionRepository, audit, cloudflare);
     PlanRepository planRepository = new PlanRepository(pool);
@@ -120,7 +121,8 @@ public final class ApiVerticle extends VerticleBase {
       new CheckRepository(pool), audit, cloudflare, views);
     WebhooksApi webhooks = new WebhooksApi(vertx, pool, new WebhookRepository(pool, secrets.cipher()),
       new DeliveryRepository(pool), connectionRepository, audit, WebhookSettings.from(config));
-    streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry);
+    streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry,
+      config.maxStreamsPerKey(), config.maxStreamsPerTenant());
 
     guard = new ConnectionGuard(vertx, config.httpReadTimeout(), config.httpIdleTimeout(),
       config.maxConnectionsPerAddress(), registry);

@@ -14,8 +14,10 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -27,6 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * after it, skipping what the replay already sent, so there is no gap and no duplicate. Without
  * {@code Last-Event-ID} a release stream replays the release's whole history (it is short and
  * makes a watcher complete); the tenant stream starts with what happens next.
+ *
+ * <p>A key may hold {@code HMD_SSE_MAX_STREAMS_PER_KEY} streams and a tenant
+ * {@code HMD_SSE_MAX_STREAMS_PER_TENANT} on this process; more are a 429.
  */
 public final class EventStreamsApi {
 
@@ -38,6 +43,8 @@ public final class EventStreamsApi {
   public static final int MAX_QUEUED_BYTES = 256 * 1024;
   /** Live events held while a stream replays; beyond this the stream is closed and resumes later. */
   public static final int MAX_HELD_EVENTS = 10_000;
+  /** What a stream refused for a limit is told to wait: streams end when their clients go. */
+  public static final int LIMIT_RETRY_AFTER_SECONDS = 10;
 
   private final Vertx vertx;
   private final long heartbeatMillis;
@@ -45,6 +52,10 @@ public final class EventStreamsApi {
   private final EventHub hub;
   private final dev.hmd.releases.ReleaseRepository releases;
   private final Set<Stream> streams = new HashSet<>();
+  private final int maxPerKey;
+  private final int maxPerTenant;
+  private final Map<String, Integer> perKey = new HashMap<>();
+  private final Map<String, Integer> perTenant = new HashMap<>();
   private final AtomicInteger clients = new AtomicInteger();
   private final Counter sent;
   private final Counter dropped;
@@ -52,8 +63,11 @@ public final class EventStreamsApi {
   private Buffer lastFrame;
 
   public EventStreamsApi(Vertx vertx, Duration heartbeat, EventLog log, EventHub hub,
-                         dev.hmd.releases.ReleaseRepository releases, MeterRegistry registry) {
+                         dev.hmd.releases.ReleaseRepository releases, MeterRegistry registry, int maxPerKey,
+                         int maxPerTenant) {
     this.vertx = vertx;
+    this.maxPerKey = maxPerKey;
+    this.maxPerTenant = maxPerTenant;
     this.heartbeatMillis = heartbeat.toMillis();
     this.log = log;
     this.hub = hub;
@@ -94,14 +108,27 @@ public final class EventStreamsApi {
   }
 
   private void open(RoutingContext ctx, String tenantId, String releaseId, Long after) {
+    String keyId = Principal.of(ctx).keyId();
+    if (perKey.getOrDefault(keyId, 0) >= maxPerKey) {
+      ctx.fail(ApiException.tooManyRequests(LIMIT_RETRY_AFTER_SECONDS, "this API key has " + maxPerKey
+        + " event streams open, the most it may have here; close one first"));
+      return;
+    }
+    if (perTenant.getOrDefault(tenantId, 0) >= maxPerTenant) {
+      ctx.fail(ApiException.tooManyRequests(LIMIT_RETRY_AFTER_SECONDS, "the tenant has " + maxPerTenant
+        + " event streams open, the most it may have here; close one first"));
+      return;
+    }
     HttpServerResponse response = ctx.response()
       .setChunked(true)
       .setWriteQueueMaxSize(MAX_QUEUED_BYTES)
       .putHeader("Content-Type", "text/event-stream; charset=utf-8")
       .putHeader("Cache-Control", "no-cache, no-transform")
       .putHeader("X-Accel-Buffering", "no");
-    Stream stream = new Stream(response, tenantId, releaseId);
+    Stream stream = new Stream(response, tenantId, keyId, releaseId);
     streams.add(stream);
+    perKey.merge(keyId, 1, Integer::sum);
+    perTenant.merge(tenantId, 1, Integer::sum);
     clients.incrementAndGet();
     response.closeHandler(v -> stream.close(false));
     response.write("retry: " + RETRY_MILLIS + "\n\n");
@@ -159,6 +186,7 @@ public final class EventStreamsApi {
   private final class Stream implements EventHub.Subscriber {
     final HttpServerResponse response;
     final String tenantId;
+    final String keyId;
     final String releaseId;
     final List<EventLog.Event> held = new ArrayList<>();
     long lastSent;
@@ -166,9 +194,10 @@ public final class EventStreamsApi {
     boolean closed;
     long heartbeat = -1;
 
-    Stream(HttpServerResponse response, String tenantId, String releaseId) {
+    Stream(HttpServerResponse response, String tenantId, String keyId, String releaseId) {
       this.response = response;
       this.tenantId = tenantId;
+      this.keyId = keyId;
       this.releaseId = releaseId;
     }
 
@@ -268,6 +297,8 @@ public final class EventStreamsApi {
       }
       closed = true;
       streams.remove(this);
+      perKey.computeIfPresent(keyId, (k, n) -> n > 1 ? n - 1 : null);
+      perTenant.computeIfPresent(tenantId, (t, n) -> n > 1 ? n - 1 : null);
       clients.decrementAndGet();
       vertx.cancelTimer(heartbeat);
       hub.unsubscribe(tenantId, this);

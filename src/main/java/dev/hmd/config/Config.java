@@ -36,7 +36,11 @@ public record Config(
   Optional<Duration> retention,
   Duration httpIdleTimeout,
   Duration httpReadTimeout,
-  int maxConnectionsPerAddress) {
+  int maxConnectionsPerAddress,
+  int maxKeysPerTenant,
+  int maxStreamsPerKey,
+  int maxStreamsPerTenant,
+  int authFailuresPerMinute) {
 
   public static final String DATABASE_URL = "HMD_DATABASE_URL";
   public static final String HTTP_PORT = "HMD_HTTP_PORT";
@@ -60,6 +64,10 @@ public record Config(
   public static final String HTTP_IDLE_TIMEOUT_MS = "HMD_HTTP_IDLE_TIMEOUT_MS";
   public static final String HTTP_READ_TIMEOUT_MS = "HMD_HTTP_READ_TIMEOUT_MS";
   public static final String HTTP_MAX_CONNECTIONS_PER_ADDRESS = "HMD_HTTP_MAX_CONNECTIONS_PER_ADDRESS";
+  public static final String MAX_KEYS_PER_TENANT = "HMD_MAX_KEYS_PER_TENANT";
+  public static final String SSE_MAX_STREAMS_PER_KEY = "HMD_SSE_MAX_STREAMS_PER_KEY";
+  public static final String SSE_MAX_STREAMS_PER_TENANT = "HMD_SSE_MAX_STREAMS_PER_TENANT";
+  public static final String AUTH_FAILURES_PER_MINUTE = "HMD_AUTH_FAILURES_PER_MINUTE";
 
   /** Names this process as a lease owner; unique per process unless set. */
   private static final String DEFAULT_INSTANCE_ID = "hmd-" + UUID.randomUUID().toString().substring(0, 8);
@@ -89,6 +97,14 @@ public record Config(
   public static final int DEFAULT_HTTP_READ_TIMEOUT_MS = 10_000;
   /** Open connections from one client address (an IPv6 /64 counts as one); 0 lifts the cap. */
   public static final int DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
+  /** Active API keys of one tenant: each is cached and checked, and a leaked admin key could otherwise mint any number. */
+  public static final int DEFAULT_MAX_KEYS_PER_TENANT = 50;
+  /** Open event streams per API key (a dashboard tab holds one or two), per process. */
+  public static final int DEFAULT_SSE_MAX_STREAMS_PER_KEY = 20;
+  /** Open event streams per tenant, per process. */
+  public static final int DEFAULT_SSE_MAX_STREAMS_PER_TENANT = 200;
+  /** Failed authentications (bad keys, sessions, admin tokens, sign-ins) per client address and minute; 0 lifts the limit. */
+  public static final int DEFAULT_AUTH_FAILURES_PER_MINUTE = 30;
 
   public static Config fromEnv() {
     return from(System.getenv());
@@ -125,7 +141,11 @@ public record Config(
       Optional.of(nonNegative(env, RETENTION_DAYS, DEFAULT_RETENTION_DAYS)).filter(days -> days > 0).map(Duration::ofDays),
       idle,
       Duration.ofMillis(positive(env, HTTP_READ_TIMEOUT_MS, DEFAULT_HTTP_READ_TIMEOUT_MS)),
-      nonNegative(env, HTTP_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS));
+      nonNegative(env, HTTP_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS),
+      positive(env, MAX_KEYS_PER_TENANT, DEFAULT_MAX_KEYS_PER_TENANT),
+      positive(env, SSE_MAX_STREAMS_PER_KEY, DEFAULT_SSE_MAX_STREAMS_PER_KEY),
+      positive(env, SSE_MAX_STREAMS_PER_TENANT, DEFAULT_SSE_MAX_STREAMS_PER_TENANT),
+      nonNegative(env, AUTH_FAILURES_PER_MINUTE, DEFAULT_AUTH_FAILURES_PER_MINUTE));
   }
 
   /** The same configuration with one variable set differently. */

@@ -2,6 +2,7 @@ package dev.hmd.tenancy;
 
 import dev.hmd.events.NotifiedCache;
 import dev.hmd.http.ApiException;
+import dev.hmd.http.ClientAddress;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.Cookie;
@@ -20,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Resolves the caller of every {@code /v1} route to a {@link Principal}: a bearer API key, or a
  * session cookie whose key is still active. Cookie-authenticated unsafe requests must come from
  * our own origin (SameSite=Strict already stops most cross-site requests; the Origin check covers
- * older browsers and same-site subdomains). Then the per-key rate limit.
+ * older browsers and same-site subdomains). Then the per-key rate limit. Failed API keys, sign-ins
+ * and admin tokens count per client address ({@link AuthFailureLimiter}).
  */
 public final class Authenticator {
 
@@ -30,26 +32,39 @@ public final class Authenticator {
   private final TenantRepository tenants;
   private final Sessions sessions;
   private final KeyRateLimiter limiter;
+  private final AuthFailureLimiter failures;
   private final Optional<String> adminToken;
   private final Map<String, Long> lastTouched = new ConcurrentHashMap<>();
   /** Active keys by {@code hash:<hex>} and {@code id:<keyId>}, each dropped with its key's id. */
   private final NotifiedCache<TenantRepository.KeyRecord> keys;
 
-  public Authenticator(TenantRepository tenants, Sessions sessions, KeyRateLimiter limiter, Optional<String> adminToken,
-                       NotifiedCache<TenantRepository.KeyRecord> keys) {
+  public Authenticator(TenantRepository tenants, Sessions sessions, KeyRateLimiter limiter, AuthFailureLimiter failures,
+                       Optional<String> adminToken, NotifiedCache<TenantRepository.KeyRecord> keys) {
     this.tenants = tenants;
     this.sessions = sessions;
     this.limiter = limiter;
+    this.failures = failures;
     this.adminToken = adminToken;
     this.keys = keys;
   }
 
-  /** Authenticates the tenant caller and applies the rate limit. */
+  /**
+   * Authenticates the tenant caller and applies the rate limit. An API key that does not hold
+   * counts against the client address's failures; while the address has too many, its
+   * credentials are refused unchecked. (A session cookie that does not hold is not counted: it
+   * is signed, so it cannot be guessed, and a browser may keep an expired one for a while.)
+   */
   public void authenticate(RoutingContext ctx) {
     String authorization = ctx.request().getHeader("Authorization");
+    String address = ClientAddress.of(ctx.request().remoteAddress());
     Future<Principal> principal;
+    boolean guessable;
     if (authorization != null) {
+      if (throttled(ctx, address)) {
+        return;
+      }
       principal = fromBearer(authorization);
+      guessable = true;
     } else {
       Cookie cookie = ctx.request().getCookie(Sessions.COOKIE);
       if (cookie == null || cookie.getValue().isEmpty()) {
@@ -60,10 +75,17 @@ public final class Authenticator {
         ctx.fail(ApiException.forbidden("cross-origin request refused: a cookie-authenticated change must come from this site"));
         return;
       }
+      if (throttled(ctx, address)) {
+        return;
+      }
       principal = fromSession(cookie.getValue());
+      guessable = false;
     }
     principal.onComplete(result -> {
       if (result.failed()) {
+        if (guessable && result.cause() instanceof ApiException api && api.status() == 401) {
+          failures.failed(address);
+        }
         ctx.fail(result.cause() instanceof ApiException ? result.cause()
           : ApiException.unauthorized("invalid credentials"));
         return;
@@ -78,6 +100,35 @@ public final class Authenticator {
       touch(p.keyId());
       ctx.next();
     });
+  }
+
+  /** Resolves an API key for sign-in, counted like a bearer key against the client address. */
+  public Future<Principal> signIn(RoutingContext ctx, String key) {
+    String address = ClientAddress.of(ctx.request().remoteAddress());
+    int wait = failures.blocked(address);
+    if (wait > 0) {
+      return Future.failedFuture(tooManyFailures(wait));
+    }
+    return fromKey(key).onFailure(err -> {
+      if (err instanceof ApiException api && api.status() == 401) {
+        failures.failed(address);
+      }
+    });
+  }
+
+  /** Fails the request with a 429 while the client address has too many failed attempts. */
+  private boolean throttled(RoutingContext ctx, String address) {
+    int wait = failures.blocked(address);
+    if (wait > 0) {
+      ctx.fail(tooManyFailures(wait));
+      return true;
+    }
+    return false;
+  }
+
+  private static ApiException tooManyFailures(int wait) {
+    return ApiException.tooManyRequests(wait, "too many failed authentication attempts from this address; retry in "
+      + wait + " s");
   }
 
   /** A key this process just revoked stops working here at once, before the notification comes back. */
@@ -104,10 +155,17 @@ public final class Authenticator {
       ctx.fail(ApiException.notFound("platform-admin endpoints are disabled: HMD_ADMIN_TOKEN is not set"));
       return;
     }
-    String presented = bearer(ctx.request().getHeader("Authorization")).orElse("");
-    boolean ok = MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+    Optional<String> presented = bearer(ctx.request().getHeader("Authorization"));
+    String address = ClientAddress.of(ctx.request().remoteAddress());
+    if (presented.isPresent() && throttled(ctx, address)) {
+      return;
+    }
+    boolean ok = MessageDigest.isEqual(presented.orElse("").getBytes(StandardCharsets.UTF_8),
       adminToken.get().getBytes(StandardCharsets.UTF_8));
     if (!ok) {
+      if (presented.isPresent()) {
+        failures.failed(address);
+      }
       ctx.fail(ApiException.unauthorized("the platform-admin token is missing or wrong"));
       return;
     }

@@ -4,6 +4,7 @@ import dev.hmd.db.Ids;
 import dev.hmd.http.ApiException;
 import dev.hmd.http.Json;
 import dev.hmd.http.Pagination;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -20,13 +21,16 @@ public final class TenancyApi {
   private final AuditLog audit;
   private final Authenticator auth;
   private final Sessions sessions;
+  private final int maxKeys;
 
-  public TenancyApi(Pool pool, TenantRepository tenants, AuditLog audit, Authenticator auth, Sessions sessions) {
+  public TenancyApi(Pool pool, TenantRepository tenants, AuditLog audit, Authenticator auth, Sessions sessions,
+                    int maxKeys) {
     this.pool = pool;
     this.tenants = tenants;
     this.audit = audit;
     this.auth = auth;
     this.sessions = sessions;
+    this.maxKeys = maxKeys;
   }
 
   /** {@code POST /v1/admin/tenants {name}}: a tenant and its first admin key, shown once. */
@@ -55,7 +59,10 @@ public final class TenancyApi {
       .onFailure(ctx::fail);
   }
 
-  /** {@code POST /v1/api-keys {name, role}}: the key is in this answer and nowhere else, ever. */
+  /**
+   * {@code POST /v1/api-keys {name, role}}: the key is in this answer and nowhere else, ever. A
+   * tenant has at most {@code HMD_MAX_KEYS_PER_TENANT} active keys (409 beyond).
+   */
   public void createKey(RoutingContext ctx) {
     Principal principal = Principal.of(ctx);
     JsonObject body = Json.body(ctx);
@@ -67,7 +74,11 @@ public final class TenancyApi {
     }
     String keyId = Ids.newId("k");
     String key = ApiKeys.newKey();
-    pool.withTransaction(tx -> tenants.insertKey(tx, keyId, principal.tenantId(), name, role, ApiKeys.hash(key))
+    pool.withTransaction(tx -> tenants.lockAndCountActiveKeys(tx, principal.tenantId())
+        .compose(n -> n >= maxKeys
+          ? Future.failedFuture(ApiException.conflict("the tenant has " + n + " active API keys, the most it may have; "
+            + "revoke one first"))
+          : tenants.insertKey(tx, keyId, principal.tenantId(), name, role, ApiKeys.hash(key)))
         .compose(k -> audit.record(tx, principal, "api_key.create", "api_key", keyId,
           new JsonObject().put("name", name).put("role", role.wireName())).map(k)))
       .onSuccess(k -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
@@ -109,7 +120,7 @@ public final class TenancyApi {
     if (!(key instanceof String apiKey) || apiKey.isBlank()) {
       throw ApiException.invalid("apiKey", "is required and must be a string");
     }
-    auth.fromKey(apiKey)
+    auth.signIn(ctx, apiKey)
       .onSuccess(p -> ctx.response()
         .addCookie(sessions.issue(p.tenantId(), p.keyId(), isSecure(ctx)))
         .setStatusCode(204).end())

@@ -41,6 +41,9 @@ public final class TenantRepository {
   private static final String FIND_ACTIVE_KEY_BY_ID = """
     select id, tenant_id, name, role, created_at, last_used_at from api_keys
     where id = $1 and revoked_at is null""";
+  /** Locks the tenant's row first: two creations at once cannot both see room for one more key. */
+  private static final String LOCK_TENANT = "select id from tenants where id = $1 for update";
+  private static final String COUNT_ACTIVE_KEYS = "select count(*) from api_keys where tenant_id = $1 and revoked_at is null";
   private static final String TOUCH_KEY = "update api_keys set last_used_at = now() where id = $1";
   private static final String NOTIFY_REVOKED = "select pg_notify('" + EventHub.KEYS_CHANNEL + "', $1)";
   private static final String LIST_TENANTS = "select id, name, created_at from tenants order by created_at, id";
@@ -60,6 +63,13 @@ public final class TenantRepository {
     return client.preparedQuery(INSERT_KEY)
       .execute(Tuple.of(id, tenantId, name, role.wireName(), io.vertx.core.buffer.Buffer.buffer(hash)))
       .map(rows -> key(rows.iterator().next()));
+  }
+
+  /** The tenant's active keys, counted under a lock on the tenant that holds until {@code tx} ends. */
+  public Future<Long> lockAndCountActiveKeys(SqlClient tx, String tenantId) {
+    return tx.preparedQuery(LOCK_TENANT).execute(Tuple.of(tenantId))
+      .compose(locked -> tx.preparedQuery(COUNT_ACTIVE_KEYS).execute(Tuple.of(tenantId)))
+      .map(rows -> rows.iterator().next().getLong(0));
   }
 
   public Future<List<KeyRecord>> listKeys(String tenantId) {

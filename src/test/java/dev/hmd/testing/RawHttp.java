@@ -28,7 +28,14 @@ public final class RawHttp {
 
   /** Sends {@code request} (bytes as they go on the wire) and reads one response. */
   public static Response exchange(int port, byte[] request) {
-    try (Socket socket = new Socket("localhost", port)) {
+    return exchangeFrom("127.0.0.1", port, request);
+  }
+
+  /** As {@link #exchange(int, byte[])}, from a local address of the caller's choice (another loopback address is another client). */
+  public static Response exchangeFrom(String localAddress, int port, byte[] request) {
+    try (Socket socket = new Socket()) {
+      socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
       socket.setSoTimeout(15_000);
       socket.getOutputStream().write(request);
       socket.getOutputStream().flush();
@@ -41,6 +48,17 @@ public final class RawHttp {
   /** A request from text whose chars below 256 are the bytes sent (so {@code "\u00c0"} sends the byte 0xC0). */
   public static Response exchange(int port, String request) {
     return exchange(port, request.getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  public static Response exchangeFrom(String localAddress, int port, String request) {
+    return exchangeFrom(localAddress, port, request.getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  /** A request with a JSON body. */
+  public static String post(String target, String headerLines, String json) {
+    byte[] body = json.getBytes(StandardCharsets.UTF_8);
+    return "POST " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n"
+      + "Content-Length: " + body.length + "\r\n" + headerLines + "\r\n" + new String(body, StandardCharsets.ISO_8859_1);
   }
 
   /** A GET of {@code target} (sent as is) with extra header lines, each ending in CRLF. */

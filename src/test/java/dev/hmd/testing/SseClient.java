@@ -26,6 +26,7 @@ public final class SseClient implements AutoCloseable {
   private final List<String> comments = new CopyOnWriteArrayList<>();
   private final List<String> retries = new CopyOnWriteArrayList<>();
   private volatile boolean ended;
+  private volatile io.vertx.core.Future<Buffer> refusal;
 
   private SseClient(HttpClient client, HttpClientResponse response) {
     this.client = client;
@@ -43,6 +44,8 @@ public final class SseClient implements AutoCloseable {
       SseClient sse = new SseClient(client, response);
       holder[0] = sse;
       if (response.statusCode() != 200) {
+        // read now: the answer may end before anyone asks for it
+        sse.refusal = response.body();
         return;
       }
       List<String> frame = new ArrayList<>();
@@ -115,6 +118,9 @@ public final class SseClient implements AutoCloseable {
 
   /** The body of a non-200 answer (problem+json), read whole. */
   public Buffer body() {
-    return response.body().await();
+    if (refusal == null) {
+      throw new IllegalStateException("the stream was accepted (" + response.statusCode() + "): it has no refusal body");
+    }
+    return refusal.await();
   }
 }
