@@ -102,12 +102,15 @@ public final class ApiVerticle extends VerticleBase {
       @Override
       public void keyRevoked(String keyId) {
         keys.invalidate(keyId);
+        streams.keyChanged(keyId);
       }
 
       @Override
       public void resynced() {
         keys.clear();
         views.clear();
+        // a revocation may have gone unheard while the connection was down
+        streams.recheckAll();
       }
     });
     Authenticator auth = new Authenticator(tenantRepository, sessions, new KeyRateLimiter(config.rateLimitPerMinute()),
@@ -122,7 +125,7 @@ public final class ApiVerticle extends VerticleBase {
     WebhooksApi webhooks = new WebhooksApi(vertx, pool, new WebhookRepository(pool, secrets.cipher()),
       new DeliveryRepository(pool), connectionRepository, audit, WebhookSettings.from(config));
     streams = new EventStreamsApi(vertx, config.sseHeartbeat(), eventLog, hub, releases.repository(), registry,
-      config.maxStreamsPerKey(), config.maxStreamsPerTenant());
+      config.maxStreamsPerKey(), config.maxStreamsPerTenant(), tenantRepository::activeSessionGenerations);
 
     guard = new ConnectionGuard(vertx, config.httpReadTimeout(), config.httpIdleTimeout(),
       config.maxConnectionsPerAddress(), registry);

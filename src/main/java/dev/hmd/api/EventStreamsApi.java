@@ -14,12 +14,16 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Server-sent events from the events table: {@code GET /v1/events} (every release of the tenant)
@@ -31,9 +35,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * makes a watcher complete); the tenant stream starts with what happens next.
  *
  * <p>A key may hold {@code HMD_SSE_MAX_STREAMS_PER_KEY} streams and a tenant
- * {@code HMD_SSE_MAX_STREAMS_PER_TENANT} on this process; more are a 429.
+ * {@code HMD_SSE_MAX_STREAMS_PER_TENANT} on this process; more are a 429. A stream remembers the
+ * key (and session) it was opened with, and ends when that key is revoked or that session signed
+ * out, on whichever process it runs.
  */
 public final class EventStreamsApi {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventStreamsApi.class);
 
   /** Sent first: how long a browser waits before reconnecting. */
   public static final long RETRY_MILLIS = 2_000;
@@ -45,6 +53,11 @@ public final class EventStreamsApi {
   public static final int MAX_HELD_EVENTS = 10_000;
   /** What a stream refused for a limit is told to wait: streams end when their clients go. */
   public static final int LIMIT_RETRY_AFTER_SECONDS = 10;
+  /**
+   * How often every stream's key is checked again, besides the notifications that end a revoked
+   * key's streams at once: the bound for a stream that opened while its key was being revoked.
+   */
+  public static final long RECHECK_MILLIS = 30_000;
 
   private final Vertx vertx;
   private final long heartbeatMillis;
@@ -56,6 +69,9 @@ public final class EventStreamsApi {
   private final int maxPerTenant;
   private final Map<String, Integer> perKey = new HashMap<>();
   private final Map<String, Integer> perTenant = new HashMap<>();
+  /** Of some key ids, the active ones with their generation of sessions: what a stream's credentials must still match. */
+  private final Function<Collection<String>, Future<Map<String, Integer>>> activeKeys;
+  private final long recheckTimer;
   private final AtomicInteger clients = new AtomicInteger();
   private final Counter sent;
   private final Counter dropped;
@@ -64,8 +80,9 @@ public final class EventStreamsApi {
 
   public EventStreamsApi(Vertx vertx, Duration heartbeat, EventLog log, EventHub hub,
                          dev.hmd.releases.ReleaseRepository releases, MeterRegistry registry, int maxPerKey,
-                         int maxPerTenant) {
+                         int maxPerTenant, Function<Collection<String>, Future<Map<String, Integer>>> activeKeys) {
     this.vertx = vertx;
+    this.activeKeys = activeKeys;
     this.maxPerKey = maxPerKey;
     this.maxPerTenant = maxPerTenant;
     this.heartbeatMillis = heartbeat.toMillis();
@@ -76,6 +93,7 @@ public final class EventStreamsApi {
     this.sent = Counter.builder("hmd.sse.events.sent").description("events written to SSE streams").register(registry);
     this.dropped = Counter.builder("hmd.sse.connections.dropped")
       .description("SSE streams closed because the client read too slowly").register(registry);
+    this.recheckTimer = vertx.setPeriodic(RECHECK_MILLIS, id -> recheckAll());
   }
 
   /** {@code GET /v1/events}. */
@@ -99,8 +117,43 @@ public final class EventStreamsApi {
       .onFailure(ctx::fail);
   }
 
+  /**
+   * A key was revoked, or its sessions ended (a notification on {@code hmd_keys}, heard by every
+   * process): its streams that no longer hold end now. Streams opened with the key itself end
+   * when it is revoked; streams opened with one of its sessions also when that session ends.
+   */
+  public void keyChanged(String keyId) {
+    if (streams.stream().anyMatch(s -> s.keyId.equals(keyId))) {
+      recheck(Set.of(keyId));
+    }
+  }
+
+  /** Checks every stream's key again (after the listening connection was down, and every {@link #RECHECK_MILLIS}). */
+  public void recheckAll() {
+    Set<String> keyIds = new HashSet<>();
+    streams.forEach(s -> keyIds.add(s.keyId));
+    if (!keyIds.isEmpty()) {
+      recheck(keyIds);
+    }
+  }
+
+  private void recheck(Set<String> keyIds) {
+    activeKeys.apply(keyIds)
+      .onSuccess(active -> new ArrayList<>(streams).forEach(s -> {
+        if (!keyIds.contains(s.keyId)) {
+          return;
+        }
+        Integer generation = active.get(s.keyId);
+        if (generation == null || (s.sessionGeneration != Principal.NO_SESSION && s.sessionGeneration != generation)) {
+          s.close(false);
+        }
+      }))
+      .onFailure(err -> LOG.warn("checking the keys of {} event stream(s) failed: {}", keyIds.size(), err.getMessage()));
+  }
+
   /** Ends every stream with a last retry hint (on shutdown: clients reconnect to another process). */
   public void closeAll() {
+    vertx.cancelTimer(recheckTimer);
     new ArrayList<>(streams).forEach(s -> {
       s.write("retry: " + SHUTDOWN_RETRY_MILLIS + "\n\n");
       s.close(false);
@@ -108,7 +161,8 @@ public final class EventStreamsApi {
   }
 
   private void open(RoutingContext ctx, String tenantId, String releaseId, Long after) {
-    String keyId = Principal.of(ctx).keyId();
+    Principal principal = Principal.of(ctx);
+    String keyId = principal.keyId();
     if (perKey.getOrDefault(keyId, 0) >= maxPerKey) {
       ctx.fail(ApiException.tooManyRequests(LIMIT_RETRY_AFTER_SECONDS, "this API key has " + maxPerKey
         + " event streams open, the most it may have here; close one first"));
@@ -125,7 +179,7 @@ public final class EventStreamsApi {
       .putHeader("Content-Type", "text/event-stream; charset=utf-8")
       .putHeader("Cache-Control", "no-cache, no-transform")
       .putHeader("X-Accel-Buffering", "no");
-    Stream stream = new Stream(response, tenantId, keyId, releaseId);
+    Stream stream = new Stream(response, tenantId, keyId, principal.sessionGeneration(), releaseId);
     streams.add(stream);
     perKey.merge(keyId, 1, Integer::sum);
     perTenant.merge(tenantId, 1, Integer::sum);
@@ -187,6 +241,8 @@ public final class EventStreamsApi {
     final HttpServerResponse response;
     final String tenantId;
     final String keyId;
+    /** The generation of the session it was opened with, or {@link Principal#NO_SESSION}. */
+    final int sessionGeneration;
     final String releaseId;
     final List<EventLog.Event> held = new ArrayList<>();
     long lastSent;
@@ -194,10 +250,11 @@ public final class EventStreamsApi {
     boolean closed;
     long heartbeat = -1;
 
-    Stream(HttpServerResponse response, String tenantId, String keyId, String releaseId) {
+    Stream(HttpServerResponse response, String tenantId, String keyId, int sessionGeneration, String releaseId) {
       this.response = response;
       this.tenantId = tenantId;
       this.keyId = keyId;
+      this.sessionGeneration = sessionGeneration;
       this.releaseId = releaseId;
     }
 

@@ -62,14 +62,14 @@ public final class EventHub {
     /** The tenant appended events: something of its releases changed. */
     void tenantChanged(String tenantId);
 
-    /** An API key was revoked ({@link #KEYS_CHANNEL}). */
+    /** An API key was revoked, or the sessions made from it ended ({@link #KEYS_CHANNEL}). */
     void keyRevoked(String keyId);
 
     /** The listening connection is (again) up: notifications sent while it was down are lost. */
     void resynced();
   }
 
-  /** Revoking an API key notifies its id on this channel, in the revoking transaction. */
+  /** Revoking an API key, or ending its sessions, notifies its id on this channel, in the same transaction. */
   public static final String KEYS_CHANNEL = "hmd_keys";
 
   private static final Changes NO_CHANGES = new Changes() {

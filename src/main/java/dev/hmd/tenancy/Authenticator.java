@@ -109,7 +109,8 @@ public final class Authenticator {
     if (wait > 0) {
       return Future.failedFuture(tooManyFailures(wait));
     }
-    return fromKey(key).onFailure(err -> {
+    // the principal the session will have: its key's current generation of sessions
+    return keyRecord(key).map(k -> principal(k, true)).onFailure(err -> {
       if (err instanceof ApiException api && api.status() == 401) {
         failures.failed(address);
       }
@@ -131,7 +132,12 @@ public final class Authenticator {
       + wait + " s");
   }
 
-  /** A key this process just revoked stops working here at once, before the notification comes back. */
+  /** The claims of a session cookie that verifies (signed by us, unexpired); a failed future otherwise. */
+  public Future<Sessions.Claims> sessionClaims(String token) {
+    return sessions.verify(token);
+  }
+
+  /** A key this process just revoked (or whose sessions it ended) changes here at once, before the notification comes back. */
   public void revoked(String keyId) {
     keys.invalidate(keyId);
     lastTouched.remove(keyId);
@@ -172,8 +178,12 @@ public final class Authenticator {
     ctx.next();
   }
 
-  /** Resolves a raw API key (for sign-in). */
+  /** Resolves a raw API key. */
   public Future<Principal> fromKey(String key) {
+    return keyRecord(key).map(k -> principal(k, false));
+  }
+
+  private Future<TenantRepository.KeyRecord> keyRecord(String key) {
     if (!ApiKeys.looksLikeKey(key)) {
       return Future.failedFuture(ApiException.unauthorized("invalid API key"));
     }
@@ -181,7 +191,7 @@ public final class Authenticator {
     String byHash = "hash:" + HexFormat.of().formatHex(hash);
     TenantRepository.KeyRecord cached = keys.get(byHash);
     if (cached != null) {
-      return Future.succeededFuture(principal(cached, false));
+      return Future.succeededFuture(cached);
     }
     long stamp = keys.stamp();
     return tenants.findActiveKey(hash).map(found -> {
@@ -189,13 +199,13 @@ public final class Authenticator {
         keys.put(byHash, k.id(), k, stamp);
         keys.put("id:" + k.id(), k.id(), k, stamp);
       });
-      return found.map(k -> principal(k, false))
-        .orElseThrow(() -> ApiException.unauthorized("invalid or revoked API key"));
+      return found.orElseThrow(() -> ApiException.unauthorized("invalid or revoked API key"));
     });
   }
 
   private static Principal principal(TenantRepository.KeyRecord key, boolean viaSession) {
-    return new Principal(key.tenantId(), key.id(), key.name(), key.role(), viaSession);
+    return new Principal(key.tenantId(), key.id(), key.name(), key.role(), viaSession,
+      viaSession ? key.sessionGeneration() : Principal.NO_SESSION);
   }
 
   private Future<Optional<TenantRepository.KeyRecord>> activeKeyById(String keyId) {
@@ -221,10 +231,14 @@ public final class Authenticator {
   private Future<Principal> fromSession(String token) {
     return sessions.verify(token)
       .recover(err -> Future.failedFuture(ApiException.unauthorized("the session is invalid or has expired; sign in again")))
-      .compose(claims -> activeKeyById(claims.keyId()).map(found -> found
-        .filter(k -> k.tenantId().equals(claims.tenantId()))
-        .map(k -> principal(k, true))
-        .orElseThrow(() -> ApiException.unauthorized("the key behind this session was revoked; sign in again"))));
+      .compose(claims -> activeKeyById(claims.keyId()).map(found -> {
+        TenantRepository.KeyRecord key = found.filter(k -> k.tenantId().equals(claims.tenantId()))
+          .orElseThrow(() -> ApiException.unauthorized("the key behind this session was revoked; sign in again"));
+        if (key.sessionGeneration() != claims.generation()) {
+          throw ApiException.unauthorized("this session was signed out; sign in again");
+        }
+        return principal(key, true);
+      }));
   }
 
   private void touch(String keyId) {

@@ -5,10 +5,12 @@ import dev.hmd.http.ApiException;
 import dev.hmd.http.Json;
 import dev.hmd.http.Pagination;
 import io.vertx.core.Future;
+import io.vertx.core.http.Cookie;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
+import java.util.Optional;
 
 /** Tenants (platform admin), API keys, dashboard sessions and the audit log. */
 public final class TenancyApi {
@@ -97,13 +99,21 @@ public final class TenancyApi {
       .onFailure(ctx::fail);
   }
 
-  /** {@code DELETE /v1/api-keys/{id}}: the key, and its sessions, stop working at once. */
+  /**
+   * {@code DELETE /v1/api-keys/{id}}: the key, its sessions and its event streams stop working at
+   * once, on every process. The tenant's last active admin key cannot go (409): nobody could
+   * manage the tenant's keys and connections any more.
+   */
   public void revokeKey(RoutingContext ctx) {
     Principal principal = Principal.of(ctx);
     String keyId = ctx.pathParam("id");
-    pool.withTransaction(tx -> tenants.revokeKey(tx, principal.tenantId(), keyId)
+    pool.withTransaction(tx -> tenants.lockActiveAdmins(tx, principal.tenantId())
+        .compose(admins -> admins.size() == 1 && admins.contains(keyId)
+          ? Future.failedFuture(ApiException.conflict("this is the tenant's last active admin key; create another "
+            + "admin key before revoking it"))
+          : tenants.revokeKey(tx, principal.tenantId(), keyId))
         .compose(found -> found.isEmpty()
-          ? io.vertx.core.Future.failedFuture(ApiException.notFound("no API key " + keyId))
+          ? Future.<Void>failedFuture(ApiException.notFound("no API key " + keyId))
           : audit.record(tx, principal, "api_key.revoke", "api_key", keyId,
             new JsonObject().put("name", found.get().name()))))
       .onSuccess(v -> {
@@ -122,14 +132,33 @@ public final class TenancyApi {
     }
     auth.signIn(ctx, apiKey)
       .onSuccess(p -> ctx.response()
-        .addCookie(sessions.issue(p.tenantId(), p.keyId(), isSecure(ctx)))
+        .addCookie(sessions.issue(p.tenantId(), p.keyId(), p.sessionGeneration(), isSecure(ctx)))
         .setStatusCode(204).end())
       .onFailure(ctx::fail);
   }
 
-  /** {@code DELETE /v1/session}: clears the cookie (whether or not it was valid). */
+  /**
+   * {@code DELETE /v1/session}: ends the session on the server, then clears the cookie. Ending it
+   * moves the key to its next generation of sessions, so every session made from that key ends,
+   * here and on every process (its event streams too); a cookie that does not verify has nothing
+   * to end, and is cleared all the same.
+   */
   public void signOut(RoutingContext ctx) {
-    ctx.response().addCookie(Sessions.cleared(isSecure(ctx))).setStatusCode(204).end();
+    Cookie cookie = ctx.request().getCookie(Sessions.COOKIE);
+    Future<Optional<Sessions.Claims>> claims = cookie == null || cookie.getValue().isEmpty()
+      ? Future.succeededFuture(Optional.empty())
+      : auth.sessionClaims(cookie.getValue()).map(Optional::of).recover(err -> Future.succeededFuture(Optional.empty()));
+    claims
+      .compose(c -> c.isEmpty() ? Future.succeededFuture(false)
+        : pool.withTransaction(tx -> tenants.endSessions(tx, c.get().tenantId(), c.get().keyId(), c.get().generation()))
+          .onSuccess(ended -> {
+            if (ended) {
+              // other processes hear of it from the notification the change sent
+              auth.revoked(c.get().keyId());
+            }
+          }))
+      .onSuccess(v -> ctx.response().addCookie(Sessions.cleared(isSecure(ctx))).setStatusCode(204).end())
+      .onFailure(ctx::fail);
   }
 
   /** {@code GET /v1/session}: who the caller is, for the dashboard. */
