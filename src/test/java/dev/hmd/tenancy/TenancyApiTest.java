@@ -206,6 +206,29 @@ class TenancyApiTest {
   }
 
   @Test
+  @DisplayName("audit ids count the tenant's own entries, 1, 2, 3..., whatever other tenants do in between; pages follow them")
+  void auditIdsPerTenant() {
+    Api.TenantKeys a = api.newTenant("audit-a");
+    Api.TenantKeys b = api.newTenant("audit-b");
+    for (int i = 0; i < 3; i++) {
+      api.newKey(a.adminKey(), "viewer");
+      api.newKey(b.adminKey(), "viewer");
+      api.newKey(b.adminKey(), "viewer");
+    }
+    JsonObject log = api.as(a.adminKey()).get("/v1/audit").bodyAsJsonObject();
+    assertThat(log.getJsonArray("items").stream().map(item -> ((JsonObject) item).getString("id")))
+      .containsExactly("4", "3", "2", "1");
+    assertThat(api.as(b.adminKey()).get("/v1/audit").bodyAsJsonObject().getJsonArray("items").getJsonObject(0)
+      .getString("id")).isEqualTo("7");
+    JsonObject first = api.as(a.adminKey()).get("/v1/audit?limit=3").bodyAsJsonObject();
+    assertThat(first.getString("nextCursor")).isEqualTo("2");
+    JsonObject rest = api.as(a.adminKey()).get("/v1/audit?limit=3&cursor=" + first.getString("nextCursor")).bodyAsJsonObject();
+    assertThat(rest.getJsonArray("items")).hasSize(1);
+    assertThat(rest.getJsonArray("items").getJsonObject(0).getString("action")).isEqualTo("tenant.create");
+    assertThat(rest.getValue("nextCursor")).isNull();
+  }
+
+  @Test
   @DisplayName("state-changing actions are audited with the key that did them")
   void audit() {
     Api.TenantKeys tenant = api.newTenant("audited");
