@@ -56,6 +56,9 @@ public final class Service implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Service.class);
   /** Where {@code serve} keeps the embedded Postgres, under the data directory. */
   public static final String EMBEDDED_DIR = "pg";
+  /** The HTTP methods /metrics names; any other is counted as OTHER. */
+  private static final java.util.Set<String> STANDARD_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
+    "PATCH", "OPTIONS", "TRACE", "CONNECT");
 
   private final Config config;
   private final Vertx vertx;
@@ -159,6 +162,9 @@ public final class Service implements AutoCloseable {
     // every new host would add series forever). HTTP client pools are left out of /metrics.
     registry.config().meterFilter(MeterFilter.deny(id -> id.getName().startsWith("vertx.pool.")
       && "http".equals(id.getTag("pool_type"))));
+    // any client may send any method name: each new one would be a new series of an unauthenticated scrape
+    registry.config().meterFilter(MeterFilter.replaceTagValues("method",
+      method -> STANDARD_METHODS.contains(method) ? method : "OTHER"));
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

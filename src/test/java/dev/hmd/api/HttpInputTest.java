@@ -195,6 +195,19 @@ class HttpInputTest {
       "an unknown path");
   }
 
+  @Test
+  @DisplayName("/metrics label values stay bounded: made-up methods and paths leave no series of their own")
+  void boundedMetricLabels() {
+    int port = service.httpPort();
+    for (String method : List.of("BREW", "XYZZY1", "XYZZY2")) {
+      RawHttp.exchange(port, method + " /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+      RawHttp.exchange(port, method + " /v1/releases/zz-made-up HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    }
+    RawHttp.exchange(port, RawHttp.get("/zz-made-up-path/" + System.nanoTime(), ""));
+    String scrape = api.get("/metrics").bodyAsString();
+    assertThat(scrape).doesNotContain("BREW", "XYZZY", "zz-made-up").contains("method=\"OTHER\"");
+  }
+
   static byte[] bytes(Object... parts) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     for (Object part : parts) {
