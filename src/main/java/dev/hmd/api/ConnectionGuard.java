@@ -115,11 +115,6 @@ final class ConnectionGuard {
     ctx.next();
   }
 
-  /** Open connections of this process (for tests and metrics). */
-  int open() {
-    return connections.size();
-  }
-
   private void awaitHead(HttpConnection connection, State state, long millis) {
     cancel(state);
     state.timer = vertx.setTimer(millis, id -> {

@@ -103,7 +103,7 @@ public record Config(
   public static final int DEFAULT_SSE_MAX_STREAMS_PER_KEY = 20;
   /** Open event streams per tenant, per process. */
   public static final int DEFAULT_SSE_MAX_STREAMS_PER_TENANT = 200;
-  /** Failed authentications (bad keys, sessions, admin tokens, sign-ins) per client address and minute; 0 lifts the limit. */
+  /** Failed authentications (API keys, sign-ins, the admin token) per client address and minute; 0 lifts the limit. */
   public static final int DEFAULT_AUTH_FAILURES_PER_MINUTE = 30;
 
   public static Config fromEnv() {

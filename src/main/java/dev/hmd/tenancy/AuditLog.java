@@ -32,6 +32,11 @@ public final class AuditLog {
     this.pool = pool;
   }
 
+  /**
+   * Records an action in {@code client}'s transaction. Taking the tenant's next number locks its
+   * counter until the transaction ends: record last, after the action's own writes, so that no
+   * transaction holds the counter while it waits for another lock.
+   */
   public Future<Void> record(SqlClient client, Principal actor, String action, String targetType, String targetId,
                              JsonObject detail) {
     return record(client, actor.tenantId(), actor.keyId(), actor.keyName(), action, targetType, targetId, detail);
