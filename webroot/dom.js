@@ -19,7 +19,8 @@ function build(el, attrs, children) {
       el.addEventListener(name.slice(2), value);
     } else if (name === 'style') {
       // through the CSSOM, which a strict Content-Security-Policy allows (a style attribute it does not)
-      for (const [prop, v] of Object.entries(value)) el.style.setProperty(prop, v);
+      if (typeof value === 'string') el.style.cssText = value;
+      else for (const [prop, v] of Object.entries(value)) el.style.setProperty(prop, v);
     } else if (name === 'dataset') {
       Object.assign(el.dataset, value);
     } else if (name === 'value' && 'value' in el && !(el instanceof SVGElement)) {

@@ -5,8 +5,9 @@ import dev.hmd.connections.PlansApi;
 import dev.hmd.events.ChangeFeed;
 import dev.hmd.events.EventHub;
 import dev.hmd.events.EventLog;
-import dev.hmd.http.Json;
+import dev.hmd.http.InputFilter;
 import dev.hmd.http.Problems;
+import dev.hmd.http.SecurityHeaders;
 import dev.hmd.notify.WebhooksApi;
 import dev.hmd.releases.ReleaseRepository;
 import dev.hmd.releases.ReleasesApi;
@@ -16,6 +17,7 @@ import dev.hmd.tenancy.TenancyApi;
 import static dev.hmd.tenancy.Authenticator.require;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -23,6 +25,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -30,8 +33,12 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The HTTP face of the service: REST, SSE, the dashboard, health and metrics. Deployed once per
@@ -43,17 +50,29 @@ public final class ApiVerticle extends VerticleBase {
 
   /** Large enough for any plan; anything bigger is a mistake or an attack. */
   public static final long BODY_LIMIT_BYTES = 64 * 1024;
-  private static final Set<HttpMethod> WITH_BODY = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
 
   /** What every instance serves with, built once by the service. */
   public record Handlers(Health health, Authenticator auth, TenancyApi tenancy, ConnectionsApi connections,
                          PlansApi plans, ReleasesApi releases, WebhooksApi webhooks, Streams streams,
-                         PrometheusMeterRegistry registry) {
+                         Network network, PrometheusMeterRegistry registry) {
   }
 
-  /** What the SSE streams of each instance are made of. */
+  /**
+   * What the SSE streams of each instance are made of; the meters and the limits count for the
+   * process. {@code activeKeys} answers, of some key ids, the active ones with their session
+   * generation: what a stream's credentials must still match.
+   */
   public record Streams(EventLog log, ReleaseRepository releases, ChangeFeed changes, EventStreamsApi.Meters meters,
-                        Duration heartbeat) {
+                        EventStreamsApi.Limits limits, Duration heartbeat,
+                        Function<Collection<String>, Future<Map<String, Integer>>> activeKeys) {
+  }
+
+  /** How long a connection may idle or take to send a request, and how many one address may hold (0: any). */
+  public record Network(Duration idleTimeout, Duration readTimeout, int maxPerAddress,
+                        Map<String, Integer> openPerAddress) {
+    public static Network of(Duration idleTimeout, Duration readTimeout, int maxPerAddress) {
+      return new Network(idleTimeout, readTimeout, maxPerAddress, new ConcurrentHashMap<>());
+    }
   }
 
   private final Handlers handlers;
@@ -61,6 +80,8 @@ public final class ApiVerticle extends VerticleBase {
   private HttpServer server;
   private EventHub hub;
   private EventStreamsApi streams;
+  private Runnable unlisten = () -> { };
+  private Runnable unresync = () -> { };
 
   /** An instance listening on {@code port} (0: any free port; instances listening on one port share it). */
   public ApiVerticle(Handlers handlers, int port) {
@@ -72,15 +93,37 @@ public final class ApiVerticle extends VerticleBase {
   public Future<?> start() {
     Streams s = handlers.streams();
     hub = new EventHub(vertx, s.log(), s.changes());
-    streams = new EventStreamsApi(vertx, s.heartbeat(), s.log(), hub, s.releases(), s.meters());
-    Router router = router(vertx, handlers, streams);
+    streams = streams(vertx, s, hub);
+    // a revoked key (or ended session) ends its streams here; after a reconnect, every stream's key is checked
+    Context context = vertx.getOrCreateContext();
+    unlisten = s.changes().listen(ChangeFeed.KEYS_CHANNEL, keyId -> context.runOnContext(v -> streams.keyChanged(keyId)));
+    unresync = s.changes().onResync(() -> context.runOnContext(v -> streams.recheckAll()));
+    Network c = handlers.network();
+    ConnectionGuard guard = new ConnectionGuard(vertx, c.readTimeout(), c.idleTimeout(), c.maxPerAddress(),
+      c.openPerAddress(), handlers.registry());
+    Router router = router(vertx, handlers, streams, guard);
     return hub.start()
-      .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port))
+      .compose(v -> vertx.createHttpServer(new HttpServerOptions()
+          // HTTP/1.1 only: the h2c upgrade check holds a connection back from the connection handler until a
+          // whole request head has come, which is what the read deadline must not wait for
+          .setHttp2ClearTextEnabled(false)
+          // nothing read or written this long: closed (an event stream's heartbeat is writing)
+          .setIdleTimeout((int) c.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
+        .connectionHandler(guard::connected)
+        .requestHandler(guard.requests(router))
+        // requests the HTTP decoder refused (a request line or headers too long, a malformed header) never reach the router
+        .invalidRequestHandler(Problems::invalidRequest)
+        .listen(port))
       .onSuccess(listening -> server = listening);
   }
 
+  private static EventStreamsApi streams(Vertx vertx, Streams s, EventHub hub) {
+    return new EventStreamsApi(vertx, s.heartbeat(), s.log(), hub, s.releases(), s.meters(), s.limits(),
+      s.activeKeys());
+  }
+
   /** The route table, which reads like the API. */
-  static Router router(Vertx vertx, Handlers handlers, EventStreamsApi streams) {
+  static Router router(Vertx vertx, Handlers handlers, EventStreamsApi streams, ConnectionGuard guard) {
     Health health = handlers.health();
     Authenticator auth = handlers.auth();
     TenancyApi tenancy = handlers.tenancy();
@@ -91,13 +134,18 @@ public final class ApiVerticle extends VerticleBase {
     PrometheusMeterRegistry registry = handlers.registry();
 
     Router router = Router.router(vertx);
+    router.route().handler(guard::route);
+    SecurityHeaders.install(router);
+    router.route().handler(InputFilter::request);
     router.get("/health/live").handler(health::live);
     router.get("/health/ready").handler(health::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     Buffer openapi = classpathResource("openapi.yaml");
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openapi));
 
-    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES)).handler(ApiVerticle::jsonOnly);
+    // the media type is checked before the body is read (a route takes its body handler first, hence two)
+    router.route("/v1/*").handler(InputFilter::mediaType);
+    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES)).handler(InputFilter::body);
     Handler<RoutingContext> viewer = require(Role.VIEWER);
     Handler<RoutingContext> admin = require(Role.ADMIN);
 
@@ -155,7 +203,7 @@ public final class ApiVerticle extends VerticleBase {
       .handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
     router.route().failureHandler(Problems.handler(registry));
-    for (int status : new int[] {400, 401, 403, 404, 405, 413, 415}) {
+    for (int status : Problems.ROUTER_STATUSES) {
       router.errorHandler(status, Problems::handle);
     }
     return router;
@@ -164,13 +212,19 @@ public final class ApiVerticle extends VerticleBase {
   /** Every route, in order, as an instance serves them (the OpenAPI tests compare them with the document). */
   public static List<Route> routes(Vertx vertx, Handlers handlers) {
     Streams s = handlers.streams();
-    EventStreamsApi streams = new EventStreamsApi(vertx, s.heartbeat(), s.log(), new EventHub(vertx, s.log(),
-      s.changes()), s.releases(), s.meters());
-    return router(vertx, handlers, streams).getRoutes();
+    Network c = handlers.network();
+    EventStreamsApi streams = streams(vertx, s, new EventHub(vertx, s.log(), s.changes()));
+    ConnectionGuard guard = new ConnectionGuard(vertx, c.readTimeout(), c.idleTimeout(), c.maxPerAddress(),
+      c.openPerAddress(), handlers.registry());
+    List<Route> routes = router(vertx, handlers, streams, guard).getRoutes();
+    streams.closeAll();
+    return routes;
   }
 
   @Override
   public Future<?> stop() {
+    unlisten.run();
+    unresync.run();
     streams.closeAll();
     return hub.stop();
   }
@@ -178,18 +232,6 @@ public final class ApiVerticle extends VerticleBase {
   /** The port actually bound (useful when configured with 0). */
   public int actualPort() {
     return server.actualPort();
-  }
-
-  /** A body, when there is one, must be JSON. */
-  private static void jsonOnly(RoutingContext ctx) {
-    if (WITH_BODY.contains(ctx.request().method()) && !Json.isEmpty(ctx)) {
-      String type = ctx.request().getHeader("Content-Type");
-      if (type == null || !type.toLowerCase().startsWith("application/json")) {
-        ctx.fail(415);
-        return;
-      }
-    }
-    ctx.next();
   }
 
   private static Buffer classpathResource(String name) {

@@ -15,10 +15,16 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Server-sent events from the events table: {@code GET /v1/events} (every release of the tenant)
@@ -28,8 +34,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * after it, skipping what the replay already sent, so there is no gap and no duplicate. Without
  * {@code Last-Event-ID} a release stream replays the release's whole history (it is short and
  * makes a watcher complete); the tenant stream starts with what happens next.
+ *
+ * <p>A key may hold {@code HMD_SSE_MAX_STREAMS_PER_KEY} streams and a tenant
+ * {@code HMD_SSE_MAX_STREAMS_PER_TENANT} on this process; more are a 429. A stream remembers the
+ * key (and session) it was opened with, and ends when that key is revoked or that session signed
+ * out, on whichever process it runs.
  */
 public final class EventStreamsApi {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventStreamsApi.class);
 
   /** Sent first: how long a browser waits before reconnecting. */
   public static final long RETRY_MILLIS = 2_000;
@@ -39,6 +52,13 @@ public final class EventStreamsApi {
   public static final int MAX_QUEUED_BYTES = 256 * 1024;
   /** Live events held while a stream replays; beyond this the stream is closed and resumes later. */
   public static final int MAX_HELD_EVENTS = 10_000;
+  /** What a stream refused for a limit is told to wait: streams end when their clients go. */
+  public static final int LIMIT_RETRY_AFTER_SECONDS = 10;
+  /**
+   * How often every stream's key is checked again, besides the notifications that end a revoked
+   * key's streams at once: the bound for a stream that opened while its key was being revoked.
+   */
+  public static final long RECHECK_MILLIS = 30_000;
 
   private final Vertx vertx;
   private final long heartbeatMillis;
@@ -46,6 +66,10 @@ public final class EventStreamsApi {
   private final EventHub hub;
   private final ReleaseRepository releases;
   private final Set<Stream> streams = new HashSet<>();
+  private final Limits limits;
+  /** Of some key ids, the active ones with their generation of sessions: what a stream's credentials must still match. */
+  private final Function<Collection<String>, Future<Map<String, Integer>>> activeKeys;
+  private final long recheckTimer;
   private final AtomicInteger clients;
   private final Counter sent;
   private final Counter dropped;
@@ -64,9 +88,44 @@ public final class EventStreamsApi {
     }
   }
 
+  /** Open streams per key and per tenant, counted for the whole process (every API instance shares one). */
+  public static final class Limits {
+    private final int maxPerKey;
+    private final int maxPerTenant;
+    private final Map<String, Integer> perKey = new HashMap<>();
+    private final Map<String, Integer> perTenant = new HashMap<>();
+
+    public Limits(int maxPerKey, int maxPerTenant) {
+      this.maxPerKey = maxPerKey;
+      this.maxPerTenant = maxPerTenant;
+    }
+
+    /** Counts a stream in, or says why not. */
+    synchronized ApiException tryOpen(String tenantId, String keyId) {
+      if (perKey.getOrDefault(keyId, 0) >= maxPerKey) {
+        return ApiException.tooManyRequests(LIMIT_RETRY_AFTER_SECONDS, "this API key has " + maxPerKey
+          + " event streams open, the most it may have here; close one first");
+      }
+      if (perTenant.getOrDefault(tenantId, 0) >= maxPerTenant) {
+        return ApiException.tooManyRequests(LIMIT_RETRY_AFTER_SECONDS, "the tenant has " + maxPerTenant
+          + " event streams open, the most it may have here; close one first");
+      }
+      perKey.merge(keyId, 1, Integer::sum);
+      perTenant.merge(tenantId, 1, Integer::sum);
+      return null;
+    }
+
+    synchronized void closed(String tenantId, String keyId) {
+      perKey.computeIfPresent(keyId, (k, n) -> n > 1 ? n - 1 : null);
+      perTenant.computeIfPresent(tenantId, (t, n) -> n > 1 ? n - 1 : null);
+    }
+  }
+
   public EventStreamsApi(Vertx vertx, Duration heartbeat, EventLog log, EventHub hub, ReleaseRepository releases,
-                         Meters meters) {
+                         Meters meters, Limits limits, Function<Collection<String>, Future<Map<String, Integer>>> activeKeys) {
     this.vertx = vertx;
+    this.activeKeys = activeKeys;
+    this.limits = limits;
     this.heartbeatMillis = heartbeat.toMillis();
     this.log = log;
     this.hub = hub;
@@ -74,6 +133,7 @@ public final class EventStreamsApi {
     this.clients = meters.clients();
     this.sent = meters.sent();
     this.dropped = meters.dropped();
+    this.recheckTimer = vertx.setPeriodic(RECHECK_MILLIS, id -> recheckAll());
   }
 
   /** {@code GET /v1/events}. */
@@ -97,8 +157,43 @@ public final class EventStreamsApi {
       .onFailure(ctx::fail);
   }
 
+  /**
+   * A key was revoked, or its sessions ended (a notification on {@code hmd_keys}, heard by every
+   * process): its streams that no longer hold end now. Streams opened with the key itself end
+   * when it is revoked; streams opened with one of its sessions also when that session ends.
+   */
+  public void keyChanged(String keyId) {
+    if (streams.stream().anyMatch(s -> s.keyId.equals(keyId))) {
+      recheck(Set.of(keyId));
+    }
+  }
+
+  /** Checks every stream's key again (after the listening connection was down, and every {@link #RECHECK_MILLIS}). */
+  public void recheckAll() {
+    Set<String> keyIds = new HashSet<>();
+    streams.forEach(s -> keyIds.add(s.keyId));
+    if (!keyIds.isEmpty()) {
+      recheck(keyIds);
+    }
+  }
+
+  private void recheck(Set<String> keyIds) {
+    activeKeys.apply(keyIds)
+      .onSuccess(active -> new ArrayList<>(streams).forEach(s -> {
+        if (!keyIds.contains(s.keyId)) {
+          return;
+        }
+        Integer generation = active.get(s.keyId);
+        if (generation == null || (s.sessionGeneration != Principal.NO_SESSION && s.sessionGeneration != generation)) {
+          s.close(false);
+        }
+      }))
+      .onFailure(err -> LOG.warn("checking the keys of {} event stream(s) failed", keyIds.size(), err));
+  }
+
   /** Ends every stream with a last retry hint (on shutdown: clients reconnect to another process). */
   public void closeAll() {
+    vertx.cancelTimer(recheckTimer);
     new ArrayList<>(streams).forEach(s -> {
       s.write("retry: " + SHUTDOWN_RETRY_MILLIS + "\n\n");
       s.close(false);
@@ -106,13 +201,20 @@ public final class EventStreamsApi {
   }
 
   private void open(RoutingContext ctx, String tenantId, String releaseId, Long after) {
+    Principal principal = Principal.of(ctx);
+    String keyId = principal.keyId();
+    ApiException refused = limits.tryOpen(tenantId, keyId);
+    if (refused != null) {
+      ctx.fail(refused);
+      return;
+    }
     HttpServerResponse response = ctx.response()
       .setChunked(true)
       .setWriteQueueMaxSize(MAX_QUEUED_BYTES)
       .putHeader("Content-Type", "text/event-stream; charset=utf-8")
       .putHeader("Cache-Control", "no-cache, no-transform")
       .putHeader("X-Accel-Buffering", "no");
-    Stream stream = new Stream(response, tenantId, releaseId);
+    Stream stream = new Stream(response, tenantId, keyId, principal.sessionGeneration(), releaseId);
     streams.add(stream);
     clients.incrementAndGet();
     response.closeHandler(v -> stream.close(false));
@@ -171,6 +273,9 @@ public final class EventStreamsApi {
   private final class Stream implements EventHub.Subscriber {
     final HttpServerResponse response;
     final String tenantId;
+    final String keyId;
+    /** The generation of the session it was opened with, or {@link Principal#NO_SESSION}. */
+    final int sessionGeneration;
     final String releaseId;
     final List<EventLog.Event> held = new ArrayList<>();
     long lastSent;
@@ -178,9 +283,11 @@ public final class EventStreamsApi {
     boolean closed;
     long heartbeat = -1;
 
-    Stream(HttpServerResponse response, String tenantId, String releaseId) {
+    Stream(HttpServerResponse response, String tenantId, String keyId, int sessionGeneration, String releaseId) {
       this.response = response;
       this.tenantId = tenantId;
+      this.keyId = keyId;
+      this.sessionGeneration = sessionGeneration;
       this.releaseId = releaseId;
     }
 
@@ -280,6 +387,7 @@ public final class EventStreamsApi {
       }
       closed = true;
       streams.remove(this);
+      limits.closed(tenantId, keyId);
       clients.decrementAndGet();
       vertx.cancelTimer(heartbeat);
       hub.unsubscribe(tenantId, this);

@@ -35,6 +35,7 @@ import dev.hmd.scheduler.ReleaseSchedulerVerticle;
 import dev.hmd.secrets.KeyRotation;
 import dev.hmd.secrets.Secrets;
 import dev.hmd.tenancy.AuditLog;
+import dev.hmd.tenancy.AuthFailureLimiter;
 import dev.hmd.tenancy.Authenticator;
 import dev.hmd.tenancy.KeyRateLimiter;
 import dev.hmd.tenancy.Sessions;
@@ -46,6 +47,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -64,6 +66,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +80,9 @@ public final class Service implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Service.class);
   /** Where {@code serve} keeps the embedded Postgres, under the data directory. */
   public static final String EMBEDDED_DIR = "pg";
+  /** The HTTP methods /metrics names; any other is counted as OTHER. */
+  private static final Set<String> STANDARD_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
+    "PATCH", "OPTIONS", "TRACE", "CONNECT");
 
   private final Config config;
   private final Vertx vertx;
@@ -151,17 +157,19 @@ public final class Service implements AutoCloseable {
 
       Sessions sessions = new Sessions(vertx, secrets.jwtSecret(), config.sessionTtl());
       Authenticator auth = new Authenticator(tenants, sessions, new KeyRateLimiter(config.rateLimitPerMinute()),
-        config.adminToken(), keys);
+        new AuthFailureLimiter(config.authFailuresPerMinute()), config.adminToken(), keys);
       api = new ApiVerticle.Handlers(
         new Health(pool, schemaVersion),
         auth,
-        new TenancyApi(pool, tenants, audit, auth, sessions),
+        new TenancyApi(pool, tenants, audit, auth, sessions, config.maxKeysPerTenant()),
         new ConnectionsApi(pool, connections, audit, cloudflare),
         new PlansApi(pool, connections, plans, audit),
         new ReleasesApi(vertx, pool, connections, plans, releases, checks, audit, cloudflare, views),
         new WebhooksApi(vertx, pool, webhooks, deliveries, connections, audit, WebhookSettings.from(config)),
         new ApiVerticle.Streams(eventLog, releaseRows, changes, EventStreamsApi.Meters.register(registry),
-          config.sseHeartbeat()),
+          new EventStreamsApi.Limits(config.maxStreamsPerKey(), config.maxStreamsPerTenant()), config.sseHeartbeat(),
+          tenants::activeSessionGenerations),
+        ApiVerticle.Network.of(config.httpIdleTimeout(), config.httpReadTimeout(), config.maxConnectionsPerAddress()),
         registry);
     }
   }
@@ -260,6 +268,14 @@ public final class Service implements AutoCloseable {
 
   private static PrometheusMeterRegistry newRegistry() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // An HTTP client's connection pool is named after the server it connects to: for the webhook
+    // client that is a tenant's receiver, which an unauthenticated scrape must not list (and
+    // every new host would add series forever). HTTP client pools are left out of /metrics.
+    registry.config().meterFilter(MeterFilter.deny(id -> id.getName().startsWith("vertx.pool.")
+      && "http".equals(id.getTag("pool_type"))));
+    // any client may send any method name: each new one would be a new series of an unauthenticated scrape
+    registry.config().meterFilter(MeterFilter.replaceTagValues("method",
+      method -> STANDARD_METHODS.contains(method) ? method : "OTHER"));
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

@@ -87,6 +87,10 @@ final class SseBench {
     }
     Map<String, String> env = new HashMap<>(s.env());
     env.putIfAbsent(Config.DB_POOL_SIZE, String.valueOf(s.poolSize()));
+    // every client is one tenant's key on one address: the caps are lifted for the run
+    env.putIfAbsent(Config.HTTP_MAX_CONNECTIONS_PER_ADDRESS, "0");
+    env.putIfAbsent(Config.SSE_MAX_STREAMS_PER_KEY, String.valueOf(clients + 10));
+    env.putIfAbsent(Config.SSE_MAX_STREAMS_PER_TENANT, String.valueOf(clients + 10));
     System.out.printf("sse: %d clients: starting Postgres, simulator and service%n", clients);
     try (BenchEnvironment world = BenchEnvironment.start(SimOptions.defaults(), env, s.durableDb())) {
       MeterRegistry registry = world.service().registry();

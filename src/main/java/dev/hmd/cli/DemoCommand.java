@@ -40,6 +40,10 @@ public final class DemoCommand implements Callable<Integer> {
       // the simulator's telemetry is never late: a short lag keeps the demo's checks close to now
       config = config.with(Config.TELEMETRY_LAG_SECONDS, "1");
     }
+    if (System.getenv(Config.WEBHOOK_ALLOW_PRIVATE) == null) {
+      // the demo is one person's machine, and a webhook receiver there runs on localhost
+      config = config.with(Config.WEBHOOK_ALLOW_PRIVATE, "true");
+    }
     if (config.adminToken().isEmpty()) {
       // the demo creates its tenant through the platform-admin endpoint, like an operator would
       config = config.with(Config.ADMIN_TOKEN, Secrets.newKey());

@@ -39,7 +39,14 @@ public record Config(
   Duration webhookRetryBase,
   Duration webhookRetryMax,
   Duration webhookPoll,
-  boolean webhookAllowPrivate) {
+  boolean webhookAllowPrivate,
+  Duration httpIdleTimeout,
+  Duration httpReadTimeout,
+  int maxConnectionsPerAddress,
+  int maxKeysPerTenant,
+  int maxStreamsPerKey,
+  int maxStreamsPerTenant,
+  int authFailuresPerMinute) {
 
   public static final String DATABASE_URL = "HMD_DATABASE_URL";
   public static final String HTTP_PORT = "HMD_HTTP_PORT";
@@ -66,12 +73,19 @@ public record Config(
   public static final String WEBHOOK_RETRY_MAX_SECONDS = "HMD_WEBHOOK_RETRY_MAX_SECONDS";
   public static final String WEBHOOK_POLL_MS = "HMD_WEBHOOK_POLL_MS";
   /**
-   * {@code true} (default) lets webhooks call loopback, private and link-local addresses, which a
-   * service next to its receivers (and every test) needs. Set {@code false} where tenants are not
-   * trusted with the service's network position: such URLs are then refused at creation and
-   * again, after resolving the host, before every attempt.
+   * {@code false} (default) refuses webhook URLs that resolve to anything but public unicast
+   * addresses, at creation and again before every attempt. {@code true} lets webhooks call
+   * loopback, private and link-local addresses: for a service next to its receivers (the demo and
+   * the tests), never where tenants are not trusted with the service's network position.
    */
   public static final String WEBHOOK_ALLOW_PRIVATE = "HMD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES";
+  public static final String HTTP_IDLE_TIMEOUT_MS = "HMD_HTTP_IDLE_TIMEOUT_MS";
+  public static final String HTTP_READ_TIMEOUT_MS = "HMD_HTTP_READ_TIMEOUT_MS";
+  public static final String HTTP_MAX_CONNECTIONS_PER_ADDRESS = "HMD_HTTP_MAX_CONNECTIONS_PER_ADDRESS";
+  public static final String MAX_KEYS_PER_TENANT = "HMD_MAX_KEYS_PER_TENANT";
+  public static final String SSE_MAX_STREAMS_PER_KEY = "HMD_SSE_MAX_STREAMS_PER_KEY";
+  public static final String SSE_MAX_STREAMS_PER_TENANT = "HMD_SSE_MAX_STREAMS_PER_TENANT";
+  public static final String AUTH_FAILURES_PER_MINUTE = "HMD_AUTH_FAILURES_PER_MINUTE";
 
   /** Names this process as a lease owner; unique per process unless set. */
   private static final String DEFAULT_INSTANCE_ID = "hmd-" + UUID.randomUUID().toString().substring(0, 8);
@@ -96,7 +110,25 @@ public record Config(
   public static final int DEFAULT_WEBHOOK_RETRY_BASE_MS = 1_000;
   public static final int DEFAULT_WEBHOOK_RETRY_MAX_SECONDS = 300;
   public static final int DEFAULT_WEBHOOK_POLL_MS = 1_000;
-  public static final boolean DEFAULT_WEBHOOK_ALLOW_PRIVATE = true;
+  public static final boolean DEFAULT_WEBHOOK_ALLOW_PRIVATE = false;
+  /**
+   * A connection with nothing read or written this long is closed, and so is one that sends no
+   * next request this long after a response. Above the Vert.x client's 60 s keep-alive, so a
+   * client closes an idle connection first; above the SSE heartbeat, which keeps streams open.
+   */
+  public static final int DEFAULT_HTTP_IDLE_TIMEOUT_MS = 75_000;
+  /** A request's head must arrive in full this soon after the connection opens, and its body this soon after the head. */
+  public static final int DEFAULT_HTTP_READ_TIMEOUT_MS = 10_000;
+  /** Open connections from one client address (an IPv6 /64 counts as one); 0 lifts the cap. */
+  public static final int DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
+  /** Active API keys of one tenant: each is cached and checked, and a leaked admin key could otherwise mint any number. */
+  public static final int DEFAULT_MAX_KEYS_PER_TENANT = 50;
+  /** Open event streams per API key (a dashboard tab holds one or two), per process. */
+  public static final int DEFAULT_SSE_MAX_STREAMS_PER_KEY = 20;
+  /** Open event streams per tenant, per process. */
+  public static final int DEFAULT_SSE_MAX_STREAMS_PER_TENANT = 200;
+  /** Failed authentications (API keys, sign-ins, the admin token) per client address and minute; 0 lifts the limit. */
+  public static final int DEFAULT_AUTH_FAILURES_PER_MINUTE = 30;
 
   public static Config fromEnv() {
     return from(System.getenv());
@@ -108,6 +140,12 @@ public record Config(
 
   public static Config from(Map<String, String> variables) {
     Environment env = new Environment(variables);
+    Duration heartbeat = Duration.ofMillis(env.positive(SSE_HEARTBEAT_MS, DEFAULT_SSE_HEARTBEAT_MS));
+    Duration idle = Duration.ofMillis(env.positive(HTTP_IDLE_TIMEOUT_MS, DEFAULT_HTTP_IDLE_TIMEOUT_MS));
+    if (idle.compareTo(heartbeat) <= 0) {
+      throw new ConfigException(HTTP_IDLE_TIMEOUT_MS + " (" + idle.toMillis() + ") must be longer than "
+        + SSE_HEARTBEAT_MS + " (" + heartbeat.toMillis() + "), else the idle timeout closes every event stream");
+    }
     return new Config(
       env.text(DATABASE_URL),
       env.port(HTTP_PORT, DEFAULT_HTTP_PORT),
@@ -125,7 +163,7 @@ public record Config(
       Duration.ofMillis(env.positive(SCHEDULER_TICK_MS, DEFAULT_SCHEDULER_TICK_MS)),
       Duration.ofMinutes(env.positive(SESSION_TTL_MINUTES, DEFAULT_SESSION_TTL_MINUTES)),
       env.positive(RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE),
-      Duration.ofMillis(env.positive(SSE_HEARTBEAT_MS, DEFAULT_SSE_HEARTBEAT_MS)),
+      heartbeat,
       Duration.ofSeconds(env.nonNegative(TELEMETRY_LAG_SECONDS, DEFAULT_TELEMETRY_LAG_SECONDS)),
       env.text(LOG_FORMAT).orElse(DEFAULT_LOG_FORMAT),
       Optional.of(env.nonNegative(RETENTION_DAYS, DEFAULT_RETENTION_DAYS)).filter(days -> days > 0)
@@ -135,7 +173,14 @@ public record Config(
       Duration.ofMillis(env.positive(WEBHOOK_RETRY_BASE_MS, DEFAULT_WEBHOOK_RETRY_BASE_MS)),
       Duration.ofSeconds(env.positive(WEBHOOK_RETRY_MAX_SECONDS, DEFAULT_WEBHOOK_RETRY_MAX_SECONDS)),
       Duration.ofMillis(env.positive(WEBHOOK_POLL_MS, DEFAULT_WEBHOOK_POLL_MS)),
-      env.bool(WEBHOOK_ALLOW_PRIVATE, DEFAULT_WEBHOOK_ALLOW_PRIVATE));
+      env.bool(WEBHOOK_ALLOW_PRIVATE, DEFAULT_WEBHOOK_ALLOW_PRIVATE),
+      idle,
+      Duration.ofMillis(env.positive(HTTP_READ_TIMEOUT_MS, DEFAULT_HTTP_READ_TIMEOUT_MS)),
+      env.nonNegative(HTTP_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS),
+      env.positive(MAX_KEYS_PER_TENANT, DEFAULT_MAX_KEYS_PER_TENANT),
+      env.positive(SSE_MAX_STREAMS_PER_KEY, DEFAULT_SSE_MAX_STREAMS_PER_KEY),
+      env.positive(SSE_MAX_STREAMS_PER_TENANT, DEFAULT_SSE_MAX_STREAMS_PER_TENANT),
+      env.nonNegative(AUTH_FAILURES_PER_MINUTE, DEFAULT_AUTH_FAILURES_PER_MINUTE));
   }
 
   /**
@@ -171,6 +216,13 @@ public record Config(
     env.put(WEBHOOK_RETRY_MAX_SECONDS, String.valueOf(webhookRetryMax.toSeconds()));
     env.put(WEBHOOK_POLL_MS, String.valueOf(webhookPoll.toMillis()));
     env.put(WEBHOOK_ALLOW_PRIVATE, String.valueOf(webhookAllowPrivate));
+    env.put(HTTP_IDLE_TIMEOUT_MS, String.valueOf(httpIdleTimeout.toMillis()));
+    env.put(HTTP_READ_TIMEOUT_MS, String.valueOf(httpReadTimeout.toMillis()));
+    env.put(HTTP_MAX_CONNECTIONS_PER_ADDRESS, String.valueOf(maxConnectionsPerAddress));
+    env.put(MAX_KEYS_PER_TENANT, String.valueOf(maxKeysPerTenant));
+    env.put(SSE_MAX_STREAMS_PER_KEY, String.valueOf(maxStreamsPerKey));
+    env.put(SSE_MAX_STREAMS_PER_TENANT, String.valueOf(maxStreamsPerTenant));
+    env.put(AUTH_FAILURES_PER_MINUTE, String.valueOf(authFailuresPerMinute));
     return env;
   }
 

@@ -63,6 +63,11 @@ public final class ApiException extends RuntimeException {
       List.of(), retryAfterSeconds);
   }
 
+  /** A 429 that says which limit, with the seconds to wait. */
+  public static ApiException tooManyRequests(int retryAfterSeconds, String detail) {
+    return new ApiException(429, "Too Many Requests", detail, List.of(), retryAfterSeconds);
+  }
+
   public static ApiException badGateway(String detail) {
     return new ApiException(502, "Bad Gateway", detail, List.of(), null);
   }

@@ -22,16 +22,24 @@ public final class Json {
     if (isEmpty(ctx)) {
       throw ApiException.badRequest("a JSON object body is required");
     }
+    InputFilter.Parsed filtered = InputFilter.parsedBody(ctx);
     Object parsed;
-    try {
-      parsed = ctx.body().asJsonObject();
-    } catch (RuntimeException e) {
-      throw ApiException.badRequest("the body is not a JSON object");
+    if (filtered != null) {
+      parsed = filtered.value();
+    } else {
+      try {
+        parsed = ctx.body().asJsonObject();
+      } catch (RuntimeException e) {
+        throw ApiException.badRequest("the body is not a JSON object");
+      }
     }
     if (parsed == null) {
       throw ApiException.badRequest("a JSON object body is required");
     }
-    return (JsonObject) parsed;
+    if (!(parsed instanceof JsonObject object)) {
+      throw ApiException.badRequest("the body is not a JSON object");
+    }
+    return object;
   }
 
   /** The body if there is one, else an empty object (for actions whose body is optional). */

@@ -13,7 +13,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -48,6 +50,8 @@ public final class NotifierVerticle extends VerticleBase {
   /** How much of an error message is kept in {@code lastError}. */
   static final int ERROR_MAX = 500;
   private static final String USER_AGENT = "Workers-HMD-Webhooks/1";
+  static final String UNREACHABLE = "unreachable";
+  static final String TIMED_OUT = "timed out";
 
   private final DeliveryRepository deliveries;
   private final WebhookRepository webhooks;
@@ -171,18 +175,18 @@ public final class NotifierVerticle extends VerticleBase {
     try {
       secret = webhooks.openSecret(d.tenantId(), d.webhookId(), d.secretKeyId(), d.secretCiphertext());
     } catch (RuntimeException e) {
-      return record(d, null, "the signing secret cannot be opened: " + e.getMessage());
+      return record(d, null, "the signing secret cannot be opened", e.getMessage());
     }
     Instant now = clock.instant();
     Buffer body = Buffer.buffer(body(d, now).encode());
     long timestamp = now.getEpochSecond();
     String signature = Signatures.sign(secret, timestamp, body.getBytes());
-    return allowed(d.url())
-      .compose(refusal -> {
-        if (refusal.isPresent()) {
-          return record(d, null, refusal.get());
+    return target(d.url())
+      .compose(target -> {
+        if (target.refusal() != null) {
+          return record(d, null, target.refusal(), null);
         }
-        return client.postAbs(d.url())
+        return client.requestAbs(HttpMethod.POST, target.address(), d.url())
           .timeout(settings.timeout().toMillis())
           .putHeader("Content-Type", "application/json")
           .putHeader("X-HMD-Event", d.event())
@@ -191,13 +195,36 @@ public final class NotifierVerticle extends VerticleBase {
           .putHeader("X-HMD-Signature", signature)
           .as(BodyCodec.none())
           .sendBuffer(body)
-          .compose(response -> record(d, response.statusCode(), failure(response)),
-            err -> record(d, null, WebhookUrls.scrub(message(err), d.url())));
-      })
+          .compose(response -> record(d, response.statusCode(), failure(response), null),
+            err -> record(d, null, shown(err), WebhookUrls.scrub(message(err), d.url())));
+      }, err -> record(d, null, UNREACHABLE, "the host does not resolve: " + message(err)))
       .recover(err -> {
         LOG.warn("webhook delivery {}: recording the attempt failed; its lease runs out and it is sent again", d.id(), err);
         return Future.succeededFuture();
       });
+  }
+
+  /** Where an attempt connects, or why it may not. */
+  private record Target(SocketAddress address, String refusal) {
+  }
+
+  /**
+   * Resolves the URL's host once and, with private addresses refused, judges every address it
+   * has. The attempt connects to the address judged here (the request keeps the name for its Host
+   * header and TLS), so a DNS answer that changes between the check and the connection, or
+   * between two attempts, is never used unjudged.
+   */
+  private Future<Target> target(String url) {
+    return WebhookUrls.resolve(vertx, url).map(addresses -> {
+      if (!settings.allowPrivate()) {
+        Optional<String> refusal = WebhookUrls.refusal(WebhookUrls.host(url), addresses);
+        if (refusal.isPresent()) {
+          return new Target(null, "refused: " + refusal.get());
+        }
+      }
+      // an IP literal: Vert.x connects to it without asking DNS again
+      return new Target(SocketAddress.inetSocketAddress(WebhookUrls.port(url), addresses.get(0).getHostAddress()), null);
+    });
   }
 
   /** The body sent: the stored payload, the delivery's id and the time of this attempt. */
@@ -211,33 +238,39 @@ public final class NotifierVerticle extends VerticleBase {
     return body.put("deliveryId", d.id()).put("sentAt", Json.time(now));
   }
 
-  /** Null for a 2xx; else why the receiver's answer is a failure. */
+  /**
+   * Null for a 2xx; else the status. Not the receiver's reason phrase: what a tenant reads of an
+   * attempt is ours to word, never text from the other end of the connection.
+   */
   private static String failure(HttpResponse<Void> response) {
     int status = response.statusCode();
     if (status >= 200 && status < 300) {
       return null;
     }
-    String reason = response.statusMessage() == null ? "" : " " + response.statusMessage();
-    return "HTTP " + status + reason + (status >= 300 && status < 400 ? " (redirects are not followed)" : "");
+    return "HTTP " + status + (status >= 300 && status < 400 ? " (redirects are not followed)" : "");
   }
 
-  /** With private addresses refused, the host is resolved before each attempt; a refusal says why. */
-  private Future<Optional<String>> allowed(String url) {
-    if (settings.allowPrivate()) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    return WebhookUrls.privateAddressRefusal(vertx, url).map(refusal -> refusal.map(why -> "refused: " + why));
+  /**
+   * What a tenant reads of an attempt that got no answer: "timed out" or "unreachable", never the
+   * socket error ("Connection refused" against "No route to host" would make the delivery list a
+   * port scanner). The socket error goes to the log.
+   */
+  static String shown(Throwable err) {
+    return isTimeout(err) ? TIMED_OUT : UNREACHABLE;
   }
 
-  /** Records the attempt: delivered ({@code error} null), another attempt later, or failed for good. */
-  private Future<Void> record(Claimed d, Integer statusCode, String error) {
+  /**
+   * Records the attempt: delivered ({@code error} null), another attempt later, or failed for
+   * good. {@code detail}, when there is one, is what the log says beside the tenant's {@code error}.
+   */
+  private Future<Void> record(Claimed d, Integer statusCode, String error, String detail) {
     int attempts = d.attempts() + 1;
     Status status = error == null ? Status.DELIVERED : attempts >= settings.maxAttempts() ? Status.FAILED : Status.PENDING;
     Duration wait = status == Status.PENDING
       ? backoff.after(attempts) : Duration.ZERO;
     String kept = error == null || error.length() <= ERROR_MAX ? error : error.substring(0, ERROR_MAX);
     results.get(status).increment();
-    log(d, status, attempts, kept, wait);
+    log(d, status, attempts, detail == null ? kept : kept + " (" + detail + ")", wait);
     return deliveries.recordAttempt(d, owner, status, statusCode, kept, wait.toMillis() / 1000.0)
       .map(recorded -> {
         if (recorded && status == Status.PENDING) {
@@ -269,8 +302,12 @@ public final class NotifierVerticle extends VerticleBase {
   }
 
   private static String message(Throwable err) {
-    String message = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
-    return err instanceof java.util.concurrent.TimeoutException || message.toLowerCase(java.util.Locale.ROOT).contains("timeout")
-      ? "timed out: " + message : message;
+    return err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+  }
+
+  private static boolean isTimeout(Throwable err) {
+    String message = message(err).toLowerCase(java.util.Locale.ROOT);
+    return err instanceof java.util.concurrent.TimeoutException || message.contains("timeout")
+      || message.contains("timed out");
   }
 }

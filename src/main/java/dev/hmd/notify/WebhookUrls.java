@@ -2,8 +2,6 @@ package dev.hmd.notify;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -72,15 +70,44 @@ public final class WebhookUrls {
     return url.length() > origin.length() ? origin + "/…" : origin;
   }
 
+  /** The port to connect to: the URL's, else the scheme's default. */
+  public static int port(String url) {
+    URI uri = URI.create(url);
+    if (uri.getPort() >= 0) {
+      return uri.getPort();
+    }
+    return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+  }
+
+  /** Every address of the URL's host, resolved off the event loop; fails when the host does not resolve. */
+  public static Future<List<InetAddress>> resolve(Vertx vertx, String url) {
+    return vertx.executeBlocking(() -> {
+      String host = URI.create(url).getHost() == null ? null : host(url);
+      if (host == null) {
+        throw new java.net.UnknownHostException("no host in the URL");
+      }
+      return Arrays.asList(InetAddress.getAllByName(host));
+    }, false);
+  }
+
+  /** Why a host with these addresses may not be called: the first that is not public unicast, and what it is. */
+  public static Optional<String> refusal(String host, List<InetAddress> addresses) {
+    for (InetAddress address : addresses) {
+      Optional<String> why = PublicAddresses.whyNot(address);
+      if (why.isPresent()) {
+        return Optional.of(host + " resolves to " + address.getHostAddress() + " (" + why.get()
+          + "), which is not a public address");
+      }
+    }
+    return Optional.empty();
+  }
+
   /**
    * Resolves the URL's host (off the event loop) and says why it may not be called when one of its
    * addresses is not public; fails when the host does not resolve.
    */
   public static Future<Optional<String>> privateAddressRefusal(Vertx vertx, String url) {
-    String host = host(url);
-    return vertx.executeBlocking(() -> Arrays.asList(InetAddress.getAllByName(host)), false)
-      .map(addresses -> firstPrivate(addresses)
-        .map(a -> host + " resolves to " + a.getHostAddress() + ", which is not a public address"));
+    return resolve(vertx, url).map(addresses -> refusal(host(url), addresses));
   }
 
   /**
@@ -103,47 +130,5 @@ public final class WebhookUrls {
       // a URL that does not parse was never called
     }
     return scrubbed;
-  }
-
-  /** The first address that is not on the public internet, if any. */
-  public static Optional<InetAddress> firstPrivate(List<InetAddress> addresses) {
-    return addresses.stream().filter(WebhookUrls::isPrivate).findFirst();
-  }
-
-  /** Loopback, unspecified, private, shared (CGNAT), link-local (cloud metadata), multicast and unique-local addresses. */
-  public static boolean isPrivate(InetAddress address) {
-    if (address.isLoopbackAddress() || address.isAnyLocalAddress() || address.isSiteLocalAddress()
-      || address.isLinkLocalAddress() || address.isMulticastAddress()) {
-      return true;
-    }
-    byte[] b = address.getAddress();
-    if (address instanceof Inet4Address) {
-      int first = b[0] & 0xff;
-      int second = b[1] & 0xff;
-      return first == 0 || (first == 100 && second >= 64 && second < 128) || first >= 240
-        || (first == 192 && second == 0 && (b[2] & 0xff) == 0);
-    }
-    if (address instanceof Inet6Address) {
-      boolean uniqueLocal = (b[0] & 0xfe) == 0xfc;
-      boolean mappedV4 = isMappedV4(b);
-      if (mappedV4) {
-        try {
-          return isPrivate(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
-        } catch (java.net.UnknownHostException e) {
-          return true;
-        }
-      }
-      return uniqueLocal;
-    }
-    return true;
-  }
-
-  private static boolean isMappedV4(byte[] b) {
-    for (int i = 0; i < 10; i++) {
-      if (b[i] != 0) {
-        return false;
-      }
-    }
-    return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
   }
 }

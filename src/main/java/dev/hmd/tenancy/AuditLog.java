@@ -8,15 +8,23 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
-/** Who did each state-changing action, written in the same transaction as the action. */
+/**
+ * Who did each state-changing action, written in the same transaction as the action. Entries are
+ * numbered per tenant (1, 2, 3, ...), so ids say nothing about other tenants.
+ */
 public final class AuditLog {
 
+  /** The tenant's next number, then the entry under it: numbers count this tenant's actions only. */
   private static final String INSERT = """
-    insert into audit_log (tenant_id, actor_key_id, actor_name, action, target_type, target_id, detail)
-    values ($1, $2, $3, $4, $5, $6, $7)""";
+    with next as (
+      insert into audit_counters (tenant_id, last_seq) values ($1, 1)
+      on conflict (tenant_id) do update set last_seq = audit_counters.last_seq + 1
+      returning last_seq)
+    insert into audit_log (tenant_id, seq, actor_key_id, actor_name, action, target_type, target_id, detail)
+    select $1, last_seq, $2::text, $3::text, $4::text, $5::text, $6::text, $7::jsonb from next""";
   private static final String LIST = """
-    select id, at, actor_key_id, actor_name, action, target_type, target_id, detail from audit_log
-    where tenant_id = $1 and ($2::bigint is null or id < $2) order by id desc limit $3""";
+    select seq, at, actor_key_id, actor_name, action, target_type, target_id, detail from audit_log
+    where tenant_id = $1 and ($2::bigint is null or seq < $2) order by seq desc limit $3""";
 
   private final Pool pool;
 
@@ -24,6 +32,11 @@ public final class AuditLog {
     this.pool = pool;
   }
 
+  /**
+   * Records an action in {@code client}'s transaction. Taking the tenant's next number locks its
+   * counter until the transaction ends: record last, after the action's own writes, so that no
+   * transaction holds the counter while it waits for another lock.
+   */
   public Future<Void> record(SqlClient client, Principal actor, String action, String targetType, String targetId,
                              JsonObject detail) {
     return record(client, actor.tenantId(), actor.keyId(), actor.keyName(), action, targetType, targetId, detail);
@@ -48,7 +61,7 @@ public final class AuditLog {
           more = true;
           break;
         }
-        last = row.getLong("id");
+        last = row.getLong("seq");
         items.add(new JsonObject()
           .put("id", String.valueOf(last))
           .put("at", Json.time(row.getOffsetDateTime("at")))

@@ -2,6 +2,7 @@ package dev.hmd.tenancy;
 
 import dev.hmd.events.NotifiedCache;
 import dev.hmd.http.ApiException;
+import dev.hmd.http.ClientAddress;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.Cookie;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Resolves the caller of every {@code /v1} route to a {@link Principal}: a bearer API key, or a
  * session cookie whose key is still active. Cookie-authenticated unsafe requests must come from
  * our own origin (SameSite=Strict already stops most cross-site requests; the Origin check covers
- * older browsers and same-site subdomains). Then the per-key rate limit.
+ * older browsers and same-site subdomains). Then the per-key rate limit. Failed API keys, sign-ins
+ * and admin tokens count per client address ({@link AuthFailureLimiter}).
  */
 public final class Authenticator {
 
@@ -33,26 +35,39 @@ public final class Authenticator {
   private final TenantRepository tenants;
   private final Sessions sessions;
   private final KeyRateLimiter limiter;
+  private final AuthFailureLimiter failures;
   private final Optional<String> adminToken;
   private final Map<String, Long> lastTouched = new ConcurrentHashMap<>();
   /** Active keys by {@code hash:<hex>} and {@code id:<keyId>}, each dropped with its key's id. */
   private final NotifiedCache<TenantRepository.KeyRecord> keys;
 
-  public Authenticator(TenantRepository tenants, Sessions sessions, KeyRateLimiter limiter, Optional<String> adminToken,
-                       NotifiedCache<TenantRepository.KeyRecord> keys) {
+  public Authenticator(TenantRepository tenants, Sessions sessions, KeyRateLimiter limiter, AuthFailureLimiter failures,
+                       Optional<String> adminToken, NotifiedCache<TenantRepository.KeyRecord> keys) {
     this.tenants = tenants;
     this.sessions = sessions;
     this.limiter = limiter;
+    this.failures = failures;
     this.adminToken = adminToken;
     this.keys = keys;
   }
 
-  /** Authenticates the tenant caller and applies the rate limit. */
+  /**
+   * Authenticates the tenant caller and applies the rate limit. An API key that does not hold
+   * counts against the client address's failures; while the address has too many, its
+   * credentials are refused unchecked. (A session cookie that does not hold is not counted: it
+   * is signed, so it cannot be guessed, and a browser may keep an expired one for a while.)
+   */
   public void authenticate(RoutingContext ctx) {
     String authorization = ctx.request().getHeader("Authorization");
+    String address = ClientAddress.of(ctx.request().remoteAddress());
     Future<Principal> principal;
+    boolean guessable;
     if (authorization != null) {
+      if (throttled(ctx, address)) {
+        return;
+      }
       principal = fromBearer(authorization);
+      guessable = true;
     } else {
       Cookie cookie = ctx.request().getCookie(Sessions.COOKIE);
       if (cookie == null || cookie.getValue().isEmpty()) {
@@ -63,10 +78,17 @@ public final class Authenticator {
         ctx.fail(ApiException.forbidden("cross-origin request refused: a cookie-authenticated change must come from this site"));
         return;
       }
+      if (throttled(ctx, address)) {
+        return;
+      }
       principal = fromSession(cookie.getValue());
+      guessable = false;
     }
     principal.onComplete(result -> {
       if (result.failed()) {
+        if (guessable && result.cause() instanceof ApiException api && api.status() == 401) {
+          failures.failed(address);
+        }
         // a 401 only for credentials that are wrong; a database outage is the failure handler's 503
         ctx.fail(result.cause());
         return;
@@ -83,7 +105,42 @@ public final class Authenticator {
     });
   }
 
-  /** A key this process just revoked stops working here at once, before the notification comes back. */
+  /** Resolves an API key for sign-in, counted like a bearer key against the client address. */
+  public Future<Principal> signIn(RoutingContext ctx, String key) {
+    String address = ClientAddress.of(ctx.request().remoteAddress());
+    int wait = failures.blocked(address);
+    if (wait > 0) {
+      return Future.failedFuture(tooManyFailures(wait));
+    }
+    // the principal the session will have: its key's current generation of sessions
+    return keyRecord(key).map(k -> principal(k, true)).onFailure(err -> {
+      if (err instanceof ApiException api && api.status() == 401) {
+        failures.failed(address);
+      }
+    });
+  }
+
+  /** Fails the request with a 429 while the client address has too many failed attempts. */
+  private boolean throttled(RoutingContext ctx, String address) {
+    int wait = failures.blocked(address);
+    if (wait > 0) {
+      ctx.fail(tooManyFailures(wait));
+      return true;
+    }
+    return false;
+  }
+
+  private static ApiException tooManyFailures(int wait) {
+    return ApiException.tooManyRequests(wait, "too many failed authentication attempts from this address; retry in "
+      + wait + " s");
+  }
+
+  /** The claims of a session cookie that verifies (signed by us, unexpired); a failed future otherwise. */
+  public Future<Sessions.Claims> sessionClaims(String token) {
+    return sessions.verify(token);
+  }
+
+  /** A key this process just revoked (or whose sessions it ended) changes here at once, before the notification comes back. */
   public void revoked(String keyId) {
     keys.invalidate(keyId);
     lastTouched.remove(keyId);
@@ -107,18 +164,29 @@ public final class Authenticator {
       ctx.fail(ApiException.notFound("platform-admin endpoints are disabled: HMD_ADMIN_TOKEN is not set"));
       return;
     }
-    String presented = bearer(ctx.request().getHeader("Authorization")).orElse("");
-    boolean ok = MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+    Optional<String> presented = bearer(ctx.request().getHeader("Authorization"));
+    String address = ClientAddress.of(ctx.request().remoteAddress());
+    if (presented.isPresent() && throttled(ctx, address)) {
+      return;
+    }
+    boolean ok = MessageDigest.isEqual(presented.orElse("").getBytes(StandardCharsets.UTF_8),
       adminToken.get().getBytes(StandardCharsets.UTF_8));
     if (!ok) {
+      if (presented.isPresent()) {
+        failures.failed(address);
+      }
       ctx.fail(ApiException.unauthorized("the platform-admin token is missing or wrong"));
       return;
     }
     ctx.next();
   }
 
-  /** Resolves a raw API key (for sign-in). */
+  /** Resolves a raw API key. */
   public Future<Principal> fromKey(String key) {
+    return keyRecord(key).map(k -> principal(k, false));
+  }
+
+  private Future<TenantRepository.KeyRecord> keyRecord(String key) {
     if (!ApiKeys.looksLikeKey(key)) {
       return Future.failedFuture(ApiException.unauthorized("invalid API key"));
     }
@@ -126,7 +194,7 @@ public final class Authenticator {
     String byHash = "hash:" + HexFormat.of().formatHex(hash);
     TenantRepository.KeyRecord cached = keys.get(byHash);
     if (cached != null) {
-      return Future.succeededFuture(principal(cached, false));
+      return Future.succeededFuture(cached);
     }
     long stamp = keys.stamp();
     return tenants.findActiveKey(hash).map(found -> {
@@ -134,13 +202,13 @@ public final class Authenticator {
         keys.put(byHash, k.id(), k, stamp);
         keys.put("id:" + k.id(), k.id(), k, stamp);
       });
-      return found.map(k -> principal(k, false))
-        .orElseThrow(() -> ApiException.unauthorized("invalid or revoked API key"));
+      return found.orElseThrow(() -> ApiException.unauthorized("invalid or revoked API key"));
     });
   }
 
   private static Principal principal(TenantRepository.KeyRecord key, boolean viaSession) {
-    return new Principal(key.tenantId(), key.id(), key.name(), key.role(), viaSession);
+    return new Principal(key.tenantId(), key.id(), key.name(), key.role(), viaSession,
+      viaSession ? key.sessionGeneration() : Principal.NO_SESSION);
   }
 
   private Future<Optional<TenantRepository.KeyRecord>> activeKeyById(String keyId) {
@@ -166,10 +234,14 @@ public final class Authenticator {
   private Future<Principal> fromSession(String token) {
     return sessions.verify(token)
       .recover(err -> Future.failedFuture(ApiException.unauthorized("the session is invalid or has expired; sign in again")))
-      .compose(claims -> activeKeyById(claims.keyId()).map(found -> found
-        .filter(k -> k.tenantId().equals(claims.tenantId()))
-        .map(k -> principal(k, true))
-        .orElseThrow(() -> ApiException.unauthorized("the key behind this session was revoked; sign in again"))));
+      .compose(claims -> activeKeyById(claims.keyId()).map(found -> {
+        TenantRepository.KeyRecord key = found.filter(k -> k.tenantId().equals(claims.tenantId()))
+          .orElseThrow(() -> ApiException.unauthorized("the key behind this session was revoked; sign in again"));
+        if (key.sessionGeneration() != claims.generation()) {
+          throw ApiException.unauthorized("this session was signed out; sign in again");
+        }
+        return principal(key, true);
+      }));
   }
 
   private void touch(String keyId) {
@@ -193,8 +265,18 @@ public final class Authenticator {
     return value.isEmpty() ? Optional.empty() : Optional.of(value);
   }
 
-  /** The request's Origin (or, failing that, Referer) names this host. */
+  /**
+   * The request comes from this site: a browser's {@code Sec-Fetch-Site: same-origin} (Fetch
+   * Metadata, which page scripts cannot set), else an Origin (or, failing that, Referer) naming
+   * this host. Fetch Metadata decides wherever the browser sends it: the dashboard is served with
+   * {@code Referrer-Policy: no-referrer}, under which the Fetch standard has a browser send
+   * {@code Origin: null} on a same-origin POST, and no Referer at all.
+   */
   static boolean sameOrigin(RoutingContext ctx) {
+    String site = ctx.request().getHeader("Sec-Fetch-Site");
+    if (site != null) {
+      return site.equalsIgnoreCase("same-origin");
+    }
     String host = ctx.request().authority() == null ? null : ctx.request().authority().toString();
     String origin = ctx.request().getHeader("Origin");
     if (origin == null) {

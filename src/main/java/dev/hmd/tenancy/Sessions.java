@@ -14,8 +14,9 @@ import java.time.Duration;
 
 /**
  * Dashboard sessions: an HttpOnly, SameSite=Strict cookie holding a JWT (HS256) that names the
- * API key it was made from. The key is checked again on every request, so revoking it ends its
- * sessions at once.
+ * API key it was made from and the generation of that key's sessions. The key is checked again on
+ * every request, so revoking it ends its sessions at once; signing out moves the key to its next
+ * generation, which ends the sessions made from it on the server, not only in the browser.
  */
 public final class Sessions {
 
@@ -26,7 +27,7 @@ public final class Sessions {
   private final Duration ttl;
 
   /** The claims a session carries. */
-  public record Claims(String tenantId, String keyId) {
+  public record Claims(String tenantId, String keyId, int generation) {
   }
 
   public Sessions(Vertx vertx, String secret, Duration ttl) {
@@ -36,8 +37,8 @@ public final class Sessions {
     this.ttl = ttl;
   }
 
-  public Cookie issue(String tenantId, String keyId, boolean secure) {
-    String token = jwt.generateToken(new JsonObject().put("tid", tenantId).put("kid", keyId),
+  public Cookie issue(String tenantId, String keyId, int generation, boolean secure) {
+    String token = jwt.generateToken(new JsonObject().put("tid", tenantId).put("kid", keyId).put("gen", generation),
       new JWTOptions().setAlgorithm("HS256").setIssuer(ISSUER).setSubject(keyId)
         .setExpiresInSeconds((int) ttl.toSeconds()));
     return Cookie.cookie(COOKIE, token).setPath("/").setHttpOnly(true).setSameSite(CookieSameSite.STRICT)
@@ -58,7 +59,8 @@ public final class Sessions {
       if (tenantId == null || keyId == null) {
         throw new IllegalArgumentException("session token without tenant or key");
       }
-      return new Claims(tenantId, keyId);
+      // a session issued before generations existed belongs to the first
+      return new Claims(tenantId, keyId, principal.getInteger("gen", 0));
     });
   }
 }

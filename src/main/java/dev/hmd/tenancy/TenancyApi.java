@@ -4,10 +4,13 @@ import dev.hmd.db.Ids;
 import dev.hmd.http.ApiException;
 import dev.hmd.http.Json;
 import dev.hmd.http.Pagination;
+import io.vertx.core.Future;
+import io.vertx.core.http.Cookie;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
+import java.util.Optional;
 
 /** Tenants (platform admin), API keys, dashboard sessions and the audit log. */
 public final class TenancyApi {
@@ -20,13 +23,16 @@ public final class TenancyApi {
   private final AuditLog audit;
   private final Authenticator auth;
   private final Sessions sessions;
+  private final int maxKeys;
 
-  public TenancyApi(Pool pool, TenantRepository tenants, AuditLog audit, Authenticator auth, Sessions sessions) {
+  public TenancyApi(Pool pool, TenantRepository tenants, AuditLog audit, Authenticator auth, Sessions sessions,
+                    int maxKeys) {
     this.pool = pool;
     this.tenants = tenants;
     this.audit = audit;
     this.auth = auth;
     this.sessions = sessions;
+    this.maxKeys = maxKeys;
   }
 
   /** {@code POST /v1/admin/tenants {name}}: a tenant and its first admin key, shown once. */
@@ -55,7 +61,10 @@ public final class TenancyApi {
       .onFailure(ctx::fail);
   }
 
-  /** {@code POST /v1/api-keys {name, role}}: the key is in this answer and nowhere else, ever. */
+  /**
+   * {@code POST /v1/api-keys {name, role}}: the key is in this answer and nowhere else, ever. A
+   * tenant has at most {@code HMD_MAX_KEYS_PER_TENANT} active keys (409 beyond).
+   */
   public void createKey(RoutingContext ctx) {
     Principal principal = Principal.of(ctx);
     JsonObject body = Json.body(ctx);
@@ -67,7 +76,11 @@ public final class TenancyApi {
     }
     String keyId = Ids.newId("k");
     String key = ApiKeys.newKey();
-    pool.withTransaction(tx -> tenants.insertKey(tx, keyId, principal.tenantId(), name, role, ApiKeys.hash(key))
+    pool.withTransaction(tx -> tenants.lockAndCountActiveKeys(tx, principal.tenantId())
+        .compose(n -> n >= maxKeys
+          ? Future.failedFuture(ApiException.conflict("the tenant has " + n + " active API keys, the most it may have; "
+            + "revoke one first"))
+          : tenants.insertKey(tx, keyId, principal.tenantId(), name, role, ApiKeys.hash(key)))
         .compose(k -> audit.record(tx, principal, "api_key.create", "api_key", keyId,
           new JsonObject().put("name", name).put("role", role.wireName())).map(k)))
       .onSuccess(k -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
@@ -86,13 +99,21 @@ public final class TenancyApi {
       .onFailure(ctx::fail);
   }
 
-  /** {@code DELETE /v1/api-keys/{id}}: the key, and its sessions, stop working at once. */
+  /**
+   * {@code DELETE /v1/api-keys/{id}}: the key, its sessions and its event streams stop working at
+   * once, on every process. The tenant's last active admin key cannot go (409): nobody could
+   * manage the tenant's keys and connections any more.
+   */
   public void revokeKey(RoutingContext ctx) {
     Principal principal = Principal.of(ctx);
     String keyId = ctx.pathParam("id");
-    pool.withTransaction(tx -> tenants.revokeKey(tx, principal.tenantId(), keyId)
+    pool.withTransaction(tx -> tenants.lockActiveAdmins(tx, principal.tenantId())
+        .compose(admins -> admins.size() == 1 && admins.contains(keyId)
+          ? Future.failedFuture(ApiException.conflict("this is the tenant's last active admin key; create another "
+            + "admin key before revoking it"))
+          : tenants.revokeKey(tx, principal.tenantId(), keyId))
         .compose(found -> found.isEmpty()
-          ? io.vertx.core.Future.failedFuture(ApiException.notFound("no API key " + keyId))
+          ? Future.<Void>failedFuture(ApiException.notFound("no API key " + keyId))
           : audit.record(tx, principal, "api_key.revoke", "api_key", keyId,
             new JsonObject().put("name", found.get().name()))))
       .onSuccess(v -> {
@@ -109,16 +130,35 @@ public final class TenancyApi {
     if (!(key instanceof String apiKey) || apiKey.isBlank()) {
       throw ApiException.invalid("apiKey", "is required and must be a string");
     }
-    auth.fromKey(apiKey)
+    auth.signIn(ctx, apiKey)
       .onSuccess(p -> ctx.response()
-        .addCookie(sessions.issue(p.tenantId(), p.keyId(), isSecure(ctx)))
+        .addCookie(sessions.issue(p.tenantId(), p.keyId(), p.sessionGeneration(), isSecure(ctx)))
         .setStatusCode(204).end())
       .onFailure(ctx::fail);
   }
 
-  /** {@code DELETE /v1/session}: clears the cookie (whether or not it was valid). */
+  /**
+   * {@code DELETE /v1/session}: ends the session on the server, then clears the cookie. Ending it
+   * moves the key to its next generation of sessions, so every session made from that key ends,
+   * here and on every process (its event streams too); a cookie that does not verify has nothing
+   * to end, and is cleared all the same.
+   */
   public void signOut(RoutingContext ctx) {
-    ctx.response().addCookie(Sessions.cleared(isSecure(ctx))).setStatusCode(204).end();
+    Cookie cookie = ctx.request().getCookie(Sessions.COOKIE);
+    Future<Optional<Sessions.Claims>> claims = cookie == null || cookie.getValue().isEmpty()
+      ? Future.succeededFuture(Optional.empty())
+      : auth.sessionClaims(cookie.getValue()).map(Optional::of).recover(err -> Future.succeededFuture(Optional.empty()));
+    claims
+      .compose(c -> c.isEmpty() ? Future.succeededFuture(false)
+        : pool.withTransaction(tx -> tenants.endSessions(tx, c.get().tenantId(), c.get().keyId(), c.get().generation()))
+          .onSuccess(ended -> {
+            if (ended) {
+              // other processes hear of it from the notification the change sent
+              auth.revoked(c.get().keyId());
+            }
+          }))
+      .onSuccess(v -> ctx.response().addCookie(Sessions.cleared(isSecure(ctx))).setStatusCode(204).end())
+      .onFailure(ctx::fail);
   }
 
   /** {@code GET /v1/session}: who the caller is, for the dashboard. */

@@ -55,6 +55,35 @@ class MigrationsTest {
   }
 
   @Test
+  @DisplayName("V5 numbers the audit entries already stored per tenant, in their order, and the next follows on")
+  void auditEntriesNumberedPerTenant() throws Exception {
+    DatabaseUrl url = TestDatabase.fresh();
+    org.flywaydb.core.Flyway.configure().dataSource(url.jdbcUrl(), url.user(), url.password())
+      .locations(Migrations.LOCATION).target("4").load().migrate();
+    try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password())) {
+      c.createStatement().execute("insert into tenants (id, name) values ('t_a', 'a'), ('t_b', 'b')");
+      for (String tenant : new String[] {"t_a", "t_b", "t_b", "t_a", "t_b"}) {
+        c.createStatement().execute("insert into audit_log (tenant_id, actor_name, action, target_type) values ('"
+          + tenant + "', 'x', 'test', 'test')");
+      }
+      Migrations.apply(url);
+      ResultSet rs = c.createStatement().executeQuery(
+        "select tenant_id, seq from audit_log order by id");
+      List<String> numbered = new ArrayList<>();
+      while (rs.next()) {
+        numbered.add(rs.getString(1) + ":" + rs.getLong(2));
+      }
+      assertThat(numbered).containsExactly("t_a:1", "t_b:1", "t_b:2", "t_a:2", "t_b:3");
+      ResultSet counters = c.createStatement().executeQuery("select tenant_id, last_seq from audit_counters order by 1");
+      List<String> last = new ArrayList<>();
+      while (counters.next()) {
+        last.add(counters.getString(1) + ":" + counters.getLong(2));
+      }
+      assertThat(last).containsExactly("t_a:2", "t_b:3");
+    }
+  }
+
+  @Test
   @DisplayName("a database that cannot be reached fails with a message naming it")
   void unreachableDatabase() {
     DatabaseUrl nowhere = DatabaseUrl.parse("postgresql://hmd:secret@127.0.0.1:1/nothing");

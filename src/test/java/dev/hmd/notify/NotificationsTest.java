@@ -145,10 +145,10 @@ class NotificationsTest {
     assertThat(WebhookUrls.scrub("bad https://h/a/b", "https://h/a/b")).isEqualTo("bad https://h/…");
     for (String address : new String[] {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
       "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1", "224.0.0.1"}) {
-      assertThat(WebhookUrls.isPrivate(java.net.InetAddress.getByName(address))).as(address).isTrue();
+      assertThat(PublicAddresses.isPublic(java.net.InetAddress.getByName(address))).as(address).isFalse();
     }
     for (String address : new String[] {"1.1.1.1", "104.16.0.1", "2606:4700::1111", "172.32.0.1", "100.128.0.1"}) {
-      assertThat(WebhookUrls.isPrivate(java.net.InetAddress.getByName(address))).as(address).isFalse();
+      assertThat(PublicAddresses.isPublic(java.net.InetAddress.getByName(address))).as(address).isTrue();
     }
   }
 }

@@ -1,14 +1,14 @@
 package dev.hmd.notify;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +30,9 @@ class NotifierProcessesTest {
   static void start() {
     sim = TestSimulator.start();
     Config config = TestService.config(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(),
-      Config.RATE_LIMIT_PER_MINUTE, "60000", Config.INSTANCE_ID, "hmd-first"));
+      Config.RATE_LIMIT_PER_MINUTE, "60000", Config.INSTANCE_ID, "hmd-first",
+      // the receiver runs on localhost: private addresses must be allowed explicitly
+      Config.WEBHOOK_ALLOW_PRIVATE, "true"));
     first = Service.start(config);
     second = TestService.startOn(config);
     receiver = new Receiver();

@@ -20,9 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** With {@code HMD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES=false}, webhooks cannot reach the service's own network. */
-@WithService(env = {Config.WEBHOOK_ALLOW_PRIVATE + "=false", Config.WEBHOOK_MAX_ATTEMPTS + "=2",
-  Config.WEBHOOK_RETRY_BASE_MS + "=100"})
+/** By default ({@code HMD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES} unset), webhooks cannot reach the service's own network. */
+@WithService(env = {Config.WEBHOOK_MAX_ATTEMPTS + "=2", Config.WEBHOOK_RETRY_BASE_MS + "=100"})
 class PrivateAddressesTest {
 
   static TestSimulator sim;
@@ -41,6 +40,22 @@ class PrivateAddressesTest {
   }
 
   @Test
+  @DisplayName("private addresses are refused by default: cloud metadata and loopback ports cannot be probed")
+  void refusedByDefault() {
+    assertThat(Config.defaults().webhookAllowPrivate()).isFalse();
+    assertThat(service.config().webhookAllowPrivate()).isFalse();
+    Fixture f = Fixture.create(api, sim, 5);
+    for (String url : List.of("http://169.254.169.254/latest/meta-data/iam/", "http://127.0.0.1:1/",
+      "http://127.0.0.1:" + service.httpPort() + "/metrics", "http://localhost:5432/")) {
+      HttpResponse<Buffer> res = f.api().post("/v1/connections/" + f.connectionId() + "/webhooks",
+        new JsonObject().put("url", url));
+      assertThat(res.statusCode()).as(url).isEqualTo(400);
+    }
+    assertThat(f.api().get("/v1/connections/" + f.connectionId() + "/webhooks").bodyAsJsonObject()
+      .getJsonArray("items")).isEmpty();
+  }
+
+  @Test
   @DisplayName("URLs whose host is loopback, private or link-local are 400 at creation")
   void refusedAtCreation() {
     Fixture f = Fixture.create(api, sim, 5);
@@ -51,6 +66,58 @@ class PrivateAddressesTest {
       assertThat(res.statusCode()).as(url).isEqualTo(400);
       assertThat(res.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("message"))
         .contains("public address");
+    }
+  }
+
+  /** The forms the probe got through, and their kin: each reaches the receiver on 127.0.0.1 if let through. */
+  static List<String> bypasses(int port) {
+    return List.of("http://[::127.0.0.1]:" + port + "/internal-admin", "http://[64:ff9b::127.0.0.1]:" + port + "/nat64",
+      "http://[2002:7f00:1::]:" + port + "/6to4", "http://[::ffff:127.0.0.1]:" + port + "/mapped",
+      "http://[::ffff:7f00:1]:" + port + "/mapped-hex", "http://[64:ff9b:1::7f00:1]:" + port + "/local-nat64",
+      "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]:" + port + "/teredo", "http://0.0.0.0:" + port + "/any",
+      "http://[::]:" + port + "/any6", "http://2130706433:" + port + "/decimal", "http://127.1:" + port + "/short");
+  }
+
+  @Test
+  @DisplayName("IPv6 forms that carry a private IPv4 address, and other spellings of loopback, are 400 at creation")
+  void bypassFormsRefusedAtCreation() {
+    Fixture f = Fixture.create(api, sim, 5);
+    int port = java.net.URI.create(receiver.url("/")).getPort();
+    for (String url : bypasses(port)) {
+      HttpResponse<Buffer> res = f.api().post("/v1/connections/" + f.connectionId() + "/webhooks",
+        new JsonObject().put("url", url));
+      assertThat(res.statusCode()).as(url).isEqualTo(400);
+      assertThat(res.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("message")).as(url)
+        .containsAnyOf("public address", "does not resolve", "must name a host");
+    }
+    assertThat(f.api().get("/v1/connections/" + f.connectionId() + "/webhooks").bodyAsJsonObject()
+      .getJsonArray("items")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("the same forms stored earlier are judged again at each attempt: refused, and nothing reaches the receiver")
+  void bypassFormsRefusedAtSending() {
+    Fixture f = Fixture.create(api, sim, 5);
+    int port = java.net.URI.create(receiver.url("/")).getPort();
+    WebhookRepository repository = new WebhookRepository(service.pool(), Secrets.load(service.config()).cipher());
+    List<String> ids = new java.util.ArrayList<>();
+    for (String url : bypasses(port)) {
+      String id = "wh_form" + System.nanoTime();
+      service.pool().withTransaction(tx -> repository.insert(tx, id, f.tenantId(), f.connectionId(), url,
+        List.of("release.started"), Signatures.newSecret())).await();
+      assertThat(f.api().post("/v1/webhooks/" + id + "/test", null).statusCode()).isEqualTo(202);
+      ids.add(id);
+    }
+    for (String id : ids) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> f.api().get("/v1/webhooks/" + id + "/deliveries")
+        .bodyAsJsonObject().getJsonArray("items").getJsonObject(0).getString("status").equals("failed"));
+      String error = f.api().get("/v1/webhooks/" + id + "/deliveries").bodyAsJsonObject().getJsonArray("items")
+        .getJsonObject(0).getString("lastError");
+      assertThat(error).as(id).satisfiesAnyOf(e -> assertThat(e).contains("refused", "not a public address"),
+        e -> assertThat(e).isEqualTo("unreachable"));
+    }
+    for (String url : bypasses(port)) {
+      assertThat(receiver.to(java.net.URI.create(url).getPath())).as(url).isEmpty();
     }
   }
 

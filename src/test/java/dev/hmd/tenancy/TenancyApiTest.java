@@ -75,6 +75,28 @@ class TenancyApiTest {
   }
 
   @Test
+  @DisplayName("a tenant's last active admin key cannot be revoked, not even by itself (409); with another admin it can")
+  void lastAdminKey() {
+    Api.TenantKeys tenant = api.newTenant("last-admin");
+    Api admin = api.as(tenant.adminKey());
+    String adminId = admin.get("/v1/session").bodyAsJsonObject().getJsonObject("key").getString("id");
+    String viewer = api.newKey(tenant.adminKey(), "viewer");
+    HttpResponse<Buffer> refused = admin.delete("/v1/api-keys/" + adminId);
+    assertThat(refused.statusCode()).isEqualTo(409);
+    assertThat(refused.getHeader("Content-Type")).isEqualTo("application/problem+json");
+    assertThat(refused.bodyAsJsonObject().getString("detail")).contains("last active admin key");
+    assertThat(admin.get("/v1/session").statusCode()).isEqualTo(200);
+    assertThat(api.as(viewer).get("/v1/session").statusCode()).isEqualTo(200);
+
+    String second = api.newKey(tenant.adminKey(), "admin");
+    assertThat(admin.delete("/v1/api-keys/" + adminId).statusCode()).isEqualTo(204);
+    assertThat(admin.get("/v1/session").statusCode()).isEqualTo(401);
+    String secondId = api.as(second).get("/v1/session").bodyAsJsonObject().getJsonObject("key").getString("id");
+    assertThat(api.as(second).delete("/v1/api-keys/" + secondId).statusCode()).isEqualTo(409);
+    assertThat(api.as(second).get("/v1/api-keys").bodyAsJsonObject().getJsonArray("items")).hasSize(2);
+  }
+
+  @Test
   @DisplayName("another tenant's key id is 404, exactly like an unknown id")
   void isolation() {
     Api.TenantKeys a = api.newTenant("a");
@@ -129,6 +151,12 @@ class TenancyApiTest {
     assertThat(browser.with("Origin", "http://evil.example").post("/v1/api-keys", newKey).statusCode()).isEqualTo(403);
     assertThat(browser.with("Origin", "http://localhost:" + service.httpPort()).post("/v1/api-keys", newKey).statusCode())
       .isEqualTo(201);
+    // Fetch Metadata decides where a browser sends it (Origin is null under Referrer-Policy: no-referrer)
+    assertThat(browser.with("Origin", "null").with("Sec-Fetch-Site", "same-origin").post("/v1/api-keys", newKey)
+      .statusCode()).isEqualTo(201);
+    assertThat(browser.with("Origin", "http://localhost:" + service.httpPort()).with("Sec-Fetch-Site", "cross-site")
+      .post("/v1/api-keys", newKey).statusCode()).isEqualTo(403);
+    assertThat(browser.with("Sec-Fetch-Site", "same-site").post("/v1/api-keys", newKey).statusCode()).isEqualTo(403);
 
     assertThat(api.post("/v1/session", new JsonObject().put("apiKey", "hmd_wrong")).statusCode()).isEqualTo(401);
     assertThat(api.with("Cookie", "hmd_session=not-a-jwt").get("/v1/session").statusCode()).isEqualTo(401);
@@ -149,7 +177,7 @@ class TenancyApiTest {
     String keyId = api.as(tenant.adminKey()).get("/v1/session").bodyAsJsonObject().getJsonObject("key").getString("id");
     // a JWT's times are whole seconds: a 1 s session issued late in a second may be over before its first use
     Sessions shortLived = new Sessions(service.vertx(), TestService.JWT_SECRET, Duration.ofSeconds(2));
-    String cookie = shortLived.issue(tenant.tenantId(), keyId, false).getValue();
+    String cookie = shortLived.issue(tenant.tenantId(), keyId, 0, false).getValue();
     Api browser = api.with("Cookie", Sessions.COOKIE + "=" + cookie);
     assertThat(browser.get("/v1/session").statusCode()).isEqualTo(200);
     await().atMost(Duration.ofSeconds(10)).until(() -> browser.get("/v1/session").statusCode() == 401);
@@ -161,8 +189,31 @@ class TenancyApiTest {
     Api.TenantKeys tenant = api.newTenant("forged");
     String keyId = api.as(tenant.adminKey()).get("/v1/session").bodyAsJsonObject().getJsonObject("key").getString("id");
     Sessions forger = new Sessions(service.vertx(), "another-secret-0123456789abcdef0123456789", Duration.ofHours(1));
-    String cookie = forger.issue(tenant.tenantId(), keyId, false).getValue();
+    String cookie = forger.issue(tenant.tenantId(), keyId, 0, false).getValue();
     assertThat(api.with("Cookie", Sessions.COOKIE + "=" + cookie).get("/v1/session").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("audit ids count the tenant's own entries, 1, 2, 3..., whatever other tenants do in between; pages follow them")
+  void auditIdsPerTenant() {
+    Api.TenantKeys a = api.newTenant("audit-a");
+    Api.TenantKeys b = api.newTenant("audit-b");
+    for (int i = 0; i < 3; i++) {
+      api.newKey(a.adminKey(), "viewer");
+      api.newKey(b.adminKey(), "viewer");
+      api.newKey(b.adminKey(), "viewer");
+    }
+    JsonObject log = api.as(a.adminKey()).get("/v1/audit").bodyAsJsonObject();
+    assertThat(log.getJsonArray("items").stream().map(item -> ((JsonObject) item).getString("id")))
+      .containsExactly("4", "3", "2", "1");
+    assertThat(api.as(b.adminKey()).get("/v1/audit").bodyAsJsonObject().getJsonArray("items").getJsonObject(0)
+      .getString("id")).isEqualTo("7");
+    JsonObject first = api.as(a.adminKey()).get("/v1/audit?limit=3").bodyAsJsonObject();
+    assertThat(first.getString("nextCursor")).isEqualTo("2");
+    JsonObject rest = api.as(a.adminKey()).get("/v1/audit?limit=3&cursor=" + first.getString("nextCursor")).bodyAsJsonObject();
+    assertThat(rest.getJsonArray("items")).hasSize(1);
+    assertThat(rest.getJsonArray("items").getJsonObject(0).getString("action")).isEqualTo("tenant.create");
+    assertThat(rest.getValue("nextCursor")).isNull();
   }
 
   @Test

@@ -25,6 +25,7 @@ public final class SseClient implements AutoCloseable {
   private final List<String> comments = new CopyOnWriteArrayList<>();
   private final List<String> retries = new CopyOnWriteArrayList<>();
   private volatile boolean ended;
+  private volatile io.vertx.core.Future<Buffer> refusal;
 
   private SseClient(HttpClient client, HttpClientResponse response) {
     this.client = client;
@@ -42,6 +43,8 @@ public final class SseClient implements AutoCloseable {
       SseClient sse = new SseClient(client, response);
       holder[0] = sse;
       if (response.statusCode() != 200) {
+        // read now: the answer may end before anyone asks for it
+        sse.refusal = response.body();
         return;
       }
       response.handler(SseParser.handler(new SseParser.Listener() {
@@ -101,6 +104,9 @@ public final class SseClient implements AutoCloseable {
 
   /** The body of a non-200 answer (problem+json), read whole. */
   public Buffer body() {
-    return response.body().await();
+    if (refusal == null) {
+      throw new IllegalStateException("the stream was accepted (" + response.statusCode() + "): it has no refusal body");
+    }
+    return refusal.await();
   }
 }

@@ -29,6 +29,8 @@ public final class TestService {
     env.put(Config.ADMIN_TOKEN, ADMIN_TOKEN);
     env.put(Config.MASTER_KEY, Secrets.newKey());
     env.put(Config.JWT_SECRET, JWT_SECRET);
+    // tests refuse bad credentials on purpose, all from one address; the limit's own tests set it
+    env.put(Config.AUTH_FAILURES_PER_MINUTE, "0");
     env.putAll(extraEnv);
     return Config.from(env);
   }
