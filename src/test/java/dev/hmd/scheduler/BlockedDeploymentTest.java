@@ -47,7 +47,9 @@ class BlockedDeploymentTest {
   static void start() {
     sim = TestSimulator.start();
     cloudflare = new RefusingCloudflare(sim.port());
-    service = TestService.onSimulator(sim, Map.of(Config.CLOUDFLARE_API_BASE, cloudflare.apiBase()));
+    // the webhook receiver runs on localhost: private addresses must be allowed explicitly
+    service = TestService.onSimulator(sim, Map.of(Config.CLOUDFLARE_API_BASE, cloudflare.apiBase(),
+      Config.WEBHOOK_ALLOW_PRIVATE, "true"));
     api = Api.of(service);
     hooks = Vertx.vertx();
     receiver = hooks.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hmd.app.Service;
+import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
@@ -60,7 +61,8 @@ class DashboardBrowserTest {
       return;
     }
     sim = TestSimulator.start();
-    service = TestService.onSimulator(sim);
+    // the webhook receiver runs on 127.0.0.1: private addresses must be allowed explicitly
+    service = TestService.onSimulator(sim, Map.of(Config.WEBHOOK_ALLOW_PRIVATE, "true"));
     api = Api.of(service);
     browser = Browser.start("http://localhost:" + service.httpPort());
     receiverVertx = Vertx.vertx();
