@@ -1,7 +1,6 @@
 package dev.hmd.tenancy;
 
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,33 +14,31 @@ public final class AuthFailureLimiter {
   /** Addresses tracked at most; beyond, the refilled ones are forgotten (and all, if that is not enough). */
   static final int MAX_ADDRESSES = 50_000;
 
-  private final double capacity;
-  private final double refillPerNano;
+  private final int perMinute;
   private final LongSupplier nanoClock;
-  private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TokenBucket> buckets = new ConcurrentHashMap<>();
 
   public AuthFailureLimiter(int perMinute) {
     this(perMinute, System::nanoTime);
   }
 
   AuthFailureLimiter(int perMinute, LongSupplier nanoClock) {
-    this.capacity = perMinute;
-    this.refillPerNano = perMinute / (double) TimeUnit.MINUTES.toNanos(1);
+    this.perMinute = perMinute;
     this.nanoClock = nanoClock;
   }
 
   /** 0 when {@code address} may try its credentials; else the seconds until it may again. */
   public int blocked(String address) {
-    if (capacity == 0) {
+    if (perMinute == 0) {
       return 0;
     }
-    Bucket bucket = buckets.get(address);
+    TokenBucket bucket = buckets.get(address);
     return bucket == null ? 0 : bucket.secondsToWait(nanoClock.getAsLong());
   }
 
   /** {@code address} sent credentials that did not hold. */
   public void failed(String address) {
-    if (capacity == 0) {
+    if (perMinute == 0) {
       return;
     }
     if (buckets.size() >= MAX_ADDRESSES && !buckets.containsKey(address)) {
@@ -51,40 +48,7 @@ public final class AuthFailureLimiter {
         buckets.clear();
       }
     }
-    buckets.computeIfAbsent(address, a -> new Bucket(capacity, nanoClock.getAsLong())).take(nanoClock.getAsLong());
-  }
-
-  private final class Bucket {
-    private double tokens;
-    private long lastNanos;
-
-    Bucket(double tokens, long now) {
-      this.tokens = tokens;
-      this.lastNanos = now;
-    }
-
-    private void refill(long now) {
-      tokens = Math.min(capacity, tokens + (now - lastNanos) * refillPerNano);
-      lastNanos = now;
-    }
-
-    synchronized void take(long now) {
-      refill(now);
-      tokens = Math.max(0, tokens - 1);
-    }
-
-    synchronized int secondsToWait(long now) {
-      refill(now);
-      if (tokens >= 1) {
-        return 0;
-      }
-      double waitNanos = (1 - tokens) / refillPerNano;
-      return (int) Math.max(1, Math.ceil(waitNanos / TimeUnit.SECONDS.toNanos(1)));
-    }
-
-    synchronized boolean full(long now) {
-      refill(now);
-      return tokens >= capacity;
-    }
+    buckets.computeIfAbsent(address, a -> new TokenBucket(perMinute, perMinute, nanoClock.getAsLong()))
+      .take(nanoClock.getAsLong());
   }
 }

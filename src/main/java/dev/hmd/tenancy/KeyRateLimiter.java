@@ -1,7 +1,6 @@
 package dev.hmd.tenancy;
 
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -12,9 +11,9 @@ import java.util.function.LongSupplier;
 public final class KeyRateLimiter {
 
   private final double capacity;
-  private final double refillPerNano;
+  private final int perMinute;
   private final LongSupplier nanoClock;
-  private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TokenBucket> buckets = new ConcurrentHashMap<>();
 
   public KeyRateLimiter(int perMinute) {
     this(perMinute, System::nanoTime);
@@ -22,34 +21,13 @@ public final class KeyRateLimiter {
 
   KeyRateLimiter(int perMinute, LongSupplier nanoClock) {
     this.capacity = Math.max(10, perMinute / 6.0);
-    this.refillPerNano = perMinute / (double) TimeUnit.MINUTES.toNanos(1);
+    this.perMinute = perMinute;
     this.nanoClock = nanoClock;
   }
 
   /** Takes one token for {@code key}; returns 0 when allowed, else the seconds to wait. */
   public int acquire(String key) {
-    return buckets.computeIfAbsent(key, k -> new Bucket(capacity, nanoClock.getAsLong())).take();
-  }
-
-  private final class Bucket {
-    private double tokens;
-    private long lastNanos;
-
-    Bucket(double tokens, long now) {
-      this.tokens = tokens;
-      this.lastNanos = now;
-    }
-
-    synchronized int take() {
-      long now = nanoClock.getAsLong();
-      tokens = Math.min(capacity, tokens + (now - lastNanos) * refillPerNano);
-      lastNanos = now;
-      if (tokens >= 1) {
-        tokens -= 1;
-        return 0;
-      }
-      double waitNanos = (1 - tokens) / refillPerNano;
-      return (int) Math.max(1, Math.ceil(waitNanos / TimeUnit.SECONDS.toNanos(1)));
-    }
+    long now = nanoClock.getAsLong();
+    return buckets.computeIfAbsent(key, k -> new TokenBucket(capacity, perMinute, now)).tryTake(now);
   }
 }

@@ -72,15 +72,20 @@ class CloudflareClientTest {
 
   // ---- versions
 
-  @Test
-  @DisplayName("listVersions follows the pages until a short one and keeps Cloudflare's newest-first order")
-  void versionsAcrossPages() {
-    List<JsonObject> all = List.of(
-      version("v5", 5, "2025-01-05T10:00:00.123456Z", "fifth"),
+  /** Versions 4 to 1, newest first, as Cloudflare lists them. */
+  static List<JsonObject> fourVersions() {
+    return List.of(
       version("v4", 4, "2025-01-04T10:00:00Z", "fourth"),
       version("v3", 3, "2025-01-03T10:00:00Z", "third"),
       version("v2", 2, "2025-01-02T10:00:00Z", "second"),
       version("v1", 1, "2025-01-01T10:00:00Z", "first"));
+  }
+
+  @Test
+  @DisplayName("listVersions follows the pages until a short one and keeps Cloudflare's newest-first order")
+  void versionsAcrossPages() {
+    List<JsonObject> all = new java.util.ArrayList<>(List.of(version("v5", 5, "2025-01-05T10:00:00.123456Z", "fifth")));
+    all.addAll(fourVersions());
     stub.on(HttpMethod.GET, SCRIPT_PATH + "/versions", req -> page(all, req));
 
     List<WorkerVersion> versions = client.listVersions(TOKEN, ACCOUNT, SCRIPT).await();
@@ -97,11 +102,7 @@ class CloudflareClientTest {
   @Test
   @DisplayName("listVersions stops at an empty page when the last real page was exactly full")
   void versionsFullLastPage() {
-    List<JsonObject> all = List.of(
-      version("v4", 4, "2025-01-04T10:00:00Z", "fourth"),
-      version("v3", 3, "2025-01-03T10:00:00Z", "third"),
-      version("v2", 2, "2025-01-02T10:00:00Z", "second"),
-      version("v1", 1, "2025-01-01T10:00:00Z", "first"));
+    List<JsonObject> all = fourVersions();
     stub.on(HttpMethod.GET, SCRIPT_PATH + "/versions", req -> page(all, req));
 
     List<WorkerVersion> versions = client.listVersions(TOKEN, ACCOUNT, SCRIPT).await();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
+import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestSimulator;
 import dev.hmd.testing.WithService;
 import io.vertx.core.buffer.Buffer;
@@ -24,14 +25,7 @@ class PlansApiTest {
   static Api api;
 
   static JsonObject contractExample() {
-    return new JsonObject("""
-      { "stages": [ {"targetPercent": 10, "soakSeconds": 60, "autoProgress": true, "description": "canary"},
-                    {"targetPercent": 100, "soakSeconds": 60, "autoProgress": true} ],
-        "slos": [ {"sli": "latency_p99", "threshold": 300},
-                  {"sli": "error_rate", "threshold": 0.01},
-                  {"sli": "latency_p50", "threshold": 1.2, "mode": "relative"} ],
-        "pollIntervalSeconds": 10, "minRequests": 50, "failureThreshold": 1,
-        "onInsufficientData": "pause", "approvalTimeoutSeconds": null }""");
+    return Fixture.contractPlan();
   }
 
   String connection(Api.TenantKeys t) {

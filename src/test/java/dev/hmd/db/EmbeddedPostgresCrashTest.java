@@ -8,6 +8,7 @@ import dev.hmd.testing.Api;
 import dev.hmd.testing.ChildService;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestSimulator;
+import dev.hmd.testing.WithService;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
@@ -21,9 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -33,23 +32,12 @@ import org.junit.jupiter.api.Test;
  * embedded Postgres survives neither a SIGKILL of its service as an orphan, nor its own death
  * unnoticed, nor a SIGTERM of its service.
  */
+@WithService(service = false)
 class EmbeddedPostgresCrashTest {
 
   static TestSimulator sim;
   static Vertx vertx;
   Path dataDir;
-
-  @BeforeAll
-  static void start() {
-    sim = TestSimulator.start();
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close().await();
-    sim.close();
-  }
 
   @BeforeEach
   void dataDir() throws IOException {

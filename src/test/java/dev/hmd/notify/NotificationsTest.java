@@ -1,12 +1,12 @@
 package dev.hmd.notify;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.hmd.connections.PlanJson;
+import dev.hmd.notify.Notifications.Notice;
 import dev.hmd.releases.ReleaseRow;
 import dev.hmd.slo.ReleaseStatus;
 import dev.hmd.testing.Fixture;
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.hmd.notify.Notifications.Notice;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Two service processes on one database share the deliveries: each is sent once, by one of them. */
 class NotifierProcessesTest {
@@ -24,7 +25,8 @@ class NotifierProcessesTest {
   static TestSimulator sim;
   static Service first;
   static Service second;
-  static Receiver receiver;
+  @RegisterExtension
+  static final Receiver receiver = new Receiver();
 
   @BeforeAll
   static void start() {
@@ -35,7 +37,6 @@ class NotifierProcessesTest {
       Config.WEBHOOK_ALLOW_PRIVATE, "true"));
     first = Service.start(config);
     second = TestService.startOn(config);
-    receiver = new Receiver();
   }
 
   @AfterAll
@@ -43,7 +44,6 @@ class NotifierProcessesTest {
     second.close();
     first.close();
     sim.close();
-    receiver.close();
   }
 
   static double delivered(Service service) {

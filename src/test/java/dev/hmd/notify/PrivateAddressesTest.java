@@ -15,10 +15,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** By default ({@code HMD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES} unset), webhooks cannot reach the service's own network. */
 @WithService(env = {Config.WEBHOOK_MAX_ATTEMPTS + "=2", Config.WEBHOOK_RETRY_BASE_MS + "=100"})
@@ -27,17 +26,8 @@ class PrivateAddressesTest {
   static TestSimulator sim;
   static Service service;
   static Api api;
-  static Receiver receiver;
-
-  @BeforeAll
-  static void start() {
-    receiver = new Receiver();
-  }
-
-  @AfterAll
-  static void stop() {
-    receiver.close();
-  }
+  @RegisterExtension
+  static final Receiver receiver = new Receiver();
 
   @Test
   @DisplayName("private addresses are refused by default: cloud metadata and loopback ports cannot be probed")

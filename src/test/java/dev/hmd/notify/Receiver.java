@@ -11,12 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A webhook receiver on a free port, in its own Vert.x: records every request, and answers each
- * path with the statuses scripted for it (then 200).
+ * path with the statuses scripted for it (then 200). A test class holds one in a
+ * {@code @RegisterExtension} field, which closes it after the class.
  */
-final class Receiver implements AutoCloseable {
+final class Receiver implements AutoCloseable, AfterAllCallback {
 
   /** One request as it arrived. */
   record Request(String method, String path, MultiMap headers, Buffer body) {
@@ -79,6 +82,11 @@ final class Receiver implements AutoCloseable {
   /** Requests to {@code path}, in arrival order. */
   List<Request> to(String path) {
     return requests.stream().filter(r -> r.path().equals(path)).toList();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
   }
 
   @Override

@@ -25,10 +25,9 @@ import java.util.HexFormat;
 import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Webhooks against a real service, a simulated Cloudflare and a local receiver. */
 // the receiver runs on localhost: private addresses must be allowed explicitly
@@ -41,17 +40,8 @@ class WebhooksTest {
   static TestSimulator sim;
   static Service service;
   static Api api;
-  static Receiver receiver;
-
-  @BeforeAll
-  static void start() {
-    receiver = new Receiver();
-  }
-
-  @AfterAll
-  static void stop() {
-    receiver.close();
-  }
+  @RegisterExtension
+  static final Receiver receiver = new Receiver();
 
   static String path() {
     return "/hooks/" + Long.toString(System.nanoTime(), 36);

@@ -1,14 +1,15 @@
 package dev.hmd.scheduler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.ChildService;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
+import dev.hmd.testing.WithService;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,8 +20,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * These tests are about who drives a release, not about verdicts: a soak that a loaded machine
  * leaves without a conclusive pass proceeds instead of pausing for a person.
  */
+@WithService(service = false)
 class CrashRecoveryTest {
 
   static final Map<String, String> FAST = Map.of(Config.LEASE_SECONDS, "3", Config.SCHEDULER_TICK_MS, "100",
@@ -36,18 +36,6 @@ class CrashRecoveryTest {
 
   static TestSimulator sim;
   static Vertx vertx;
-
-  @BeforeAll
-  static void start() {
-    sim = TestSimulator.start();
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close().await();
-    sim.close();
-  }
 
   static Config config() {
     Map<String, String> env = new java.util.HashMap<>(FAST);

@@ -1,9 +1,10 @@
 package dev.hmd.slo;
 
-import dev.hmd.connections.PlanJson;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hmd.connections.PlanJson;
+import dev.hmd.testing.Fixture;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
@@ -18,18 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class PlanValidatorTest {
 
-  private static final String CONTRACT_EXAMPLE = """
-    { "stages": [ {"targetPercent": 10, "soakSeconds": 60, "autoProgress": true, "description": "canary"},
-                  {"targetPercent": 100, "soakSeconds": 60, "autoProgress": true} ],
-      "slos": [ {"sli": "latency_p99", "threshold": 300},
-                {"sli": "error_rate", "threshold": 0.01},
-                {"sli": "latency_p50", "threshold": 1.2, "mode": "relative"} ],
-      "pollIntervalSeconds": 10, "minRequests": 50, "failureThreshold": 1,
-      "onInsufficientData": "pause", "approvalTimeoutSeconds": null }
-    """;
-
   private static JsonObject example() {
-    return new JsonObject(CONTRACT_EXAMPLE);
+    return Fixture.contractPlan();
   }
 
   private static List<FieldError> errorsOf(JsonObject body) {

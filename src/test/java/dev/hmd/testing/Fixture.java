@@ -77,6 +77,18 @@ public record Fixture(Api api, String key, String tenantId, TestSimulator.Accoun
       .put("onInsufficientData", "pause").putNull("approvalTimeoutSeconds");
   }
 
+  /** The plan of the API contract's example, as written there. */
+  public static JsonObject contractPlan() {
+    return new JsonObject("""
+      { "stages": [ {"targetPercent": 10, "soakSeconds": 60, "autoProgress": true, "description": "canary"},
+                    {"targetPercent": 100, "soakSeconds": 60, "autoProgress": true} ],
+        "slos": [ {"sli": "latency_p99", "threshold": 300},
+                  {"sli": "error_rate", "threshold": 0.01},
+                  {"sli": "latency_p50", "threshold": 1.2, "mode": "relative"} ],
+        "pollIntervalSeconds": 10, "minRequests": 50, "failureThreshold": 1,
+        "onInsufficientData": "pause", "approvalTimeoutSeconds": null }""");
+  }
+
   public static JsonObject healthy() {
     return new JsonObject().put("message", "healthy").put("latencyMs", new JsonObject().put("p50", 30).put("p99", 200))
       .put("errorRate", 0.0005);

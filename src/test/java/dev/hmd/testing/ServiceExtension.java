@@ -1,6 +1,7 @@
 package dev.hmd.testing;
 
 import dev.hmd.app.Service;
+import io.vertx.core.Vertx;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.LinkedHashMap;
@@ -17,12 +18,20 @@ public final class ServiceExtension implements BeforeAllCallback, ParameterResol
 
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ServiceExtension.class);
 
-  /** The class's simulator, service and admin client; closed by JUnit after the class, service first. */
-  record Started(TestSimulator sim, Service service, Api api) implements ExtensionContext.Store.CloseableResource {
+  /**
+   * The class's simulator, service (null when the class starts its own) and a Vert.x for clients
+   * (the admin's, when there is a service); closed by JUnit after the class, service first.
+   */
+  record Started(TestSimulator sim, Service service, Api api, Vertx vertx)
+    implements ExtensionContext.Store.CloseableResource {
     @Override
     public void close() {
       try {
-        service.close();
+        if (service != null) {
+          service.close();
+        } else {
+          vertx.close().await();
+        }
       } finally {
         sim.close();
       }
@@ -35,14 +44,18 @@ public final class ServiceExtension implements BeforeAllCallback, ParameterResol
     WithService settings = AnnotationSupport.findAnnotation(testClass, WithService.class)
       .orElseThrow(() -> new IllegalStateException(testClass + " is not annotated @WithService"));
     TestSimulator sim = TestSimulator.start();
-    Service service;
-    try {
-      service = TestService.onSimulator(sim, env(settings));
-    } catch (RuntimeException e) {
-      sim.close();
-      throw e;
+    Started started;
+    if (!settings.service()) {
+      started = new Started(sim, null, null, Vertx.vertx());
+    } else {
+      try {
+        Service service = TestService.onSimulator(sim, env(settings));
+        started = new Started(sim, service, Api.of(service), service.vertx());
+      } catch (RuntimeException e) {
+        sim.close();
+        throw e;
+      }
     }
-    Started started = new Started(sim, service, Api.of(service));
     context.getStore(NAMESPACE).put(Started.class, started);
     inject(testClass, started);
   }
@@ -85,13 +98,16 @@ public final class ServiceExtension implements BeforeAllCallback, ParameterResol
     if (type == Api.class) {
       return started.api();
     }
+    if (type == Vertx.class) {
+      return started.vertx();
+    }
     return null;
   }
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
     Class<?> type = parameter.getParameter().getType();
-    return type == TestSimulator.class || type == Service.class || type == Api.class;
+    return type == TestSimulator.class || type == Service.class || type == Api.class || type == Vertx.class;
   }
 
   @Override

@@ -21,6 +21,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.UnexpectedAlertBehaviour;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -144,8 +145,12 @@ final class Browser implements AutoCloseable {
     return !driver.findElements(by).isEmpty();
   }
 
+  /** Clicks the element, found again if a live update replaced it between finding and clicking. */
   void click(By by) {
-    visible(by).click();
+    await().atMost(WAIT).ignoreException(StaleElementReferenceException.class).until(() -> {
+      visible(by).click();
+      return true;
+    });
   }
 
   void type(By by, String text) {

@@ -7,8 +7,8 @@ import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
-import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
+import dev.hmd.testing.WithService;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -42,6 +42,8 @@ import org.openqa.selenium.support.ui.Select;
  * <p>Screenshots go to {@code target/screenshots/}; with {@code -Dhmd.screenshots=docs} the ones
  * the docs show replace the committed ones.
  */
+// the webhook receiver runs on 127.0.0.1: private addresses must be allowed explicitly
+@WithService(env = Config.WEBHOOK_ALLOW_PRIVATE + "=true")
 class DashboardBrowserTest {
 
   static final Duration RELEASE_END = Duration.ofSeconds(90);
@@ -60,10 +62,6 @@ class DashboardBrowserTest {
     if (Browser.missing() != null) {
       return;
     }
-    sim = TestSimulator.start();
-    // the webhook receiver runs on 127.0.0.1: private addresses must be allowed explicitly
-    service = TestService.onSimulator(sim, Map.of(Config.WEBHOOK_ALLOW_PRIVATE, "true"));
-    api = Api.of(service);
     browser = Browser.start("http://localhost:" + service.httpPort());
     receiverVertx = Vertx.vertx();
     receiver = receiverVertx.createHttpServer()
@@ -75,12 +73,6 @@ class DashboardBrowserTest {
   static void stop() {
     if (browser != null) {
       browser.close();
-    }
-    if (service != null) {
-      service.close();
-    }
-    if (sim != null) {
-      sim.close();
     }
     if (receiverVertx != null) {
       receiverVertx.close().await();

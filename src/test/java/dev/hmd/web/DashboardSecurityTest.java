@@ -1,14 +1,14 @@
 package dev.hmd.web;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.http.SecurityHeaders;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
-import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
+import dev.hmd.testing.WithService;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -25,6 +25,7 @@ import org.openqa.selenium.By;
  * strict Content-Security-Policy in force and the console reports no violation, and a change made
  * with the session cookie (under {@code Referrer-Policy: no-referrer}) still passes the same-site check.
  */
+@WithService
 class DashboardSecurityTest {
 
   static TestSimulator sim;
@@ -37,9 +38,6 @@ class DashboardSecurityTest {
     if (Browser.missing() != null) {
       return;
     }
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim);
-    api = Api.of(service);
     browser = Browser.start("http://localhost:" + service.httpPort());
   }
 
@@ -47,12 +45,6 @@ class DashboardSecurityTest {
   static void stop() {
     if (browser != null) {
       browser.close();
-    }
-    if (service != null) {
-      service.close();
-    }
-    if (sim != null) {
-      sim.close();
     }
   }
 
