@@ -125,14 +125,17 @@ final class HmdClient implements AutoCloseable {
     }
     EventStream stream = new EventStream();
     // the handlers go on as the head arrives, on the event loop, before any chunk of the body
-    Future<Void> head = http.request(options).compose(request -> request.send()).compose(response -> {
-      if (response.statusCode() == 200) {
-        stream.attach(response);
-        return Future.succeededFuture();
-      }
-      return response.body().transform(body -> Future.failedFuture(Failure.problem(response.statusCode(),
-        response.statusMessage(), body.succeeded() ? body.result().toString() : null)));
-    });
+    // the stream takes the response before the request is sent, so no chunk can come before its handler
+    Future<Void> head = http.request(options).compose(request -> {
+      Future<HttpClientResponse> answered = request.response().onSuccess(response -> {
+        if (response.statusCode() == 200) {
+          stream.attach(response);
+        }
+      });
+      return request.end().compose(v -> answered);
+    }).compose(response -> response.statusCode() == 200 ? Future.<Void>succeededFuture()
+      : response.body().transform(body -> Future.failedFuture(Failure.problem(response.statusCode(),
+        response.statusMessage(), body.succeeded() ? body.result().toString() : null))));
     try {
       head.await();
     } catch (Failure e) {

@@ -1,6 +1,7 @@
 package dev.hmd.testing;
 
 import dev.hmd.http.SseParser;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -38,35 +39,41 @@ public final class SseClient implements AutoCloseable {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost").setPort(port).setURI(path);
     headers.forEach(options::addHeader);
     SseClient[] holder = new SseClient[1];
-    // handlers are installed on the event loop as the head arrives, before any body chunk
-    client.request(options).compose(req -> req.send()).onSuccess(response -> {
-      SseClient sse = new SseClient(client, response);
-      holder[0] = sse;
-      if (response.statusCode() != 200) {
-        // read now: the answer may end before anyone asks for it
-        sse.refusal = response.body();
-        return;
-      }
-      response.handler(SseParser.handler(new SseParser.Listener() {
-        @Override
-        public void event(SseParser.Event event) {
-          sse.events.add(new Event(event.id(), event.type(), new JsonObject(event.data())));
-        }
-
-        @Override
-        public void comment(String text) {
-          sse.comments.add(":" + (text.isEmpty() ? "" : " " + text));
-        }
-
-        @Override
-        public void retry(long millis) {
-          sse.retries.add(String.valueOf(millis));
-        }
-      }));
-      response.endHandler(v -> sse.ended = true);
-      response.exceptionHandler(err -> sse.ended = true);
+    // the handlers go on the response before the request is sent, so no chunk can come first: a
+    // listener attached to send()'s future may come after the head, if this thread is slow
+    client.request(options).compose(req -> {
+      Future<HttpClientResponse> answered = req.response().onSuccess(response -> install(client, response, holder));
+      return req.end().compose(v -> answered);
     }).await();
     return holder[0];
+  }
+
+  private static void install(HttpClient client, HttpClientResponse response, SseClient[] holder) {
+    SseClient sse = new SseClient(client, response);
+    holder[0] = sse;
+    if (response.statusCode() != 200) {
+      // read now: the answer may end before anyone asks for it
+      sse.refusal = response.body();
+      return;
+    }
+    response.handler(SseParser.handler(new SseParser.Listener() {
+      @Override
+      public void event(SseParser.Event event) {
+        sse.events.add(new Event(event.id(), event.type(), new JsonObject(event.data())));
+      }
+
+      @Override
+      public void comment(String text) {
+        sse.comments.add(":" + (text.isEmpty() ? "" : " " + text));
+      }
+
+      @Override
+      public void retry(long millis) {
+        sse.retries.add(String.valueOf(millis));
+      }
+    }));
+    response.endHandler(v -> sse.ended = true);
+    response.exceptionHandler(err -> sse.ended = true);
   }
 
   public int status() {
