@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.hmd.app.Service;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
+import dev.hmd.testing.SseClient;
 import dev.hmd.testing.TestSimulator;
 import dev.hmd.testing.WithService;
 import io.vertx.core.json.JsonArray;
@@ -96,6 +97,24 @@ class ReleaseControlsTest {
     assertThat(history).anySatisfy(split -> assertThat(lists(split, broken)).isTrue());
     assertThat(history).allSatisfy(split -> assertThat(percentOf(split, broken)).isZero());
     assertThat(percentOf(history.get(history.size() - 1), f.servingVersion())).isEqualTo(100);
+
+    // each attempt was a smoke event on the release's stream
+    List<SseClient.Event> smokeEvents = events(f, id, "smoke");
+    assertThat(smokeEvents).isNotEmpty();
+    JsonObject lastEvent = smokeEvents.get(smokeEvents.size() - 1).data();
+    assertThat(lastEvent.getString("releaseId")).isEqualTo(id);
+    assertThat(lastEvent.getString("verdict")).isEqualTo("fail");
+    assertThat(lastEvent.getString("state")).isEqualTo("failed");
+  }
+
+  /** The events of {@code type} the release's stream replays, once its history has been read. */
+  static List<SseClient.Event> events(Fixture f, String id, String type) {
+    try (SseClient sse = SseClient.open(service.vertx(), service.httpPort(), "/v1/releases/" + id + "/events",
+      java.util.Map.of("Authorization", "Bearer " + f.key()))) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> sse.events().stream().anyMatch(e -> e.type().equals("release")
+        && !ACTIVE.contains(e.data().getString("state"))));
+      return sse.events().stream().filter(e -> e.type().equals(type)).toList();
+    }
   }
 
   @Test
@@ -192,6 +211,10 @@ class ReleaseControlsTest {
         .containsExactly(503, 503, 200);
       assertThat(done.getJsonArray("gates")).hasSize(2);
       assertThat(done.getJsonArray("gates").getJsonObject(1).getInteger("stageIndex")).isEqualTo(1);
+      List<SseClient.Event> gateEvents = events(f, id, "gate");
+      assertThat(gateEvents).extracting(e -> e.data().getInteger("status")).startsWith(503, 503, 200);
+      assertThat(gateEvents.get(2).data().getString("state")).isEqualTo("passed");
+      assertThat(gateEvents.get(0).data().getString("gate")).isEqualTo("load-test");
     }
   }
 
