@@ -53,6 +53,8 @@ public final class ControlsVerticle extends VerticleBase {
    * generated) in the next: the window read after an attempt reaches this far past its last request.
    */
   static final Duration TELEMETRY_SLACK = Duration.ofSeconds(2);
+  /** Smoke requests in flight at once. */
+  static final int SMOKE_PARALLEL = 8;
 
   private final CloudflareClient cloudflare;
   private final GateSecrets secrets;
@@ -161,16 +163,25 @@ public final class ControlsVerticle extends VerticleBase {
       for (int i = 0; i < test.repeat(); i++) {
         all.addAll(test.requests());
       }
-      List<SmokeAnswer> answers = new ArrayList<>();
-      // one after another: a smoke test is a few requests, and their order is the one a person wrote
+      SmokeAnswer[] answers = new SmokeAnswer[all.size()];
+      // a few at a time, in the order a person wrote them: a slow Worker costs an attempt
+      // requests / SMOKE_PARALLEL timeouts at most, not one per request
       Future<Void> sent = Future.succeededFuture();
-      for (SmokeTest.SmokeRequest request : all) {
-        sent = sent.compose(v -> send(run, request).map(answer -> {
-          answers.add(answer);
-          return null;
-        }));
+      for (int from = 0; from < all.size(); from += SMOKE_PARALLEL) {
+        int start = from;
+        sent = sent.compose(v -> {
+          List<Future<Void>> batch = new ArrayList<>();
+          for (int i = start; i < Math.min(all.size(), start + SMOKE_PARALLEL); i++) {
+            int at = i;
+            batch.add(send(run, all.get(at)).map(answer -> {
+              answers[at] = answer;
+              return null;
+            }));
+          }
+          return Future.all(batch).mapEmpty();
+        });
       }
-      return sent.compose(v -> confirm(run, startedAt, clock.instant(), answers));
+      return sent.compose(v -> confirm(run, startedAt, clock.instant(), List.of(answers)));
     });
   }
 

@@ -162,7 +162,8 @@ public final class ReleasesApi {
     int limit = Pagination.limit(ctx);
     String state = ctx.queryParams().get("state");
     if (state != null && !state.isEmpty() && ReleaseStatus.fromWireName(state).isEmpty()) {
-      throw ApiException.invalid("state", "must be one of running, awaiting_approval, succeeded, rolled_back, cancelled, failed");
+      throw ApiException.invalid("state", "must be one of running, awaiting_approval, paused, succeeded, rolled_back, "
+        + "cancelled, failed");
     }
     String connectionId = emptyToNull(ctx.queryParams().get("connectionId"));
     Instant from = instantParam(ctx, "from");

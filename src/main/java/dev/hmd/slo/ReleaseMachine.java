@@ -201,8 +201,11 @@ public final class ReleaseMachine {
       return onDeny(state, deny);
     }
     if (input instanceof Cancel cancel) {
-      return end(state, cancel.now(), ReleaseStatus.CANCELLED, StageStatus.CANCELLED,
-        new Outcome(OutcomeCode.CANCELLED, withNote("cancelled at " + label(state.currentStageIndex()), cancel.note())),
+      // while gates hold the next stage back, the stage that passed stays passed: the held one is cancelled
+      ReleaseState at = state.waiting() == null ? state : new ReleaseState(state.status(), state.waiting().stageIndex(),
+        state.stages(), state.consecutiveErrors(), null, state.controls());
+      return end(at, cancel.now(), ReleaseStatus.CANCELLED, StageStatus.CANCELLED,
+        new Outcome(OutcomeCode.CANCELLED, withNote("cancelled at " + label(at.currentStageIndex()), cancel.note())),
         true);
     }
     if (input instanceof ApprovalTimedOut timedOut) {

@@ -183,6 +183,19 @@ class ReleaseControlsMachineTest {
     }
 
     @Test
+    @DisplayName("cancelling while a gate holds the next stage leaves the passed stage passed and cancels the held one")
+    void cancelWhileGated() {
+      Driver d = new Driver(plan(null, List.of(gate("load", Gate.When.BEFORE_EACH_STAGE, 30)), three()))
+        .then(new Start(T0), new GatePassed(at(1), "load"), new SplitApplied(at(2), 10),
+          new CheckCompleted(at(20), Verdict.PASS, at(3)), new SoakElapsed(at(62)), new Cancel(at(63), "by ann"));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.CANCELLED);
+      assertThat(d.state.stages()).extracting(StageState::status)
+        .containsExactly(StageStatus.PASSED, StageStatus.CANCELLED, StageStatus.CANCELLED);
+      assertThat(d.state.outcome().message()).isEqualTo("cancelled at stage 2 (50%): by ann");
+      assertThat(d.wanted()).isZero();
+    }
+
+    @Test
     @DisplayName("a failing check while a gate holds the next stage still rolls back")
     void failWhileGated() {
       Driver d = new Driver(plan(null, List.of(gate("load", Gate.When.BEFORE_EACH_STAGE, 30)), three()))
