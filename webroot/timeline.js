@@ -115,7 +115,8 @@ export function buildTimeline(release, checks, extra = {}) {
       || near(audit, (d) => ({by: d.actor.name, note: null})) || null;
   };
   const E = [];
-  const started = Date.parse(r.startedAt || r.createdAt);
+  // the earlier of created and started: a smoke test or gates come before the first stage starts
+  const started = Math.min(...[r.createdAt, r.startedAt].filter(Boolean).map(Date.parse));
   E.push({kind: 'started', at: started, ...(who(r.kind === 'revert' ? 'release.revert' : 'release.create', started) || {})});
 
   r.stages.forEach((s, i) => {

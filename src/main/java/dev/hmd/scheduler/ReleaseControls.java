@@ -50,7 +50,7 @@ final class ReleaseControls {
    * ignores version overrides for a few seconds after a deployment changes. An attempt that comes
    * too early is not wasted, only not confirmed, and made again.
    */
-  static final Duration SMOKE_SETTLE = Duration.ofSeconds(2);
+  static final Duration SMOKE_SETTLE = Duration.ofSeconds(3);
   /** Attempts whose answers could not be confirmed to come from the new version before the smoke test fails. */
   static final int SMOKE_ATTEMPTS = 6;
   private static final Backoff SMOKE_BACKOFF = new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(15),
