@@ -395,6 +395,9 @@ class ReleasePage {
         `; a check every ${duration(plan.pollIntervalSeconds)} needing at least ${plan.minRequests} requests; `
         + `a stage fails after ${plan.failureThreshold} failed check${plan.failureThreshold === 1 ? '' : 's'}; `
         + `without a conclusive pass: ${POLICIES[plan.onInsufficientData] || plan.onInsufficientData}`),
+      (r.decisions || []).length ? [h('dt', {}, 'Decisions'), h('dd', {id: 'decisions'}, h('ul', {class: 'plain'},
+        r.decisions.map((d) => h('li', {}, `${cap(decisionText(d))} by ${d.by.name} at ${time(d.at)}`,
+          d.note ? `: “${d.note}”` : ''))))] : null,
       h('dt', {}, 'Release id'), h('dd', {}, h('code', {}, r.id)));
   }
 

@@ -247,6 +247,8 @@ class ReleaseControlsBrowserTest {
     String timeline = text(By.id("timeline"));
     assertThat(timeline).contains("Release paused", "by operator-key: “checking a graph”", "Release resumed",
       "Release promoted straight to 100%");
+    assertThat(text(By.id("decisions"))).contains("Paused by operator-key", "checking a graph",
+      "Promoted straight to 100% by operator-key");
 
     browser.type(By.id("decision-note"), "customers complain");
     browser.click(By.id("revert-release"));
