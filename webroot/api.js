@@ -100,7 +100,11 @@ export const api = {
   releases: (params) => request('GET', '/v1/releases' + query(params)),
   release: (id) => request('GET', `/v1/releases/${enc(id)}`),
   checks: (id) => request('GET', `/v1/releases/${enc(id)}/checks`).then((r) => r.items),
-  act: (id, action, note) => request('POST', `/v1/releases/${enc(id)}/${action}`, note ? {note} : undefined),
+  act: (id, action, note, more) => {
+    const body = {...(more || {}), ...(note ? {note} : {})};
+    return request('POST', `/v1/releases/${enc(id)}/${action}`, Object.keys(body).length ? body : undefined);
+  },
+  newGateSecret: (connectionId) => request('POST', `/v1/connections/${enc(connectionId)}/gate-secret`),
 
   audit: (params) => request('GET', '/v1/audit' + query(params)),
 

@@ -62,8 +62,9 @@ function trim(text) {
 
 /** An SLO as a sentence: "p99 latency ≤ 500 ms", "p50 latency ≤ 1.2 × old version". */
 export function sloText(slo) {
-  if (slo.mode === 'relative') return `${sliLabel(slo.sli)} ≤ ${slo.threshold} × old version`;
-  return `${sliLabel(slo.sli)} ≤ ${sliValue(slo.sli, slo.threshold)}`;
+  const dry = slo.dryRun ? ' (dry run)' : '';
+  if (slo.mode === 'relative') return `${sliLabel(slo.sli)} ≤ ${slo.threshold} × old version${dry}`;
+  return `${sliLabel(slo.sli)} ≤ ${sliValue(slo.sli, slo.threshold)}${dry}`;
 }
 
 // Times are shown in the viewer's own timezone, always with the zone's short name ("CET",
@@ -115,7 +116,7 @@ export function shortId(id) {
   return id ? id.slice(0, 8) : '—';
 }
 
-export const RELEASE_STATES = ['running', 'awaiting_approval', 'succeeded', 'rolled_back', 'cancelled', 'failed'];
+export const RELEASE_STATES = ['running', 'awaiting_approval', 'paused', 'succeeded', 'rolled_back', 'cancelled', 'failed'];
 
 /** Still going: its page follows it live and people may act on it. */
 export function isActive(release) {

@@ -1,9 +1,8 @@
 // A release's timeline: every step it took, in order. It is derived from what the API holds (the
-// release's stage times and outcome, its checks, and for admins the audit log's decisions), so
-// an ended release reads the same as one followed live. Each kind of entry has one row in
-// EVENT_KINDS; a kind the backend may send later (smoke tests, gates, pauses, blocked
-// deployments) is a new row there, and entries the release itself carries in `events` or
-// `timeline` ({kind, at, stageIndex?, message?, by?, note?}) are merged in as they are.
+// release's stage times and outcome, its checks, its smoke test and gates, and the decisions
+// people took with who and why), so an ended release reads the same as one followed live. Each
+// kind of entry has one row in EVENT_KINDS, and entries the release itself carries in `events`
+// or `timeline` ({kind, at, stageIndex?, message?, by?, note?}) are merged in as they are.
 
 import {h} from './dom.js';
 import {duration, time} from './format.js';
@@ -14,7 +13,12 @@ import {checkCounted, outcomeText, plainText, stageName} from './words.js';
  * good, bad, warn, busy, neutral.
  */
 export const EVENT_KINDS = {
-  started: {tone: 'busy', title: (e, {release: r, name}) => `Release started: ${name(r.oldVersionId)} → ${name(r.newVersionId)}`},
+  started: {
+    tone: 'busy',
+    title: (e, {release: r, name}) => (r.kind === 'revert'
+      ? `Revert started: ${name(r.newVersionId)} back to 100%, replacing ${name(r.oldVersionId)}`
+      : `Release started: ${name(r.oldVersionId)} → ${name(r.newVersionId)}`),
+  },
   split_requested: {
     tone: 'neutral',
     title: (e, {release: r, name}) => `${cap(stageName(r, e.stageIndex))}: asked Cloudflare to send `
@@ -47,11 +51,37 @@ export const EVENT_KINDS = {
   succeeded: {tone: 'good', title: (e) => e.headline},
   rollback_applied: {tone: 'neutral', title: (e, {release: r, name}) => `Traffic back on ${name(r.oldVersionId)} (100%) at Cloudflare`},
   blocked: {tone: 'bad', title: () => 'Cloudflare keeps refusing the deployment'},
-  smoke: {tone: 'neutral', title: (e) => `Smoke test${e.passed === false ? ' failed' : e.passed ? ' passed' : ''}`},
-  gate: {tone: 'neutral', title: (e) => `Gate ${e.name ? `“${e.name}” ` : ''}${e.passed === false ? 'said no' : e.passed ? 'said yes' : 'asked'}`},
+  smoke: {
+    tone: 'neutral',
+    title: (e, {release: r, name}) => {
+      const what = e.attempt ? `Smoke test at 0%, attempt ${e.attempt}` : 'Smoke test at 0%';
+      if (e.verdict === 'pass' || e.passed === true) return `${what}: ${name(r.newVersionId)} answered as expected`;
+      if (e.verdict === 'fail' || e.passed === false) return `${what}: failed`;
+      if (e.verdict === 'unconfirmed') return `${what}: not confirmed to reach ${name(r.newVersionId)}; trying again`;
+      return `${what}: ${name(r.newVersionId)} deployed at 0% for it`;
+    },
+  },
+  gate: {
+    tone: 'neutral',
+    title: (e, {release: r}) => {
+      const gate = `Gate ${e.name ? `“${e.name}” ` : ''}`;
+      const where = e.stageIndex == null ? 'before the start' : `before ${stageName(r, e.stageIndex)}`;
+      if (e.passed === true) return `${gate}said yes ${where}${e.attempts > 1 ? ` (after ${e.attempts} attempts)` : ''}`;
+      if (e.passed === false) return `${gate}said no ${where} (${e.attempts} attempt${e.attempts === 1 ? '' : 's'})`;
+      return `${gate}asked ${where}`;
+    },
+  },
   paused: {tone: 'warn', title: () => 'Release paused: the soak clock stopped; checks go on'},
-  resumed: {tone: 'busy', title: () => 'Release resumed'},
-  promoted: {tone: 'busy', title: () => 'Release promoted'},
+  resumed: {tone: 'busy', title: () => 'Release resumed: the soak clock runs again'},
+  promoted: {
+    tone: 'busy',
+    title: (e, {release: r}) => (e.full ? 'Release promoted straight to 100%'
+      : `Release promoted: ${stageName(r, e.stageIndex)}'s soak ended early`),
+  },
+  reverted: {
+    tone: 'warn',
+    title: (e) => `Reverted${e.releaseId ? ` by release ${e.releaseId}` : ''}: the old version goes back to 100%`,
+  },
 };
 
 function cap(text) {
@@ -74,16 +104,20 @@ export function buildTimeline(release, checks, extra = {}) {
   const plan = r.plan || {};
   const audit = (extra.audit || []).slice().sort((a, b) => a.at.localeCompare(b.at));
   const local = extra.decisions || [];
+  // the release's own decisions (who and their note) when the API has them; else this tab's, else the audit log
+  const own = (r.decisions || []).map((d) => ({...d, action: `release.${d.action}`}));
   const who = (action, at) => {
     const near = (list, by) => list.filter((d) => d.action === action)
       .map((d) => ({d, gap: Math.abs(Date.parse(d.at) - at)})).filter((x) => x.gap < 60_000)
       .sort((a, b) => a.gap - b.gap).map((x) => by(x.d))[0];
-    return near(local, (d) => ({by: d.by, note: d.note}))
+    return near(own, (d) => ({by: d.by.name, note: d.note}))
+      || near(local, (d) => ({by: d.by, note: d.note}))
       || near(audit, (d) => ({by: d.actor.name, note: null})) || null;
   };
   const E = [];
-  const started = Date.parse(r.startedAt || r.createdAt);
-  E.push({kind: 'started', at: started, ...(who('release.create', started) || {})});
+  // the earlier of created and started: a smoke test or gates come before the first stage starts
+  const started = Math.min(...[r.createdAt, r.startedAt].filter(Boolean).map(Date.parse));
+  E.push({kind: 'started', at: started, ...(who(r.kind === 'revert' ? 'release.revert' : 'release.create', started) || {})});
 
   r.stages.forEach((s, i) => {
     if (!s.startedAt) return;
@@ -130,6 +164,28 @@ export function buildTimeline(release, checks, extra = {}) {
   }
   if (r.blocked) {
     E.push({kind: 'blocked', at: Date.parse(r.blocked.since), detail: plainText(r.blocked.message)});
+  }
+  if (r.smokeTest) {
+    E.push({kind: 'smoke', at: Date.parse(r.smokeTest.startedAt)});
+    for (const a of r.smokeTest.attempts || []) {
+      E.push({kind: 'smoke', at: Date.parse(a.endedAt || a.at), attempt: a.attempt, verdict: a.verdict,
+        detail: plainText(a.detail)});
+    }
+  }
+  for (const g of r.gates || []) {
+    E.push({kind: 'gate', at: Date.parse(g.startedAt), name: g.name, stageIndex: g.stageIndex});
+    if (g.state !== 'waiting' && g.finishedAt) {
+      const last = (g.last || [])[(g.last || []).length - 1];
+      E.push({kind: 'gate', at: Date.parse(g.finishedAt), name: g.name, stageIndex: g.stageIndex,
+        passed: g.state === 'passed', attempts: g.attempts,
+        detail: g.state === 'failed' && last ? `Its last answer: ${last.error || `HTTP ${last.status}`}` : null});
+    }
+  }
+  const kinds = {pause: 'paused', resume: 'resumed', promote: 'promoted', revert: 'reverted'};
+  for (const d of r.decisions || []) {
+    if (!kinds[d.action] || (d.action === 'revert' && r.kind === 'revert')) continue;
+    E.push({kind: kinds[d.action], at: Date.parse(d.at), stageIndex: d.stageIndex, full: d.full,
+      releaseId: d.releaseId, by: d.by.name, note: d.note});
   }
   for (const e of [].concat(r.events || r.timeline || [])) {
     if (e && EVENT_KINDS[e.kind]) {

@@ -144,19 +144,46 @@ export function outcomeText(release, ctx) {
   const o = release.outcome;
   if (!o) return null;
   const entry = OUTCOMES[o.code];
-  const decision = ['approval_denied', 'cancelled'].includes(o.code) ? decisionIn(o.message) : null;
+  const decision = ['approval_denied', 'cancelled'].includes(o.code) ? endingDecision(release) : null;
   const title = entry ? entry.title : humanize(o.code);
   const text = entry ? entry.text(release, ctx) : sentence(plainText(o.message));
   const headline = (entry && entry.headline) || `${releaseStateLabel(release.state)}: ${title}`;
   return {code: o.code, headline, text, decision};
 }
 
+/**
+ * Who denied or cancelled, and their note: the release's own decisions when the API has them,
+ * else what the outcome message quotes.
+ */
+function endingDecision(release) {
+  const action = release.outcome.code === 'approval_denied' ? 'deny' : 'cancel';
+  const d = (release.decisions || []).filter((x) => x.action === action).pop();
+  return d ? {by: d.by.name, note: d.note || null} : decisionIn(release.outcome.message);
+}
+
 /** The short form for lists: "Rolled back: the new version broke an SLO (by alice)". */
 export function outcomeShort(release) {
   if (!release.outcome) return null;
   const entry = OUTCOMES[release.outcome.code];
-  const decision = ['approval_denied', 'cancelled'].includes(release.outcome.code) ? decisionIn(release.outcome.message) : null;
+  const decision = ['approval_denied', 'cancelled'].includes(release.outcome.code) ? endingDecision(release) : null;
   return `${entry ? entry.title : humanize(release.outcome.code)}${decision ? ` (by ${decision.by})` : ''}`;
+}
+
+/** A person's decision on a release (`release.decisions[]`), as a verb phrase. */
+export const DECISIONS = {
+  approve: 'approved',
+  deny: 'denied',
+  cancel: 'cancelled',
+  pause: 'paused',
+  resume: 'resumed',
+  promote: 'promoted',
+  revert: 'reverted',
+};
+
+/** "promoted to 100%" / "approved": what a decision did, in words. */
+export function decisionText(d) {
+  const verb = DECISIONS[d.action] || humanize(d.action);
+  return d.action === 'promote' && d.full ? `${verb} straight to 100%` : verb;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,6 +204,7 @@ export function stageState(release, index) {
     case 'awaiting_approval': return {label: 'Awaiting approval', tone: 'warn', bar: 'warn'};
     case 'paused': return {label: 'Paused', tone: 'warn', bar: 'warn'};
     case 'passed': return {label: 'Passed', tone: 'good', bar: 'good'};
+    case 'skipped': return {label: 'Skipped (promoted past)', tone: 'neutral', bar: 'neutral'};
     case 'failed':
       if (ended && STAGE_ENDINGS[code]) return STAGE_ENDINGS[code];
       return {label: 'Failed', tone: 'bad', bar: 'bad'};
@@ -326,6 +354,16 @@ export const FIELD_LABELS = {
   threshold: 'Threshold',
   mode: 'Mode',
   dryRun: 'Dry run',
+  smokeTest: 'Smoke test',
+  requests: 'Requests',
+  repeat: 'Repeat',
+  maxFailures: 'Failures allowed',
+  method: 'Method',
+  path: 'Path',
+  expectStatus: 'Expected status',
+  gates: 'Gates',
+  when: 'When',
+  timeoutSeconds: 'Timeout',
   pollIntervalSeconds: 'Check every',
   minRequests: 'Minimum requests per check',
   failureThreshold: 'Failed checks that fail a stage',
@@ -351,13 +389,17 @@ export const FIELD_LABELS = {
   body: 'The request',
 };
 
-/** "stages[1].targetPercent" as a place: "Stage 2, traffic %". */
+const LIST_ITEMS = {stages: 'Stage', slos: 'SLO', gates: 'Gate', 'smokeTest.requests': 'Smoke request'};
+
+/** "stages[1].targetPercent" as a place: "Stage 2, traffic %"; "smokeTest.url": "Smoke test, URL". */
 export function fieldPlace(path) {
-  const m = /^(stages|slos)\[(\d+)\](?:\.(\w+))?$/.exec(path || '');
+  const m = /^(stages|slos|gates|smokeTest\.requests)\[(\d+)\](?:\.(\w+))?$/.exec(path || '');
   if (m) {
-    const what = `${m[1] === 'stages' ? 'Stage' : 'SLO'} ${Number(m[2]) + 1}`;
+    const what = `${LIST_ITEMS[m[1]]} ${Number(m[2]) + 1}`;
     return m[3] ? `${what}, ${(FIELD_LABELS[m[3]] || humanize(m[3])).toLowerCase()}` : what;
   }
+  const smoke = /^smokeTest\.(\w+)$/.exec(path || '');
+  if (smoke) return `Smoke test, ${(FIELD_LABELS[smoke[1]] || humanize(smoke[1])).toLowerCase()}`;
   return FIELD_LABELS[path] || (path ? humanize(path) : 'The form');
 }
 
@@ -365,7 +407,7 @@ export function fieldPlace(path) {
 export function fieldLabel(path) {
   const last = /(\w+)$/.exec(path || '');
   if (!last) return 'This';
-  if (/^(stages|slos)\[\d+\]$/.test(path)) return fieldPlace(path);
+  if (/^(stages|slos|gates|smokeTest\.requests)\[\d+\]$/.test(path)) return fieldPlace(path);
   return FIELD_LABELS[last[1]] || humanize(last[1]);
 }
 
@@ -386,6 +428,7 @@ const NAMES_IN_MESSAGES = [
   ['failureThreshold', 'failed checks that fail a stage'], ['pollIntervalSeconds', 'check interval'],
   ['onInsufficientData', 'what to do without a conclusive pass'], ['approvalTimeoutSeconds', 'approval timeout'],
   ['apiToken', 'API token'], ['accountId', 'account id'], ['workerName', 'Worker name'],
+  ['maxFailures', 'failures allowed'], ['timeoutSeconds', 'timeout'], ['expectStatus', 'expected status'],
 ];
 
 /** A validation error as a sentence that names its field: "Traffic % must be more than the previous stage's 60%." */
@@ -486,6 +529,7 @@ export const AUDIT_ACTIONS = {
   'release.resume': 'resumed a release',
   'release.promote': 'promoted a release',
   'release.revert': 'reverted a release',
+  'connection.gate_secret': 'made a new gate secret for a connection',
   'webhook.create': 'added a webhook',
   'webhook.delete': 'deleted a webhook',
   'webhook.test': 'sent a test to a webhook',

@@ -4,12 +4,18 @@
 // Leaving with unsaved changes asks first (ctx.dirty). Viewers read the plan.
 
 import {api} from '../api.js';
+import {confirmDialog} from '../dialog.js';
 import {h, notice, replace} from '../dom.js';
 import {SLIS, dateTime, duration, percent, sliLabel, sloText} from '../format.js';
 import {POLICIES as POLICY_TEXT, fieldError, fieldPlace, problemText} from '../words.js';
 
 const POLICIES = Object.entries(POLICY_TEXT);
 const MAX_STAGES = 20;
+const MAX_GATES = 10;
+const MAX_SMOKE_REQUESTS = 20;
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const WHEN = [['before_start', 'before the release starts (nothing deployed yet)'],
+  ['before_each_stage', 'before each stage\'s traffic split'], ['before_promotion', 'before the stage at 100%']];
 
 export async function planView(ctx, id) {
   const {app, root} = ctx;
@@ -23,7 +29,7 @@ export async function planView(ctx, id) {
     replace(root, header, readOnly(plan));
     return;
   }
-  const editor = new PlanEditor(root, header, id, plan);
+  const editor = new PlanEditor(root, header, id, plan, app.can('admin'));
   editor.render();
   ctx.dirty = () => editor.dirty();
 }
@@ -56,12 +62,22 @@ function readOnly(plan) {
       h('dd', {}, (POLICIES.find(([v]) => v === plan.onInsufficientData) || [, plan.onInsufficientData])[1]),
       h('dt', {}, 'Approval timeout'),
       h('dd', {}, plan.approvalTimeoutSeconds == null ? 'wait forever' : duration(plan.approvalTimeoutSeconds))),
+    h('h2', {}, 'Smoke test at 0%'),
+    plan.smokeTest ? h('p', {id: 'plan-smoke'}, `${plan.smokeTest.requests.map((q) => `${q.method} ${q.path} (expects `
+      + `${q.expectStatus.join(' or ')})`).join(', ')}, ${plan.smokeTest.repeat} time${plan.smokeTest.repeat === 1 ? '' : 's'} `
+      + `each, to ${plan.smokeTest.url}; at most ${plan.smokeTest.maxFailures} unexpected.`)
+      : h('p', {class: 'muted'}, 'None: the first stage starts without one.'),
+    h('h2', {}, 'Gates'),
+    (plan.gates || []).length ? h('ul', {id: 'plan-gates'}, plan.gates.map((g) => h('li', {},
+      `“${g.name}” ${(WHEN.find(([v]) => v === g.when) || [, g.when])[1]}: ${g.url}, gives up after ${duration(g.timeoutSeconds)}`)))
+      : h('p', {class: 'muted'}, 'None.'),
     notice('info', 'Changing the plan needs an operator or admin key.'),
   ];
 }
 
 class PlanEditor {
-  constructor(root, header, connectionId, plan) {
+  constructor(root, header, connectionId, plan, admin) {
+    this.admin = admin;
     this.root = root;
     this.header = header;
     this.connectionId = connectionId;
@@ -92,6 +108,8 @@ class PlanEditor {
         m.slos.length ? null : h('p', {class: 'muted'}, 'No SLOs: releases will not be health-checked.'),
         h('ol', {class: 'rows', id: 'slo-rows'}, m.slos.map((slo, i) => this.sloRow(slo, i))),
         h('button', {type: 'button', id: 'add-slo', onclick: () => this.addSlo()}, 'Add SLO'))),
+      this.smokeSection(),
+      this.gatesSection(),
       h('fieldset', {class: 'section'},
         h('legend', {}, h('h2', {}, 'Checks and decisions')),
         h('div', {class: 'grid'},
@@ -145,10 +163,136 @@ class PlanEditor {
           this.number(`${path}.threshold`, 'Threshold', slo.threshold, {step: 'any', min: 0},
             (value) => thresholdHint(this.sloAt(i), value)),
           this.select(`${path}.mode`, 'Mode', slo.mode || 'absolute',
-            [['absolute', 'absolute'], ['relative', 'relative to the old version']])),
+            [['absolute', 'absolute'], ['relative', 'relative to the old version']]),
+          this.checkbox(`${path}.dryRun`, 'Dry run (recorded and charted, never fails a check)', slo.dryRun)),
         h('div', {class: 'row-buttons'},
           h('button', {type: 'button', class: 'danger', 'aria-label': `Remove SLO ${i + 1}`, id: `slo-${i}-remove`,
             onclick: () => this.remove('slos', i)}, 'Remove')))));
+  }
+
+  checkbox(path, label, checked, onchange) {
+    const f = this.control(path, h('input', {type: 'checkbox', checked: Boolean(checked)}));
+    if (onchange) f.input.addEventListener('change', onchange);
+    return h('div', {class: 'field check'}, f.input, h('label', {for: f.input.id}, label), f.error);
+  }
+
+  /** The smoke test: off, or its URL, repeat, failures allowed and requests. */
+  smokeSection() {
+    const smoke = this.model.smokeTest;
+    const toggle = this.checkbox('smokeTest.enabled', 'Run a smoke test before the first split', Boolean(smoke), () => {
+      this.read();
+      this.model.smokeTest = this.fields.get('smokeTest.enabled').input.checked
+        ? (this.parkedSmoke || {url: '', requests: [{method: 'GET', path: '/', expectStatus: [200]}], repeat: 1, maxFailures: 0})
+        : null;
+      if (!this.model.smokeTest) this.parkedSmoke = smoke;
+      this.render(this.model.smokeTest ? 'smokeTest.url' : 'smokeTest.enabled');
+    });
+    return this.group('smokeTest', h('fieldset', {class: 'section', id: 'smoke-section'},
+      h('legend', {}, h('h2', {}, 'Smoke test at 0%')),
+      h('p', {class: 'hint'}, 'Before any real traffic, the new version is deployed at 0% and these requests are sent to it '
+        + 'with Cloudflare\'s version override header. Too many unexpected answers roll the release back; the new version '
+        + 'never serves a user.'),
+      toggle,
+      smoke ? [
+        h('div', {class: 'grid'},
+          this.text('smokeTest.url', 'Worker URL', smoke.url, {maxlength: 2000, class: 'grow', inputmode: 'url',
+            placeholder: 'https://my-worker.example.workers.dev'}),
+          this.number('smokeTest.repeat', 'Send each request (times)', smoke.repeat, {min: 1, max: 50}),
+          this.number('smokeTest.maxFailures', 'Unexpected answers allowed', smoke.maxFailures, {min: 0},
+            (v) => (Number(v) === 0 || v === '' ? 'Any unexpected answer fails the test.'
+              : `More than ${v} unexpected answers fail the test.`))),
+        this.group('smokeTest.requests', h('fieldset', {class: 'subsection'},
+          h('legend', {}, 'Requests'),
+          h('ol', {class: 'rows', id: 'smoke-rows'}, smoke.requests.map((q, i) => this.smokeRow(q, i))),
+          h('button', {type: 'button', id: 'add-smoke-request', disabled: smoke.requests.length >= MAX_SMOKE_REQUESTS,
+            onclick: () => this.addSmokeRequest()}, 'Add request')))] : null));
+  }
+
+  smokeRow(q, i) {
+    const path = `smokeTest.requests[${i}]`;
+    const n = this.model.smokeTest.requests.length;
+    return this.group(path, h('li', {class: 'row'}, h('fieldset', {},
+      h('legend', {}, `Request ${i + 1}`),
+      h('div', {class: 'row-fields'},
+        this.select(`${path}.method`, 'Method', q.method || 'GET', METHODS.map((m) => [m, m])),
+        this.text(`${path}.path`, 'Path', q.path, {maxlength: 1000, class: 'grow', placeholder: '/health'}),
+        this.text(`${path}.expectStatus`, 'Expected status', [].concat(q.expectStatus ?? []).join(', '),
+          {maxlength: 60, placeholder: '200, 204'})),
+      h('div', {class: 'row-buttons'},
+        h('button', {type: 'button', class: 'danger', disabled: n === 1, 'aria-label': `Remove request ${i + 1}`,
+          id: `smoke-${i}-remove`, onclick: () => this.removeSmokeRequest(i)}, 'Remove')))));
+  }
+
+  /** The gates, and (for admins) a new signing secret for their requests. */
+  gatesSection() {
+    const gates = this.model.gates;
+    const secretBox = h('div', {id: 'gate-secret-box'});
+    return this.group('gates', h('fieldset', {class: 'section', id: 'gates-section'},
+      h('legend', {}, h('h2', {}, 'Gates')),
+      h('p', {class: 'hint'}, 'Outside systems that must say yes before the release goes on (a load test, a change '
+        + 'freeze, a QA sign-off). HMD POSTs the release to each URL, signed like a webhook, and goes on only on a 2xx; '
+        + 'anything else is asked again until the timeout, then the release rolls back.'),
+      gates.length ? null : h('p', {class: 'muted'}, 'No gates.'),
+      h('ol', {class: 'rows', id: 'gate-rows'}, gates.map((g, i) => this.gateRow(g, i))),
+      h('button', {type: 'button', id: 'add-gate', disabled: gates.length >= MAX_GATES, onclick: () => this.addGate()},
+        'Add gate'),
+      this.admin ? h('div', {class: 'field'},
+        h('button', {type: 'button', id: 'new-gate-secret', onclick: () => this.newGateSecret(secretBox)},
+          'New signing secret…'),
+        h('p', {class: 'hint'}, 'Gate requests carry X-HMD-Signature, made with this connection\'s gate secret.'),
+        secretBox) : null));
+  }
+
+  gateRow(g, i) {
+    const path = `gates[${i}]`;
+    return this.group(path, h('li', {class: 'row'}, h('fieldset', {},
+      h('legend', {}, `Gate ${i + 1}`),
+      h('div', {class: 'row-fields'},
+        this.text(`${path}.name`, 'Name', g.name, {maxlength: 100, placeholder: 'load-test'}),
+        this.text(`${path}.url`, 'URL', g.url, {maxlength: 2000, class: 'grow', inputmode: 'url',
+          placeholder: 'https://ci.example.com/gates/load'}),
+        this.select(`${path}.when`, 'When', g.when || 'before_each_stage', WHEN),
+        this.number(`${path}.timeoutSeconds`, 'Gives up after (seconds)', g.timeoutSeconds, {min: 1}, secondsHint)),
+      h('div', {class: 'row-buttons'},
+        h('button', {type: 'button', class: 'danger', 'aria-label': `Remove gate ${i + 1}`, id: `gate-${i}-remove`,
+          onclick: () => this.remove('gates', i)}, 'Remove')))));
+  }
+
+  addGate() {
+    this.read();
+    this.model.gates.push({name: `gate-${this.model.gates.length + 1}`, url: '', when: 'before_each_stage',
+      timeoutSeconds: 300});
+    this.render(`gates[${this.model.gates.length - 1}].name`);
+  }
+
+  addSmokeRequest() {
+    this.read();
+    this.model.smokeTest.requests.push({method: 'GET', path: '/', expectStatus: [200]});
+    this.render(`smokeTest.requests[${this.model.smokeTest.requests.length - 1}].path`);
+  }
+
+  removeSmokeRequest(i) {
+    this.read();
+    this.model.smokeTest.requests.splice(i, 1);
+    this.render(`smokeTest.requests[${Math.min(i, this.model.smokeTest.requests.length - 1)}].path`);
+  }
+
+  async newGateSecret(box) {
+    const yes = await confirmDialog({id: 'gate-secret-dialog', title: 'Make a new gate secret?',
+      confirm: 'Make a new secret', cancel: 'Keep the current one',
+      body: h('p', {}, 'Gate requests are signed with the new secret from now on; gates that check the old one '
+        + 'refuse them until they are given the new one. It is shown once.')});
+    if (!yes) return;
+    try {
+      const made = await api.newGateSecret(this.connectionId);
+      const value = h('input', {type: 'text', readonly: true, value: made.secret, id: 'gate-secret-value',
+        'aria-label': 'The new gate secret'});
+      replace(box, notice('ok', h('p', {}, 'The new secret, shown only now:'), value,
+        h('button', {type: 'button', id: 'copy-gate-secret', onclick: () => navigator.clipboard
+          && navigator.clipboard.writeText(made.secret)}, 'Copy')));
+    } catch (error) {
+      replace(box, notice('error', problemText(error).text));
+    }
   }
 
   number(path, label, value, attrs, hint) {
@@ -239,7 +383,23 @@ class PlanEditor {
     });
     m.slos = m.slos.map((old, i) => {
       const p = `slos[${i}]`;
-      return {...old, sli: value(`${p}.sli`), threshold: num(`${p}.threshold`), mode: value(`${p}.mode`)};
+      const dryRun = this.fields.get(`${p}.dryRun`).input.checked;
+      const {dryRun: was, ...rest} = old;
+      return {...rest, sli: value(`${p}.sli`), threshold: num(`${p}.threshold`), mode: value(`${p}.mode`),
+        ...(dryRun ? {dryRun: true} : {})};
+    });
+    if (m.smokeTest && this.fields.has('smokeTest.url')) {
+      m.smokeTest = {...m.smokeTest, url: value('smokeTest.url'), repeat: num('smokeTest.repeat'),
+        maxFailures: num('smokeTest.maxFailures'),
+        requests: m.smokeTest.requests.map((q, i) => {
+          const p = `smokeTest.requests[${i}]`;
+          return {...q, method: value(`${p}.method`), path: value(`${p}.path`), expectStatus: statuses(value(`${p}.expectStatus`))};
+        })};
+    }
+    m.gates = m.gates.map((g, i) => {
+      const p = `gates[${i}]`;
+      return {...g, name: value(`${p}.name`), url: value(`${p}.url`), when: value(`${p}.when`),
+        timeoutSeconds: num(`${p}.timeoutSeconds`)};
     });
     for (const name of ['pollIntervalSeconds', 'minRequests', 'failureThreshold', 'approvalTimeoutSeconds']) {
       m[name] = num(name);
@@ -292,7 +452,7 @@ class PlanEditor {
     this.model[list].splice(i, 1);
     const left = this.model[list].length;
     this.render();
-    const focus = left === 0 ? document.getElementById(list === 'stages' ? 'add-stage' : 'add-slo')
+    const focus = left === 0 ? document.getElementById({stages: 'add-stage', slos: 'add-slo', gates: 'add-gate'}[list])
       : this.fields.get(`${list}[${Math.min(i, left - 1)}]`).input;
     focus.focus();
   }
@@ -351,7 +511,8 @@ class PlanEditor {
         if (f.input) f.input.setAttribute('aria-invalid', 'true');
         first = first || f.input;
       }
-      const where = /^(stages|slos)\[\d+\]/.exec(e.field || '');
+      const where = /^(stages|slos|gates|smokeTest\.requests)\[\d+\]/.exec(e.field || '')
+        || /^smokeTest(?=\.)/.exec(e.field || '');
       const text = where ? `${fieldPlace(where[0])}: ${message}` : message;
       return h('li', {}, f && f.input ? h('a', {href: `#${f.input.id}`, onclick: (ev) => {
         ev.preventDefault();
@@ -387,6 +548,12 @@ function thresholdHint(slo, raw) {
   return Number.isFinite(value) ? `At most ${value} ms.` : 'Milliseconds.';
 }
 
+/** "200, 204" -> [200, 204]; what is not a number is sent as typed, for the server to name. */
+function statuses(text) {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  return parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
 /** "60" -> "1 min 00 s", as the seconds are typed. */
 function secondsHint(raw) {
   const value = Number(raw);
@@ -406,7 +573,15 @@ function normalize(plan) {
     ...plan,
     stages: plan.stages.map((s) => ({...s, targetPercent: num(s.targetPercent), soakSeconds: num(s.soakSeconds),
       description: s.description || null})),
-    slos: plan.slos.map((s) => ({...s, threshold: num(s.threshold)})),
+    slos: plan.slos.map((s) => {
+      const {dryRun, ...rest} = s;
+      return {...rest, threshold: num(s.threshold), ...(dryRun ? {dryRun: true} : {})};
+    }),
+    smokeTest: plan.smokeTest ? {...plan.smokeTest, repeat: num(plan.smokeTest.repeat),
+      maxFailures: num(plan.smokeTest.maxFailures),
+      requests: plan.smokeTest.requests.map((q) => ({method: q.method || 'GET', path: q.path,
+        expectStatus: [].concat(q.expectStatus ?? []).map(num)}))} : null,
+    gates: (plan.gates || []).map((g) => ({...g, timeoutSeconds: num(g.timeoutSeconds)})),
     pollIntervalSeconds: num(plan.pollIntervalSeconds),
     minRequests: num(plan.minRequests),
     failureThreshold: num(plan.failureThreshold),
@@ -425,5 +600,8 @@ function copy(plan) {
     stages: plan.stages.map((s) => ({...s, description: s.description || null})),
     slos: plan.slos.map((s) => ({...s, mode: s.mode || 'absolute'})),
     approvalTimeoutSeconds: plan.approvalTimeoutSeconds ?? null,
+    smokeTest: plan.smokeTest ? {...plan.smokeTest, requests: plan.smokeTest.requests.map((q) => ({...q,
+      expectStatus: [].concat(q.expectStatus ?? [])}))} : null,
+    gates: (plan.gates || []).map((g) => ({...g})),
   };
 }

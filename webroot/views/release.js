@@ -11,8 +11,8 @@ import {h, notice, replace} from '../dom.js';
 import {dateTime, duration, isActive, shortId, sliValue, sloText, statsValue, time} from '../format.js';
 import {buildTimeline, renderTimeline} from '../timeline.js';
 import {
-  POLICIES, checkCounted, checkReason, outcomeText, plainText, problemText, releaseStateLabel, releaseTone, stageName,
-  stageState, verdictLabel, versionName, violations, VERDICTS,
+  POLICIES, checkCounted, checkReason, decisionText, outcomeText, plainText, problemText, releaseStateLabel,
+  releaseTone, stageName, stageState, verdictLabel, versionName, violations, VERDICTS,
 } from '../words.js';
 
 const SHOWN_CHECKS = 20;
@@ -80,6 +80,11 @@ class ReleasePage {
     this.status = h('p', {class: 'status-line', id: 'release-status', role: 'status', 'aria-live': 'polite',
       'aria-atomic': 'true'});
     this.needsPerson = h('div', {id: 'release-attention'});
+    this.holding = h('div', {id: 'release-holding'});
+    this.controls = h('div', {id: 'controls-box'});
+    this.controlsSection = h('section', {'aria-labelledby': 'controls-title', id: 'controls-section', hidden: true},
+      h('h2', {id: 'controls-title'}, 'Smoke test and gates'), this.controls);
+    this.related = h('p', {class: 'muted', id: 'release-related'});
     this.blocked = h('div', {id: 'release-blocked'});
     this.facts = h('dl', {class: 'facts'});
     this.outcome = h('div', {id: 'release-outcome'});
@@ -89,7 +94,8 @@ class ReleasePage {
     this.timeline = h('div', {id: 'timeline-box'});
     this.charts = h('div', {class: 'charts', id: 'charts'});
     this.checksBox = h('div', {id: 'checks'});
-    this.heading = h('h1', {}, `Release ${this.name(release.oldVersionId)} → ${this.name(release.newVersionId)}`);
+    this.heading = h('h1', {}, release.kind === 'revert'
+      ? `Revert to ${this.name(release.newVersionId)}` : `Release ${this.name(release.oldVersionId)} → ${this.name(release.newVersionId)}`);
 
     const workerName = connection ? connection.name : release.workerName;
     this.el = h('div', {class: 'release', dataset: {releaseId: id}},
@@ -97,12 +103,15 @@ class ReleasePage {
         h('a', {href: `#/connections/${release.connectionId}`}, workerName), ' / '),
       h('div', {class: 'title-row'}, this.heading, this.stateBadge, this.streamBadge),
       this.status,
+      this.related,
       this.needsPerson,
+      this.holding,
       this.blocked,
       this.outcome,
       this.actions,
       this.facts,
       h('section', {'aria-labelledby': 'split-title'}, h('h2', {id: 'split-title'}, 'Traffic now'), this.splitBox),
+      this.controlsSection,
       h('section', {'aria-labelledby': 'stages-title'}, h('h2', {id: 'stages-title'}, 'Stages'), this.stages),
       h('section', {'aria-labelledby': 'timeline-title', id: 'timeline-section'},
         h('h2', {id: 'timeline-title'}, 'Timeline'), this.timeline),
@@ -197,6 +206,9 @@ class ReleasePage {
     const status = statusText(r, this.outcomeOf());
     if (this.status.textContent !== status) this.status.textContent = status;
     this.renderAttention();
+    this.renderHolding();
+    this.renderRelated();
+    this.renderControls();
     this.renderBlocked();
     this.renderOutcome();
     this.renderActions();
@@ -251,6 +263,107 @@ class ReleasePage {
           : `Someone with an operator or admin key can approve or deny it; your key (${role}) can only follow it.`)));
   }
 
+  /** What holds the release besides its soak: a pause (who and why), the gates or the smoke test it waits for. */
+  renderHolding() {
+    const r = this.release;
+    if (r.state === 'paused') {
+      const d = (r.decisions || []).filter((x) => x.action === 'pause').pop();
+      replace(this.holding, h('div', {class: 'notice warn', id: 'paused-notice'},
+        h('p', {}, h('strong', {}, `Paused since ${time(r.pausedAt)}`), d ? ` by ${d.by.name}` : '',
+          d && d.note ? `: “${d.note}”` : '', '. '),
+        h('p', {}, 'The soak clock stands still; checks go on, and a failing one still rolls back. Resume to let the '
+          + 'soak run its remaining time.')));
+      return;
+    }
+    const w = r.waiting;
+    if (!w || !isActive(r)) {
+      replace(this.holding);
+      return;
+    }
+    if (w.kind === 'smoke_test') {
+      replace(this.holding, h('div', {class: 'notice info', id: 'waiting-notice'}, h('p', {},
+        h('strong', {}, 'Smoke test under way: '), `${this.name(r.newVersionId)} is deployed at 0% and answers only the `
+        + 'smoke test\'s requests (sent with a version override). No real traffic reaches it yet.')));
+      return;
+    }
+    const open = (r.gates || []).filter((g) => g.state === 'waiting');
+    const where = w.stageIndex === 0 && !r.stages[0].startedAt && open.some((g) => g.when === 'before_start')
+      ? 'before the release starts' : `before ${stageName(r, w.stageIndex)}`;
+    replace(this.holding, h('div', {class: 'notice info', id: 'waiting-notice'}, h('p', {},
+      h('strong', {}, `Waiting for ${open.length === 1 ? 'a gate' : 'gates'} ${where}: `),
+      open.length ? open.map((g) => `“${g.name}” (${g.attempts} attempt${g.attempts === 1 ? '' : 's'} so far, gives up at `
+        + `${time(g.deadline)})`).join(', ') : 'asking now',
+      '. Checks go on meanwhile.')));
+  }
+
+  /** A revert names the release it undoes; a reverted release names its revert. */
+  renderRelated() {
+    const r = this.release;
+    const reverted = (r.decisions || []).filter((d) => d.action === 'revert' && d.releaseId && r.kind !== 'revert').pop();
+    if (r.kind === 'revert' && r.revertOf) {
+      replace(this.related, 'Undoes ', h('a', {href: `#/releases/${r.revertOf}`, id: 'revert-of'}, `release ${r.revertOf}`),
+        ': the old version goes straight back to 100%, without checks.');
+    } else if (reverted) {
+      replace(this.related, `Reverted by ${reverted.by.name}${reverted.note ? ` (“${reverted.note}”)` : ''}: `,
+        h('a', {href: `#/releases/${reverted.releaseId}`, id: 'reverted-by'}, `release ${reverted.releaseId}`), '.');
+    } else {
+      replace(this.related);
+    }
+    this.related.hidden = !this.related.textContent;
+  }
+
+  /** The smoke test's attempts and each gate's answers, when the plan has them. */
+  renderControls() {
+    const r = this.release;
+    const plan = r.plan || {};
+    const smoke = r.smokeTest;
+    const gates = r.gates || [];
+    const planned = plan.smokeTest || (plan.gates || []).length;
+    this.controlsSection.hidden = !(planned || smoke || gates.length);
+    if (this.controlsSection.hidden) return;
+    const cell = (label, ...content) => h('td', {dataset: {label}}, ...content);
+    const badge = (state) => {
+      const look = {passed: ['good', 'Passed'], failed: ['bad', 'Failed'], running: ['busy', 'Running'],
+        waiting: ['busy', 'Waiting'], pass: ['good', 'Passed'], fail: ['bad', 'Failed'],
+        unconfirmed: ['warn', 'Not confirmed']}[state] || ['neutral', state];
+      return h('span', {class: `badge ${look[0]}`}, look[1]);
+    };
+    const smokePart = plan.smokeTest || smoke ? h('div', {class: 'card', id: 'smoke-results'},
+      h('h3', {}, 'Smoke test at 0% ', smoke ? badge(smoke.state) : badge('waiting')),
+      plan.smokeTest ? h('p', {class: 'muted'}, `${plan.smokeTest.requests.map((q) => `${q.method} ${q.path}`).join(', ')}`
+        + ` × ${plan.smokeTest.repeat} to ${plan.smokeTest.url}; at most ${plan.smokeTest.maxFailures} unexpected `
+        + `answer${plan.smokeTest.maxFailures === 1 ? '' : 's'}. Each attempt counts once telemetry shows its `
+        + 'requests reached the new version.') : null,
+      smoke && smoke.attempts.length ? h('div', {class: 'table-wrap'}, h('table', {class: 'stack', id: 'smoke-table'},
+        h('thead', {}, h('tr', {}, ['Attempt', 'Time', 'Sent', 'Unexpected', 'Reached the new version', 'Result', 'Detail']
+          .map((t) => h('th', {scope: 'col'}, t)))),
+        h('tbody', {}, smoke.attempts.map((a) => h('tr', {dataset: {verdict: a.verdict}},
+          cell('Attempt', String(a.attempt)), cell('Time', time(a.at)), cell('Sent', String(a.sent)),
+          cell('Unexpected', String(a.failures)),
+          cell('Reached the new version', a.newVersionRequests == null ? 'unknown'
+            : `${a.newVersionRequests} of ${a.sent}${a.confirmed ? '' : ' (not confirmed)'}`),
+          cell('Result', badge(a.verdict)),
+          h('td', {class: 'reason', dataset: {label: 'Detail'}}, plainText(a.detail))))))) : h('p', {class: 'muted'},
+        isActive(r) ? 'No attempt yet.' : 'The release did not get to its smoke test.')) : null;
+    const gatePart = (plan.gates || []).length || gates.length ? h('div', {class: 'card', id: 'gate-results'},
+      h('h3', {}, 'Gates'),
+      (plan.gates || []).length ? h('p', {class: 'muted'}, plan.gates.map((g) => `“${g.name}” ${GATE_WHEN[g.when] || g.when}`
+        + ` (gives up after ${duration(g.timeoutSeconds)})`).join('; '), '.') : null,
+      gates.length ? h('div', {class: 'table-wrap'}, h('table', {class: 'stack', id: 'gates-table'},
+        h('thead', {}, h('tr', {}, ['Gate', 'Before', 'State', 'Attempts', 'Answers', 'Since']
+          .map((t) => h('th', {scope: 'col'}, t)))),
+        h('tbody', {}, gates.map((g) => h('tr', {dataset: {gate: g.name, state: g.state}},
+          cell('Gate', g.name),
+          cell('Before', g.stageIndex == null ? 'the start' : stageName(r, g.stageIndex)),
+          cell('State', badge(g.state)),
+          cell('Attempts', String(g.attempts)),
+          cell('Answers', (g.last || []).map((a) => (a.status == null ? 'no answer' : String(a.status))).join(', ')
+            || '—', (g.last || []).length && g.state !== 'passed' && g.last[g.last.length - 1].error
+            ? h('span', {class: 'muted'}, ` (${plainText(g.last[g.last.length - 1].error)})`) : null),
+          cell('Since', time(g.startedAt))))))) : h('p', {class: 'muted'}, 'No gate asked yet.')) : null;
+    replace(this.controls, smokePart, gatePart);
+  }
+
   renderBlocked() {
     const b = this.release.blocked;
     if (!b) {
@@ -282,6 +395,9 @@ class ReleasePage {
         `; a check every ${duration(plan.pollIntervalSeconds)} needing at least ${plan.minRequests} requests; `
         + `a stage fails after ${plan.failureThreshold} failed check${plan.failureThreshold === 1 ? '' : 's'}; `
         + `without a conclusive pass: ${POLICIES[plan.onInsufficientData] || plan.onInsufficientData}`),
+      (r.decisions || []).length ? [h('dt', {}, 'Decisions'), h('dd', {id: 'decisions'}, h('ul', {class: 'plain'},
+        r.decisions.map((d) => h('li', {}, `${cap(decisionText(d))} by ${d.by.name} at ${time(d.at)}`,
+          d.note ? `: “${d.note}”` : ''))))] : null,
       h('dt', {}, 'Release id'), h('dd', {}, h('code', {}, r.id)));
   }
 
@@ -334,9 +450,22 @@ class ReleasePage {
   renderActions() {
     const r = this.release;
     const allowed = [];
-    if (this.app.can('operator') && r.state === 'awaiting_approval') allowed.push('approve', 'deny');
-    if (this.app.can('operator') && isActive(r)) allowed.push('cancel');
-    const key = `${allowed.join(',')}|${r.currentStageIndex}`;
+    const soaking = ['running', 'paused'].includes(r.state) && !r.waiting
+      && r.stages[r.currentStageIndex] && r.stages[r.currentStageIndex].state === 'soaking';
+    const last = r.currentStageIndex === r.stages.length - 1;
+    if (this.app.can('operator')) {
+      if (r.state === 'awaiting_approval') allowed.push('approve', 'deny');
+      if (r.state === 'running' && soaking) allowed.push('pause');
+      if (r.state === 'paused') allowed.push('resume');
+      if ((soaking || r.state === 'awaiting_approval') && r.kind !== 'revert') {
+        allowed.push('promote');
+        if (!last && r.currentStageIndex < r.stages.length - 2) allowed.push('promote-full');
+      }
+      if (isActive(r)) allowed.push('cancel');
+      const reverted = (r.decisions || []).some((d) => d.action === 'revert');
+      if (r.state === 'succeeded' && r.kind !== 'revert' && !reverted) allowed.push('revert');
+    }
+    const key = `${allowed.join(',')}|${r.currentStageIndex}|${r.state}`;
     if (key === this.actionsKey) return;
     this.actionsKey = key;
     if (allowed.length === 0) {
@@ -346,31 +475,54 @@ class ReleasePage {
     const stage = r.stages[r.currentStageIndex];
     const next = r.stages[r.currentStageIndex + 1];
     const old = this.name(r.oldVersionId);
+    const lastStage = r.stages[r.stages.length - 1];
     const note = h('input', {type: 'text', id: 'decision-note', maxlength: 500, autocomplete: 'off',
       'aria-describedby': 'decision-note-hint'});
     const status = h('div', {class: 'form-status'});
     const buttons = [];
-    // Deny and cancel end the release and move all traffic back: asked first, in the page
+    // every decision that moves traffic or stops the clock is asked first, in the page
     const questions = {
       deny: {title: `Deny ${stageName(r, r.currentStageIndex)} and roll back?`, confirm: 'Deny and roll back',
         cancel: 'Keep waiting', body: `All traffic goes back to ${old} (the old version) and the release ends. `
           + 'This cannot be undone.'},
       cancel: {title: 'Cancel the release and roll back?', confirm: 'Cancel and roll back', cancel: 'Keep it running',
         body: `All traffic goes back to ${old} (the old version) and the release ends. This cannot be undone.`},
+      pause: {title: 'Pause the soak?', confirm: 'Pause', cancel: 'Keep it running', danger: false,
+        body: 'The soak clock stops until someone resumes it. Checks go on, and a failing check still rolls back.'},
+      resume: {title: 'Resume the soak?', confirm: 'Resume', cancel: 'Stay paused', danger: false,
+        body: 'The soak runs the rest of its time; then the release goes on as the plan says.'},
+      promote: {title: next ? `End ${stageName(r, r.currentStageIndex)} now?` : 'Complete the release now?',
+        confirm: next ? `Go on to ${next.targetPercent}%` : 'Complete the release', cancel: 'Keep soaking', danger: false,
+        body: next ? `The rest of this stage's soak is skipped and ${stageName(r, r.currentStageIndex + 1)} starts: `
+          + `${next.targetPercent}% of traffic goes to ${this.name(r.newVersionId)}. Its gates, if any, are still asked.`
+          : `The rest of the soak is skipped: ${this.name(r.newVersionId)} keeps serving all traffic and the release succeeds.`},
+      'promote-full': {title: 'Go straight to 100%?', confirm: 'Send all traffic to the new version', cancel: 'Keep the plan',
+        body: `The stages between are skipped: ${this.name(r.newVersionId)} gets all traffic, and the last stage `
+          + `(${lastStage.targetPercent}%) soaks and is checked as usual. Its gates, if any, are still asked.`},
+      revert: {title: 'Revert this release?', confirm: `Put ${old} back at 100%`, cancel: 'Keep the new version',
+        body: `A new release puts ${old} (the version this one replaced) back at 100% at once, without checks. `
+          + 'Refused if anything else was deployed since.'},
     };
+    const done = {approve: 'Approved.', deny: 'Denied: rolling back.', cancel: 'Cancelled: rolling back.',
+      pause: 'Paused.', resume: 'Resumed.', promote: 'Promoted.', 'promote-full': 'Promoted to 100%.', revert: 'Reverting.'};
     const act = async (action, button) => {
       const text = note.value.trim();
       const q = questions[action];
       if (q && !(await confirmDialog({id: `${action}-dialog`, title: q.title, confirm: q.confirm, cancel: q.cancel,
-        body: [h('p', {}, q.body), text ? h('p', {}, `Your note: “${text}”`) : null]}))) {
+        danger: q.danger !== false, body: [h('p', {}, q.body), text ? h('p', {}, `Your note: “${text}”`) : null]}))) {
         return;
       }
       buttons.forEach((b) => { b.disabled = true; });
       replace(status);
       try {
-        const updated = await api.act(this.id, action, text || null);
-        this.rememberDecision(`release.${action}`, text);
-        this.app.announce({approve: 'Approved.', deny: 'Denied: rolling back.', cancel: 'Cancelled: rolling back.'}[action]);
+        const updated = action === 'promote-full' ? await api.act(this.id, 'promote', text || null, {full: true})
+          : await api.act(this.id, action, text || null);
+        this.rememberDecision(`release.${action === 'promote-full' ? 'promote' : action}`, text);
+        this.app.announce(done[action]);
+        if (action === 'revert') {
+          location.hash = `#/releases/${updated.id}`;
+          return;
+        }
         this.update({release: updated});
       } catch (error) {
         buttons.forEach((b) => { b.disabled = false; });
@@ -393,8 +545,13 @@ class ReleasePage {
         h('p', {class: 'hint', id: 'decision-note-hint'}, 'Kept with the decision and shown in the timeline.')),
       h('div', {class: 'actions'},
         allowed.includes('approve') ? button('approve', 'Approve', 'primary') : null,
+        allowed.includes('resume') ? button('resume', 'Resume…', 'primary') : null,
+        allowed.includes('pause') ? button('pause', 'Pause…', '') : null,
+        allowed.includes('promote') ? button('promote', next ? 'Promote to next stage…' : 'Complete now…', '') : null,
+        allowed.includes('promote-full') ? button('promote-full', 'Promote to 100%…', '') : null,
         allowed.includes('deny') ? button('deny', 'Deny and roll back…', 'danger') : null,
-        allowed.includes('cancel') ? button('cancel', 'Cancel release…', 'danger') : null),
+        allowed.includes('cancel') ? button('cancel', 'Cancel release…', 'danger') : null,
+        allowed.includes('revert') ? button('revert', 'Revert…', 'danger') : null),
       status));
   }
 
@@ -511,10 +668,22 @@ class ReleasePage {
   }
 }
 
+/** Where a gate is asked, in words. */
+const GATE_WHEN = {
+  before_start: 'before the release starts',
+  before_each_stage: 'before each stage',
+  before_promotion: 'before the stage at 100%',
+};
+
 /** What the release is doing, in one sentence, for the live region. */
 function statusText(r, outcome) {
   const stage = r.stages[r.currentStageIndex];
   const where = stage ? `stage ${r.currentStageIndex + 1} of ${r.stages.length} (${stage.targetPercent}%)` : '';
+  if (r.waiting && isActive(r)) {
+    return r.waiting.kind === 'smoke_test' ? 'Running: smoke test of the new version at 0%.'
+      : `Running: waiting for ${r.waiting.stageIndex === 0 && !r.stages[0].startedAt ? 'gates before the first stage'
+        : `gates before stage ${r.waiting.stageIndex + 1}`}.`;
+  }
   switch (r.state) {
     case 'running': return `Running: ${where}, ${stageState(r, r.currentStageIndex).label.toLowerCase()}.`;
     case 'awaiting_approval': return `Awaiting approval at ${where}.`;

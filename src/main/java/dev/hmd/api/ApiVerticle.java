@@ -1,6 +1,7 @@
 package dev.hmd.api;
 
 import dev.hmd.connections.ConnectionsApi;
+import dev.hmd.controls.GateSecretsApi;
 import dev.hmd.connections.PlansApi;
 import dev.hmd.events.ChangeFeed;
 import dev.hmd.events.EventHub;
@@ -54,7 +55,7 @@ public final class ApiVerticle extends VerticleBase {
   /** What every instance serves with, built once by the service. */
   public record Handlers(Health health, Authenticator auth, TenancyApi tenancy, ConnectionsApi connections,
                          PlansApi plans, ReleasesApi releases, WebhooksApi webhooks, Streams streams,
-                         Network network, PrometheusMeterRegistry registry) {
+                         GateSecretsApi gateSecrets, Network network, PrometheusMeterRegistry registry) {
   }
 
   /**
@@ -174,6 +175,7 @@ public final class ApiVerticle extends VerticleBase {
 
     router.get("/v1/connections/:id/plan").handler(viewer).handler(plans::get);
     router.put("/v1/connections/:id/plan").handler(require(Role.OPERATOR)).handler(plans::put);
+    router.post("/v1/connections/:id/gate-secret").handler(admin).handler(handlers.gateSecrets()::create);
 
     router.post("/v1/connections/:id/webhooks").handler(admin).handler(webhooks::create);
     router.get("/v1/connections/:id/webhooks").handler(viewer).handler(webhooks::list);
@@ -190,6 +192,10 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/v1/releases/:id/approve").handler(operator).handler(releasesApi::approve);
     router.post("/v1/releases/:id/deny").handler(operator).handler(releasesApi::deny);
     router.post("/v1/releases/:id/cancel").handler(operator).handler(releasesApi::cancel);
+    router.post("/v1/releases/:id/pause").handler(operator).handler(releasesApi::pause);
+    router.post("/v1/releases/:id/resume").handler(operator).handler(releasesApi::resume);
+    router.post("/v1/releases/:id/promote").handler(operator).handler(releasesApi::promote);
+    router.post("/v1/releases/:id/revert").handler(operator).handler(releasesApi::revert);
 
     router.get("/v1/events").handler(viewer).handler(streams::tenantStream);
     router.get("/v1/releases/:id/events").handler(viewer).handler(streams::releaseStream);

@@ -8,6 +8,10 @@ import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.cloudflare.CloudflareClientOptions;
 import dev.hmd.config.Config;
 import dev.hmd.connections.ConnectionRepository;
+import dev.hmd.controls.ControlSettings;
+import dev.hmd.controls.ControlsVerticle;
+import dev.hmd.controls.GateSecrets;
+import dev.hmd.controls.GateSecretsApi;
 import dev.hmd.connections.ConnectionTokens;
 import dev.hmd.connections.ConnectionsApi;
 import dev.hmd.connections.PlanRepository;
@@ -122,6 +126,7 @@ public final class Service implements AutoCloseable {
     final ConnectionTokens tokens;
     final DeliveryRepository deliveries;
     final WebhookRepository webhooks;
+    final GateSecrets gateSecrets;
     final ApiVerticle.Handlers api;
 
     Parts(Config config, Vertx vertx, Pool pool, PrometheusMeterRegistry registry, Secrets secrets, ChangeFeed changes,
@@ -135,6 +140,7 @@ public final class Service implements AutoCloseable {
       tokens = new ConnectionTokens(connections);
       deliveries = new DeliveryRepository(pool);
       webhooks = new WebhookRepository(pool, secrets.cipher());
+      gateSecrets = new GateSecrets(pool, secrets.cipher());
       TenantRepository tenants = new TenantRepository(pool);
       PlanRepository plans = new PlanRepository(pool);
       AuditLog audit = new AuditLog(pool);
@@ -169,6 +175,7 @@ public final class Service implements AutoCloseable {
         new ApiVerticle.Streams(eventLog, releaseRows, changes, EventStreamsApi.Meters.register(registry),
           new EventStreamsApi.Limits(config.maxStreamsPerKey(), config.maxStreamsPerTenant()), config.sseHeartbeat(),
           tenants::activeSessionGenerations),
+        new GateSecretsApi(pool, connections, gateSecrets, audit),
         ApiVerticle.Network.of(config.httpIdleTimeout(), config.httpReadTimeout(), config.maxConnectionsPerAddress()),
         registry);
     }
@@ -238,6 +245,8 @@ public final class Service implements AutoCloseable {
       List<String> deployments = new ArrayList<>();
       vertx.deployVerticle(new DeployerVerticle(parts.cloudflare)).map(deployments::add)
         .compose(v -> vertx.deployVerticle(new ObservabilityPollerVerticle(parts.cloudflare)).map(deployments::add))
+        .compose(v -> vertx.deployVerticle(new ControlsVerticle(parts.cloudflare, parts.gateSecrets,
+          ControlSettings.from(config), Clock.systemUTC())).map(deployments::add))
         .compose(v -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool, parts.releases, parts.tokens, registry,
           config.instanceId(), config.leaseDuration(), config.schedulerTick(), config.telemetryLag(), Clock.systemUTC()))
           .map(deployments::add))

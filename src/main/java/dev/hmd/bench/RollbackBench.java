@@ -96,7 +96,7 @@ final class RollbackBench {
       System.out.printf("rollback: %d versions turned bad; waiting for the rollbacks%n", n);
       Workload.await("every release rolled back", 4 * s.poll() + 60, () -> ScaleBench.count(pool,
         "select count(*) from releases where state = 'rolled_back'") >= n || ScaleBench.count(pool,
-        "select count(*) from releases where state in ('running', 'awaiting_approval')") == 0);
+        "select count(*) from releases where state in ('running', 'awaiting_approval', 'paused')") == 0);
       // and applied at the simulator
       Workload.await("every rollback applied at the simulator", 60, () -> targets.stream()
         .allMatch(t -> rollbackDeployment(world.worker(t.account(), t.script()).await(), t.oldVersion()) != null));

@@ -157,7 +157,7 @@ final class ScaleBench {
       Row lag = pool.preparedQuery(LAG_SQL).execute(Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC),
         world.service().config().telemetryLag().toMillis())).await().iterator().next();
       long checks = lag.getLong(0);
-      long active = count(pool, "select count(*) from releases where state in ('running', 'awaiting_approval')");
+      long active = count(pool, "select count(*) from releases where state in ('running', 'awaiting_approval', 'paused')");
       JsonObject states = new JsonObject();
       pool.query("select state, count(*) from releases group by state").execute().await()
         .forEach(r -> states.put(r.getString(0), r.getLong(1)));

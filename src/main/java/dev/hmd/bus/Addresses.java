@@ -18,6 +18,18 @@ public final class Addresses {
   /** Per-version telemetry for one release window, batched per account. Body: {@link Messages.CheckRequest}; reply: {@link Messages.CheckTelemetry}. */
   public static final String OBSERVE_CHECK = "hmd.observe.check";
 
+  /**
+   * Ask a release's gate once: a signed POST of the release. Body: {@link Messages.GateCall}; reply:
+   * {@link Messages.GateAnswer} (never a failure: an attempt that got no answer says so).
+   */
+  public static final String CONTROLS_GATE = "hmd.controls.gate";
+
+  /**
+   * Run one attempt of a release's smoke test: its requests to the new version at 0%, then the
+   * telemetry that confirms they reached it. Body: {@link Messages.SmokeRun}; reply: {@link Messages.SmokeResult}.
+   */
+  public static final String CONTROLS_SMOKE = "hmd.controls.smoke";
+
   /** Published after events were committed, so SSE streams of this process read them at once. Body: {@link Messages.EventsCommitted}. */
   public static final String EVENTS_COMMITTED = "hmd.events.committed";
 

@@ -5,7 +5,11 @@ import dev.hmd.cloudflare.VersionTelemetry;
 import dev.hmd.cloudflare.WorkerDeployment;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import dev.hmd.slo.SmokeTest;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /** The records sent over the event bus, one per address of {@link Addresses}. */
@@ -106,6 +110,54 @@ public final class Messages {
   public record CheckTelemetry(Map<String, VersionTelemetry> byVersion) {
     public CheckTelemetry {
       byVersion = Map.copyOf(byVersion);
+    }
+  }
+
+  /**
+   * One attempt at gate {@code gate} of a release: POST {@code release} to {@code url}, signed with
+   * the connection's gate secret. {@code when} and {@code stageIndex} (the stage the gate holds back;
+   * null before the start) are told to the gate.
+   */
+  public record GateCall(String tenantId, String releaseId, String connectionId, String gate, String url, String when,
+                         Integer stageIndex, int attempt, JsonObject release) {
+    @Override
+    public String toString() {
+      return "GateCall[" + releaseId + " " + gate + " #" + attempt + "]";
+    }
+  }
+
+  /** What a gate answered: its HTTP status, or (status null) why there was no answer; {@code error} null on a 2xx. */
+  public record GateAnswer(Integer status, String error, long durationMs) {
+    public boolean passed() {
+      return error == null && status != null && status >= 200 && status < 300;
+    }
+  }
+
+  /**
+   * One attempt of a smoke test: every request of {@code smokeTest}, {@code repeat} times, with
+   * {@code Cloudflare-Workers-Version-Overrides} naming {@code newVersionId}; then, once telemetry
+   * {@code telemetryLag} late has arrived, how many invocations that version had meanwhile.
+   */
+  public record SmokeRun(String tenantId, String releaseId, String accountId, String script, String token,
+                         String newVersionId, SmokeTest smokeTest, Duration telemetryLag) {
+    @Override
+    public String toString() {
+      return "SmokeRun[" + releaseId + " " + accountId + "/" + script + " " + newVersionId + "]";
+    }
+  }
+
+  /** One answer of a smoke request: its status (null when none came, {@code error} says why) and whether it was expected. */
+  public record SmokeAnswer(String method, String path, Integer status, boolean ok, String error, long durationMs) {
+  }
+
+  /**
+   * What a smoke attempt saw: the answers, and the new version's invocations over the attempt's
+   * seconds ({@code newVersionRequests}, null when telemetry could not be read: {@code telemetryError}).
+   */
+  public record SmokeResult(Instant startedAt, Instant endedAt, List<SmokeAnswer> answers, Long newVersionRequests,
+                            String telemetryError) {
+    public SmokeResult {
+      answers = List.copyOf(answers);
     }
   }
 }

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
     "Start, follow and decide releases from a pipeline, through the service's API.",
     "Reads HMD_URL (the service, e.g. https://hmd.example.com) and HMD_API_KEY (an operator key)."},
   subcommands = {ReleaseCommand.Start.class, ReleaseCommand.Watch.class, ReleaseCommand.Approve.class,
-    ReleaseCommand.Deny.class, ReleaseCommand.Cancel.class},
+    ReleaseCommand.Deny.class, ReleaseCommand.Cancel.class, ReleaseCommand.Pause.class, ReleaseCommand.Resume.class,
+    ReleaseCommand.Promote.class, ReleaseCommand.Revert.class},
   exitCodeListHeading = "%nExit codes:%n",
   exitCodeList = {
     "0:the release succeeded (start --wait, watch), or the command was done",
@@ -167,25 +168,119 @@ public final class ReleaseCommand implements Callable<Integer> {
     }
   }
 
-  /** approve, deny and cancel: one POST with an optional note. */
+  /** approve, deny, cancel, pause, resume, promote: one POST with an optional note. */
   abstract static class Decision extends ApiCommand {
 
     @Parameters(paramLabel = "RELEASE_ID", description = "the release (r_...)")
     String releaseId;
 
-    @Option(names = "--note", paramLabel = "TEXT", description = "why, kept in the release's outcome and audit log")
+    @Option(names = {"--note", "--reason"}, paramLabel = "TEXT",
+      description = "why, kept in the release's decisions and the audit log")
     String note;
 
     abstract String action();
 
     abstract String past();
 
+    /** The request's body beside the note. */
+    JsonObject body() {
+      return new JsonObject();
+    }
+
     @Override
     int run(HmdClient client, PrintWriter out, PrintWriter err) {
-      JsonObject body = note == null ? null : new JsonObject().put("note", note);
-      JsonObject release = client.post("/v1/releases/" + HmdClient.segment(releaseId) + "/" + action(), body);
+      JsonObject body = body();
+      if (note != null) {
+        body.put("note", note);
+      }
+      JsonObject release = client.post("/v1/releases/" + HmdClient.segment(releaseId) + "/" + action(),
+        body.isEmpty() ? null : body);
       out.println(past() + ": " + ReleaseProgress.summary(release));
       return SUCCEEDED;
+    }
+  }
+
+  @Command(name = "pause", description = "Pause the soak of a running release: its clock stops, checks go on, a failure still rolls back.")
+  public static final class Pause extends Decision {
+    @Override
+    String action() {
+      return "pause";
+    }
+
+    @Override
+    String past() {
+      return "paused";
+    }
+  }
+
+  @Command(name = "resume", description = "Resume a paused release; its soak ends as much later as it was paused.")
+  public static final class Resume extends Decision {
+    @Override
+    String action() {
+      return "resume";
+    }
+
+    @Override
+    String past() {
+      return "resumed";
+    }
+  }
+
+  @Command(name = "promote", description = {
+    "End the current soak (or the wait for approval) now and go on to the next stage.",
+    "With --full, go straight to the last stage (100%%); its soak and checks still apply."})
+  public static final class Promote extends Decision {
+
+    @Option(names = "--full", description = "go straight to 100%%, skipping the stages between")
+    boolean full;
+
+    @Override
+    JsonObject body() {
+      return full ? new JsonObject().put("full", true) : new JsonObject();
+    }
+
+    @Override
+    String action() {
+      return "promote";
+    }
+
+    @Override
+    String past() {
+      return "promoted";
+    }
+  }
+
+  @Command(name = "revert", description = {
+    "Put back the version a succeeded release replaced, straight to 100%% and without checks.",
+    "Refused when something else was deployed since. Prints the new release; with --wait, follows it."})
+  public static final class Revert extends ApiCommand {
+
+    @Parameters(paramLabel = "RELEASE_ID", description = "the succeeded release (r_...)")
+    String releaseId;
+
+    @Option(names = {"--note", "--reason"}, paramLabel = "TEXT",
+      description = "why, kept in the releases' decisions and the audit log")
+    String note;
+
+    @Option(names = "--wait", description = "follow the revert to its end")
+    boolean wait;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "0",
+      description = "with --wait: give up waiting after this long, exit 3 (default: no limit)")
+    long timeoutSeconds;
+
+    @Override
+    int run(HmdClient client, PrintWriter out, PrintWriter err) {
+      JsonObject release = client.post("/v1/releases/" + HmdClient.segment(releaseId) + "/revert",
+        note == null ? null : new JsonObject().put("note", note));
+      out.println("reverting release " + releaseId + ": release " + release.getString("id") + " puts version "
+        + release.getString("newVersionId") + " back at 100%");
+      out.flush();
+      if (!wait) {
+        return SUCCEEDED;
+      }
+      return new ReleaseWatcher(client, out, err, Duration.ofSeconds(Math.max(0, timeoutSeconds)))
+        .watch(release.getString("id"));
     }
   }
 

@@ -17,7 +17,7 @@ import java.util.Set;
  */
 final class ReleaseProgress {
 
-  static final Set<String> ACTIVE = Set.of("running", "awaiting_approval");
+  static final Set<String> ACTIVE = Set.of("running", "awaiting_approval", "paused");
 
   private JsonObject release;
   /** Splits applied in the step whose release event comes next, printed after that step's stage lines. */
@@ -36,8 +36,31 @@ final class ReleaseProgress {
         traffic.add(split(data.getJsonArray("versions")));
         yield List.of();
       }
+      case "smoke" -> release == null ? List.of() : List.of(smoke(data));
+      case "gate" -> release == null ? List.of() : List.of(gate(data));
       default -> List.of();
     };
+  }
+
+  /** {@code smoke test attempt 2: pass (3 of 3 answers as expected)}. */
+  private static String smoke(JsonObject a) {
+    String verdict = a.getString("verdict", "?");
+    return "smoke test attempt " + a.getInteger("attempt", 0) + ": " + ("fail".equals(verdict) ? "FAIL" : verdict)
+      + " (" + a.getString("detail", "") + ")";
+  }
+
+  /** {@code gate 'qa' before stage 2: HTTP 503, asking again}. */
+  private String gate(JsonObject g) {
+    Integer stage = g.getInteger("stageIndex");
+    String where = stage == null ? "before the start" : "before stage " + (stage + 1) + "/" + stages(release).size();
+    String state = g.getString("state", "waiting");
+    String answer = g.getString("error") != null ? g.getString("error") : "HTTP " + g.getInteger("status");
+    return "gate '" + g.getString("gate") + "' " + where + ", attempt " + g.getInteger("attempt", 0) + ": " + answer
+      + switch (state) {
+        case "passed" -> ", goes on";
+        case "failed" -> ", GAVE UP";
+        default -> ", asking again until " + g.getString("deadline", "its timeout");
+      };
   }
 
   /** The release reached a terminal state and Cloudflare serves the split it ended with. */
@@ -80,6 +103,11 @@ final class ReleaseProgress {
       }
     }
     String state = next.getString("state");
+    if (before != null && "paused".equals(state) && !"paused".equals(before.getString("state"))) {
+      lines.add("paused: the soak clock stands still, checks go on (hmd release resume " + next.getString("id") + ")");
+    } else if (before != null && "paused".equals(before.getString("state")) && "running".equals(state)) {
+      lines.add("resumed");
+    }
     if (!ended && !ACTIVE.contains(state)) {
       ended = true;
       lines.add(outcome(next));

@@ -206,6 +206,22 @@ public final class CloudflareClient implements AutoCloseable {
     });
   }
 
+  /**
+   * How many invocations {@code versionId} of {@code script} had in [{@code from}, {@code to}):
+   * one query filtered on the version. The smoke test confirms with it that its requests reached
+   * the version they named (an override is ignored, silently, for a few seconds after a deployment
+   * changes).
+   */
+  public Future<Long> versionRequests(String token, String accountId, String script, String versionId, Instant from,
+                                      Instant to) {
+    return guarded(() -> {
+      segment(script);
+      String path = accountPath(accountId) + "/workers/observability/telemetry/query";
+      return send(token, Call.post(TELEMETRY_QUERY, path, ObservabilityQuery.versionRequestsBody("hmd-" + UUID.randomUUID(),
+        script, versionId, from, to)), env -> ObservabilityQuery.foldVersionRequests(env.result(), versionId));
+    });
+  }
+
   @Override
   public void close() {
     web.close();

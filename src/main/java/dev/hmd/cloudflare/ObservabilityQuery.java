@@ -100,6 +100,40 @@ public final class ObservabilityQuery {
     return query(queryId, scripts, from, to, filters, new JsonArray().add(Calculation.REQUESTS.json()));
   }
 
+  /**
+   * How many invocations one version of one script had in the window: filtered on the version, so
+   * that a few requests sent to a version serving 0% (the smoke test's) are counted however much
+   * traffic the others have.
+   */
+  public static JsonObject versionRequestsBody(String queryId, String script, String versionId, Instant from,
+                                               Instant to) {
+    JsonArray filters = new JsonArray().add(new JsonObject().put("key", KEY_VERSION).put("operation", "eq")
+      .put("type", "string").put("value", versionId));
+    return query(queryId, List.of(script), from, to, filters, new JsonArray().add(Calculation.REQUESTS.json()));
+  }
+
+  /** Reads the answer of {@link #versionRequestsBody}: the invocations of {@code versionId}, 0 when none. */
+  public static long foldVersionRequests(Object result, String versionId) {
+    JsonObject json = CloudflareJson.object(result, "telemetry result");
+    JsonArray calculations = json.getValue("calculations") instanceof JsonArray a ? a : new JsonArray();
+    long total = 0;
+    for (int position = 0; position < calculations.size(); position++) {
+      JsonObject calculation = CloudflareJson.object(calculations.getValue(position), "calculation");
+      if (identify(calculation, position) != Calculation.REQUESTS
+        || !(calculation.getValue("aggregates") instanceof JsonArray aggregates)) {
+        continue;
+      }
+      for (Object item : aggregates) {
+        JsonObject aggregate = CloudflareJson.object(item, "aggregate");
+        String version = groups(aggregate).get(KEY_VERSION);
+        if (version == null || version.equals(versionId)) {
+          total += count(aggregate);
+        }
+      }
+    }
+    return total;
+  }
+
   private static JsonObject query(String queryId, Collection<String> scripts, Instant from, Instant to,
                                   JsonArray moreFilters, JsonArray calculations) {
     List<String> names = List.copyOf(new LinkedHashSet<>(scripts));

@@ -34,6 +34,35 @@ public record TrafficSplit(List<VersionSplit> versions) {
   }
 
   /**
+   * The new version at 0% beside the old one at 100%: it serves no traffic, but a request naming it
+   * in {@code Cloudflare-Workers-Version-Overrides} reaches it (Cloudflare honours an override
+   * only for a version of the serving deployment). The smoke test's split.
+   */
+  public static TrafficSplit standby(String newVersionId, String oldVersionId) {
+    return new TrafficSplit(List.of(new VersionSplit(newVersionId, 0), new VersionSplit(oldVersionId, 100)));
+  }
+
+  /**
+   * The same deployment, as far as a release cares: the same traffic and, when either lists a
+   * version at 0%, the same versions listed. A version at 0% serves nothing, but a version
+   * override reaches it only while it is listed.
+   */
+  public boolean sameDeployment(TrafficSplit other) {
+    if (!sameTraffic(other)) {
+      return false;
+    }
+    boolean standby = versions.stream().anyMatch(v -> v.percentage() == 0)
+      || other.versions.stream().anyMatch(v -> v.percentage() == 0);
+    return !standby || listed().equals(other.listed());
+  }
+
+  private java.util.Set<String> listed() {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    versions.forEach(v -> ids.add(v.versionId()));
+    return ids;
+  }
+
+  /**
    * The same traffic: equal shares per version, 0% entries ignored (a version listed at 0% serves
    * nothing, as one not listed). Nothing is the same traffic as null.
    */

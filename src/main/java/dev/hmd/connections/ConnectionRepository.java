@@ -53,7 +53,7 @@ public final class ConnectionRepository {
   private static final String DELETE = "delete from connections where tenant_id = $1 and id = $2";
   private static final String ACTIVE_RELEASE = """
     select id from releases where tenant_id = $1 and connection_id = $2
-      and (state in ('running', 'awaiting_approval') or next_due_at is not null) limit 1""";
+      and (state in ('running', 'awaiting_approval', 'paused') or next_due_at is not null) limit 1""";
 
   private final Pool pool;
   private final TokenCipher cipher;

@@ -66,7 +66,7 @@ public final class DeployerVerticle extends VerticleBase {
   Future<SplitResult> apply(ApplySplit wanted) {
     return cloudflare.currentDeployment(wanted.token(), wanted.accountId(), wanted.script())
       .compose(current -> {
-        if (current.split().sameTraffic(wanted.split())) {
+        if (current.split().sameDeployment(wanted.split())) {
           return Future.succeededFuture(new SplitResult(SplitResult.Outcome.APPLIED, current));
         }
         if (isExternal(current, wanted)) {
@@ -75,7 +75,7 @@ public final class DeployerVerticle extends VerticleBase {
         return cloudflare.createDeployment(wanted.token(), wanted.accountId(), wanted.script(),
             wanted.split().versions(), wanted.message())
           .compose(created -> cloudflare.currentDeployment(wanted.token(), wanted.accountId(), wanted.script()))
-          .compose(readBack -> readBack.split().sameTraffic(wanted.split())
+          .compose(readBack -> readBack.split().sameDeployment(wanted.split())
             ? Future.succeededFuture(new SplitResult(SplitResult.Outcome.APPLIED, readBack))
             : Future.failedFuture(new IllegalStateException("read back " + readBack.split() + " after deploying "
               + wanted.split())));

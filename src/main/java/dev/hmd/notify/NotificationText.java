@@ -2,6 +2,7 @@ package dev.hmd.notify;
 
 import dev.hmd.connections.PlanJson;
 import dev.hmd.releases.ReleaseRow;
+import dev.hmd.slo.OutcomeCode;
 import dev.hmd.slo.Plan;
 import dev.hmd.slo.ReleaseStatus;
 import dev.hmd.slo.Stage;
@@ -28,6 +29,25 @@ public final class NotificationText {
     String newVersion = code(row.newVersionId());
     String oldVersion = code(row.oldVersionId());
     String at = "stage " + (index + 1) + "/" + plan.stageCount() + " (" + stage.targetPercent() + "% on " + newVersion + ")";
+    if (row.controls().revert()) {
+      String of = row.controls().revertOf() == null ? "" : " release " + row.controls().revertOf();
+      if (event == WebhookEvent.STARTED) {
+        return ":leftwards_arrow_with_hook: " + release + " reverts" + of + ": version " + newVersion
+          + " goes back to 100%, replacing " + oldVersion + ".";
+      }
+      if (event == WebhookEvent.SUCCEEDED) {
+        return ":leftwards_arrow_with_hook: " + release + " reverted" + of + ": version " + newVersion
+          + " serves 100% again.";
+      }
+    }
+    if (event == WebhookEvent.ROLLED_BACK && OutcomeCode.SMOKE_TEST_FAILED.wireName().equals(row.outcomeCode())) {
+      return ":rotating_light: " + release + " failed its smoke test: version " + newVersion
+        + " never served traffic, " + oldVersion + " still serves 100%" + reason(row) + ".";
+    }
+    if (event == WebhookEvent.ROLLED_BACK && OutcomeCode.GATE_FAILED.wireName().equals(row.outcomeCode())) {
+      return ":no_entry: " + release + " was stopped by a gate before " + at + ", back on " + oldVersion + reason(row)
+        + ".";
+    }
     return switch (event) {
       case STARTED -> ":rocket: " + release + " started: version " + newVersion + " replacing " + oldVersion + ", "
         + at + ".";

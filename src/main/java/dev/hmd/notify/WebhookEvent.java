@@ -47,7 +47,7 @@ public enum WebhookEvent {
       case ROLLED_BACK -> Optional.of(ROLLED_BACK);
       case CANCELLED -> Optional.of(CANCELLED);
       case FAILED -> Optional.of(FAILED);
-      case RUNNING, AWAITING_APPROVAL -> Optional.empty();
+      case RUNNING, AWAITING_APPROVAL, PAUSED -> Optional.empty();
     };
   }
 }

@@ -132,7 +132,8 @@ public final class CheckRepository {
         .put("baseline", r.baseline())
         .put("bound", r.bound())
         .put("verdict", r.verdict().wireName())
-        .put("reason", r.reason()));
+        .put("reason", r.reason())
+        .put("dryRun", r.dryRun()));
     }
     return array;
   }

@@ -51,11 +51,11 @@ public final class ReleaseRepository {
   private static final String INSERT = """
     insert into releases (id, tenant_id, connection_id, account_id, worker_name, old_version_id, new_version_id,
       plan_revision, plan, state, current_stage_index, stages, outcome_code, outcome_message, started_at, finished_at,
-      next_due_at, desired_split, applied_split, applied_deployment_id, next_check_at)
+      next_due_at, desired_split, applied_split, applied_deployment_id, next_check_at, kind, revert_of, controls, decisions)
     values (#{id}, #{tenantId}, #{connectionId}, #{accountId}, #{workerName}, #{oldVersionId}, #{newVersionId},
       #{planRevision}, #{plan}, #{state}, #{currentStageIndex}, #{stages}, #{outcomeCode}, #{outcomeMessage},
       #{startedAt}, #{finishedAt}, #{nextDueAt}, #{desiredSplit}, #{appliedSplit}, #{appliedDeploymentId},
-      #{nextCheckAt})
+      #{nextCheckAt}, #{kind}, #{revertOf}, #{controls}, #{decisions})
     returning """ + " " + ReleaseRow.COLUMNS;
   private static final String GET = "select " + ReleaseRow.COLUMNS + " from releases where tenant_id = $1 and id = $2";
   private static final String LIST = "select " + ReleaseRow.COLUMNS + " from releases where tenant_id = $1 "
@@ -105,7 +105,7 @@ public final class ReleaseRepository {
       finished_at = #{finishedAt}, next_due_at = #{nextDueAt}, desired_split = #{desiredSplit},
       applied_split = #{appliedSplit}, applied_deployment_id = #{appliedDeploymentId}, next_check_at = #{nextCheckAt},
       consecutive_errors = #{consecutiveErrors}, baseline = #{baseline}, blocked = #{blocked},
-      row_version = row_version + 1
+      controls = #{controls}, decisions = #{decisions}, row_version = row_version + 1
     where tenant_id = #{tenantId} and id = #{id} and row_version = #{rowVersion}
     returning """ + " " + ReleaseRow.COLUMNS;
   /** A row's columns by the names of {@link #INSERT} and {@link #SAVE}; each takes the ones it names. */
@@ -257,6 +257,10 @@ public final class ReleaseRepository {
     p.put("consecutiveErrors", r.consecutiveErrors());
     p.put("baseline", r.baseline());
     p.put("blocked", r.blocked() == null ? null : r.blocked().toJson());
+    p.put("kind", r.controls().kind());
+    p.put("revertOf", r.controls().revertOf());
+    p.put("controls", r.controls().state());
+    p.put("decisions", r.controls().decisions());
     p.put("rowVersion", r.rowVersion());
     return p;
   }

@@ -40,7 +40,60 @@ public record ReleaseRow(
   int consecutiveErrors,
   JsonObject baseline,
   Blocked blocked,
+  Controls controls,
   long rowVersion) {
+
+  public ReleaseRow {
+    controls = controls == null ? Controls.NONE : controls;
+  }
+
+  /** A row without release controls: a rollout with no decisions yet. */
+  public ReleaseRow(String id, String tenantId, String connectionId, String accountId, String workerName,
+                    String oldVersionId, String newVersionId, int planRevision, JsonObject plan, ReleaseStatus state,
+                    int currentStageIndex, JsonArray stages, String outcomeCode, String outcomeMessage, Instant createdAt,
+                    Instant startedAt, Instant finishedAt, Instant nextDueAt, String leaseOwner, Instant leaseExpiresAt,
+                    TrafficSplit desiredSplit, TrafficSplit appliedSplit, String appliedDeploymentId, Instant nextCheckAt,
+                    int consecutiveErrors, JsonObject baseline, Blocked blocked, long rowVersion) {
+    this(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision, plan, state,
+      currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt, leaseOwner,
+      leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, nextCheckAt, consecutiveErrors, baseline, blocked,
+      Controls.NONE, rowVersion);
+  }
+
+  /** A normal release. */
+  public static final String KIND_ROLLOUT = "rollout";
+  /** A release that puts back the version a succeeded release replaced, straight to 100% and without checks. */
+  public static final String KIND_REVERT = "revert";
+
+  /**
+   * What the release controls add to a row: its {@code kind} ({@link #KIND_ROLLOUT} or
+   * {@link #KIND_REVERT}), the release a revert reverts ({@code revertOf}), the {@code controls}
+   * column (the engine's {@link dev.hmd.slo.ControlState} at its top level, beside the record of
+   * the smoke test's attempts in {@code smokeTest} and of each gate's in {@code gates}) and the
+   * people's {@code decisions}, oldest first.
+   */
+  public record Controls(String kind, String revertOf, JsonObject state, JsonArray decisions) {
+
+    public static final Controls NONE = new Controls(KIND_ROLLOUT, null, new JsonObject(), new JsonArray());
+
+    public Controls {
+      kind = kind == null ? KIND_ROLLOUT : kind;
+      state = state == null ? new JsonObject() : state;
+      decisions = decisions == null ? new JsonArray() : decisions;
+    }
+
+    public Controls withState(JsonObject next) {
+      return new Controls(kind, revertOf, next, decisions);
+    }
+
+    public Controls withDecision(JsonObject decision) {
+      return new Controls(kind, revertOf, state, decisions.copy().add(decision));
+    }
+
+    public boolean revert() {
+      return KIND_REVERT.equals(kind);
+    }
+  }
 
   /**
    * Cloudflare refuses the release's deployment with an error that asking again will not change,
@@ -80,7 +133,7 @@ public record ReleaseRow(
   static final String COLUMNS = "id, tenant_id, connection_id, account_id, worker_name, old_version_id, new_version_id, "
     + "plan_revision, plan, state, current_stage_index, stages, outcome_code, outcome_message, created_at, started_at, "
     + "finished_at, next_due_at, lease_owner, lease_expires_at, desired_split, applied_split, applied_deployment_id, "
-    + "next_check_at, consecutive_errors, baseline, blocked, row_version";
+    + "next_check_at, consecutive_errors, baseline, blocked, kind, revert_of, controls, decisions, row_version";
 
   /**
    * Reads a row; a column this build cannot read (an unknown state, malformed JSON) throws an
@@ -96,7 +149,13 @@ public record ReleaseRow(
       instant(row, "finished_at"), instant(row, "next_due_at"), row.getString("lease_owner"),
       instant(row, "lease_expires_at"), split(row, "desired_split"), split(row, "applied_split"),
       row.getString("applied_deployment_id"), instant(row, "next_check_at"), row.getInteger("consecutive_errors"),
-      json(row, "baseline", JsonObject.class), blocked(row), row.getLong("row_version"));
+      json(row, "baseline", JsonObject.class), blocked(row), controls(row), row.getLong("row_version"));
+  }
+
+  private static Controls controls(Row row) {
+    JsonObject state = json(row, "controls", JsonObject.class);
+    JsonArray decisions = json(row, "decisions", JsonArray.class);
+    return new Controls(row.getString("kind"), row.getString("revert_of"), state, decisions);
   }
 
   private static Blocked blocked(Row row) {
@@ -165,12 +224,21 @@ public record ReleaseRow(
     return engine(nextDueAt, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, baseline, refusal);
   }
 
+  /** The same release with what the controls add replaced. */
+  public ReleaseRow withControls(Controls next) {
+    return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
+      plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt,
+      leaseOwner, leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, nextCheckAt, consecutiveErrors,
+      baseline, blocked, next, rowVersion);
+  }
+
   /** The same release with the engine's bookkeeping replaced. */
   private ReleaseRow engine(Instant due, Instant check, TrafficSplit desired, TrafficSplit applied, String deploymentId,
                             JsonObject stats, Blocked refusal) {
     return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
       plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, due,
-      leaseOwner, leaseExpiresAt, desired, applied, deploymentId, check, consecutiveErrors, stats, refusal, rowVersion);
+      leaseOwner, leaseExpiresAt, desired, applied, deploymentId, check, consecutiveErrors, stats, refusal, controls,
+      rowVersion);
   }
 
   public boolean active() {

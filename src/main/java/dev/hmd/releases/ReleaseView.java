@@ -19,6 +19,7 @@ public final class ReleaseView {
    * event, validating it again cost more than the rest of the view.
    */
   public static JsonObject toJson(ReleaseRow row) {
+    JsonObject controls = row.controls().state();
     JsonArray planStages = row.plan().getJsonArray("stages");
     JsonArray stages = new JsonArray();
     for (int i = 0; i < row.stages().size(); i++) {
@@ -60,7 +61,25 @@ public final class ReleaseView {
       .put("blocked", row.blocked() == null ? null : blocked(row.blocked()))
       .put("createdAt", time(row.createdAt()))
       .put("startedAt", time(row.startedAt()))
-      .put("finishedAt", time(row.finishedAt()));
+      .put("finishedAt", time(row.finishedAt()))
+      .put("kind", row.controls().kind())
+      .put("revertOf", row.controls().revertOf())
+      .put("pausedAt", millis(controls.getString("pausedAt")))
+      .put("waiting", waiting(controls.getJsonObject("waiting")))
+      .put("smokeTest", controls.getJsonObject("smokeTest"))
+      .put("gates", controls.getJsonArray("gates", new JsonArray()))
+      .put("decisions", row.controls().decisions());
+  }
+
+  /** What holds the release before a stage starts: {@code {kind: gates | smoke_test, stageIndex, since}}, or null. */
+  private static JsonObject waiting(JsonObject stored) {
+    if (stored == null) {
+      return null;
+    }
+    return new JsonObject()
+      .put("kind", "smoke_test".equals(stored.getString("kind")) ? "smoke_test" : "gates")
+      .put("stageIndex", stored.getInteger("stageIndex"))
+      .put("since", millis(stored.getString("since")));
   }
 
   /**
@@ -87,7 +106,14 @@ public final class ReleaseView {
       .putNull("blocked")
       .put("createdAt", time(row.getOffsetDateTime("created_at")))
       .put("startedAt", time(row.getOffsetDateTime("started_at")))
-      .put("finishedAt", time(row.getOffsetDateTime("finished_at")));
+      .put("finishedAt", time(row.getOffsetDateTime("finished_at")))
+      .put("kind", row.getString("kind"))
+      .put("revertOf", row.getString("revert_of"))
+      .putNull("pausedAt")
+      .putNull("waiting")
+      .putNull("smokeTest")
+      .put("gates", new JsonArray())
+      .put("decisions", new JsonArray());
   }
 
   private static String time(java.time.OffsetDateTime time) {

@@ -3,6 +3,7 @@ package dev.hmd.releases;
 import dev.hmd.cloudflare.TrafficSplit;
 import dev.hmd.connections.PlanJson;
 import dev.hmd.events.EventLog;
+import dev.hmd.slo.ControlState;
 import dev.hmd.slo.FieldError;
 import dev.hmd.slo.Outcome;
 import dev.hmd.slo.OutcomeCode;
@@ -123,7 +124,13 @@ public final class Releases {
       throw new UnreadableRelease("current_stage_index", "current_stage_index " + row.currentStageIndex()
         + " is outside the " + stages.size() + " stages", null);
     }
-    return new ReleaseState(row.state(), row.currentStageIndex(), stages, row.consecutiveErrors(), outcome);
+    ControlState controls;
+    try {
+      controls = ControlState.fromMap(row.controls().state().getMap());
+    } catch (RuntimeException e) {
+      throw new UnreadableRelease("controls", "controls: " + e.getMessage(), e);
+    }
+    return new ReleaseState(row.state(), row.currentStageIndex(), stages, row.consecutiveErrors(), outcome, controls);
   }
 
   private static StageState stage(Object value, int index) {
@@ -147,13 +154,20 @@ public final class Releases {
     return stage;
   }
 
-  /** The row with {@code next} written into it: state, stages, outcome, times and the wanted split. */
+  /**
+   * The row with {@code next} written into it: state, stages, outcome, times, the wanted split and
+   * the controls' part of the state.
+   */
   public static ReleaseRow withState(ReleaseRow row, ReleaseState next, Instant now) {
     ReleaseMachine machine = new ReleaseMachine(plan(row));
     JsonArray stages = new JsonArray();
     next.stages().forEach(s -> stages.add(new JsonObject(s.toMap())));
     Integer wanted = machine.wantedNewPercent(next);
-    TrafficSplit desired = wanted == null ? null : TrafficSplit.between(row.newVersionId(), row.oldVersionId(), wanted);
+    TrafficSplit desired = wanted == null ? null : machine.wantsStandby(next)
+      ? TrafficSplit.standby(row.newVersionId(), row.oldVersionId())
+      : TrafficSplit.between(row.newVersionId(), row.oldVersionId(), wanted);
+    JsonObject controls = row.controls().state().copy();
+    next.controls().toMap().forEach(controls::put);
     Instant started = row.startedAt() == null && next.isStarted() ? next.stages().get(0).startedAt() : row.startedAt();
     Instant finished = next.isTerminal() && row.finishedAt() == null ? now : row.finishedAt();
     return new ReleaseRow(row.id(), row.tenantId(), row.connectionId(), row.accountId(), row.workerName(),
@@ -161,12 +175,16 @@ public final class Releases {
       next.currentStageIndex(), stages, next.outcome() == null ? null : next.outcome().code().wireName(),
       next.outcome() == null ? null : next.outcome().message(), row.createdAt(), started, finished, row.nextDueAt(),
       row.leaseOwner(), row.leaseExpiresAt(), desired, row.appliedSplit(), row.appliedDeploymentId(), row.nextCheckAt(),
-      next.consecutiveErrors(), row.baseline(), row.blocked(), row.rowVersion());
+      next.consecutiveErrors(), row.baseline(), row.blocked(), row.controls().withState(controls), row.rowVersion());
   }
 
-  /** Whether the split the release wants is not what it last saw serving. */
+  /**
+   * Whether the split the release wants is not what it last saw serving (a version listed at 0%
+   * counts: the smoke test needs it listed, and a release that ends before its first stage takes
+   * it away again).
+   */
   public static boolean splitPending(ReleaseRow row) {
-    return row.desiredSplit() != null && !row.desiredSplit().sameTraffic(row.appliedSplit());
+    return row.desiredSplit() != null && !row.desiredSplit().sameDeployment(row.appliedSplit());
   }
 
   /**

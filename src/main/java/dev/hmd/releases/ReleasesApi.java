@@ -14,7 +14,9 @@ import dev.hmd.events.NotifiedCache;
 import dev.hmd.http.ApiException;
 import dev.hmd.http.Json;
 import dev.hmd.http.Pagination;
+import dev.hmd.slo.InsufficientDataPolicy;
 import dev.hmd.slo.Plan;
+import dev.hmd.slo.Stage;
 import dev.hmd.slo.ReleaseInput;
 import dev.hmd.slo.ReleaseMachine;
 import dev.hmd.slo.ReleaseStatus;
@@ -34,9 +36,13 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
-/** Releases: start one from a connection's plan, follow it, approve, deny or cancel it, read its checks. */
+/**
+ * Releases: start one from a connection's plan, follow it, decide on it (approve, deny, cancel,
+ * pause, resume, promote), revert one that succeeded, read its checks.
+ */
 public final class ReleasesApi {
 
   /** Only the last 100 uploaded versions can be deployed. */
@@ -156,7 +162,8 @@ public final class ReleasesApi {
     int limit = Pagination.limit(ctx);
     String state = ctx.queryParams().get("state");
     if (state != null && !state.isEmpty() && ReleaseStatus.fromWireName(state).isEmpty()) {
-      throw ApiException.invalid("state", "must be one of running, awaiting_approval, succeeded, rolled_back, cancelled, failed");
+      throw ApiException.invalid("state", "must be one of running, awaiting_approval, paused, succeeded, rolled_back, "
+        + "cancelled, failed");
     }
     String connectionId = emptyToNull(ctx.queryParams().get("connectionId"));
     Instant from = instantParam(ctx, "from");
@@ -212,24 +219,64 @@ public final class ReleasesApi {
   }
 
   public void approve(RoutingContext ctx) {
-    act(ctx, "release.approve", note -> now -> new ReleaseInput.Approve(now, note));
+    act(ctx, "approve", (note, body) -> now -> new ReleaseInput.Approve(now, note));
   }
 
   public void deny(RoutingContext ctx) {
-    act(ctx, "release.deny", note -> now -> new ReleaseInput.Deny(now, note));
+    act(ctx, "deny", (note, body) -> now -> new ReleaseInput.Deny(now, note));
   }
 
   public void cancel(RoutingContext ctx) {
-    act(ctx, "release.cancel", note -> now -> new ReleaseInput.Cancel(now, note));
+    act(ctx, "cancel", (note, body) -> now -> new ReleaseInput.Cancel(now, note));
   }
 
-  /** A person's decision, applied through the state machine: 409 when it does not apply to the release's state. */
-  private void act(RoutingContext ctx, String action, Function<String, Function<Instant, ReleaseInput>> input) {
+  /** {@code POST /v1/releases/{id}/pause {reason?}}: the soak clock stops; checks go on. */
+  public void pause(RoutingContext ctx) {
+    act(ctx, "pause", (note, body) -> now -> new ReleaseInput.Pause(now, note));
+  }
+
+  /** {@code POST /v1/releases/{id}/resume {reason?}}: the soak goes on, ending as much later as it was paused. */
+  public void resume(RoutingContext ctx) {
+    act(ctx, "resume", (note, body) -> now -> new ReleaseInput.Resume(now, note));
+  }
+
+  /** {@code POST /v1/releases/{id}/promote {full?, reason?}}: ends the soak now and goes on (to 100% with full). */
+  public void promote(RoutingContext ctx) {
+    act(ctx, "promote", (note, body) -> now -> new ReleaseInput.Promote(now, full(body), note));
+  }
+
+  /** {@code full}: absent or false, true; anything else is a 400. */
+  private static boolean full(JsonObject body) {
+    Object full = body.getValue("full");
+    if (full != null && !(full instanceof Boolean)) {
+      throw ApiException.invalid("full", "must be true or false");
+    }
+    return Boolean.TRUE.equals(full);
+  }
+
+  /**
+   * The person's words on a decision: {@code note}, or {@code reason} (the controls' name for it);
+   * null when neither is given.
+   */
+  private static String noteOf(JsonObject body) {
+    String note = Json.optionalText(body, "note", NOTE_MAX);
+    String reason = Json.optionalText(body, "reason", NOTE_MAX);
+    return note != null ? note : reason;
+  }
+
+  /**
+   * A person's decision, applied through the state machine: 409 when it does not apply to the
+   * release's state. The decision goes into the release's {@code decisions} and the audit log, in
+   * the transaction of the change.
+   */
+  private void act(RoutingContext ctx, String action, BiFunction<String, JsonObject, Function<Instant, ReleaseInput>> input) {
     Principal principal = Principal.of(ctx);
     String id = ctx.pathParam("id");
-    String note = Json.optionalText(Json.optionalBody(ctx), "note", NOTE_MAX);
+    JsonObject body = Json.optionalBody(ctx);
+    String note = noteOf(body);
+    boolean full = "promote".equals(action) && full(body);
     String by = note == null ? "by " + principal.keyName() : "by " + principal.keyName() + ": " + note;
-    attempt(principal, id, action, input.apply(by), CONFLICT_RETRIES)
+    attempt(principal, id, action, note, full, input.apply(by, body), CONFLICT_RETRIES)
       .onSuccess(row -> {
         // this process reads its own write at once; the others when the events' notification arrives
         views.invalidate(row.tenantId());
@@ -239,8 +286,8 @@ public final class ReleasesApi {
       .onFailure(ctx::fail);
   }
 
-  private Future<ReleaseRow> attempt(Principal principal, String id, String action, Function<Instant, ReleaseInput> input,
-                                     int retries) {
+  private Future<ReleaseRow> attempt(Principal principal, String id, String action, String note, boolean full,
+                                     Function<Instant, ReleaseInput> input, int retries) {
     return releases.repository().get(principal.tenantId(), id)
       .map(found -> found.orElseThrow(() -> unknown(id)))
       .compose(row -> {
@@ -249,14 +296,115 @@ public final class ReleasesApi {
         if (t.isRejected()) {
           return Future.failedFuture(ApiException.conflict(t.rejection()));
         }
+        JsonObject decision = decision(principal, action, row.currentStageIndex(), now, note);
+        if (full) {
+          decision.put("full", true);
+        }
         // due now: the scheduler applies the split this decision wants
         ReleaseRow next = Releases.withState(row, t.next(), now).withNextDue(now);
+        next = next.withControls(next.controls().withDecision(decision));
         return releases.save(next, List.of(), List.of(), true,
-          tx -> audit.record(tx, principal, action, "release", id, null));
+          tx -> audit.record(tx, principal, "release." + action, "release", id, auditDetail(decision)));
       })
       .recover(err -> err instanceof Releases.ConcurrentChange && retries > 0
-        ? attempt(principal, id, action, input, retries - 1)
+        ? attempt(principal, id, action, note, full, input, retries - 1)
         : Future.failedFuture(err));
+  }
+
+  /** One entry of a release's {@code decisions}: {@code {action, stageIndex, at, by: {keyId, name}, note}}. */
+  static JsonObject decision(Principal principal, String action, int stageIndex, Instant at, String note) {
+    return new JsonObject().put("action", action).put("stageIndex", stageIndex).put("at", ReleaseView.time(at))
+      .put("by", new JsonObject().put("keyId", principal.keyId()).put("name", principal.keyName()))
+      .put("note", note);
+  }
+
+  /** The audit entry's detail of a decision: the stage it was taken at and the person's note. */
+  private static JsonObject auditDetail(JsonObject decision) {
+    JsonObject detail = new JsonObject().put("stageIndex", decision.getInteger("stageIndex"))
+      .put("note", decision.getString("note"));
+    if (decision.containsKey("full")) {
+      detail.put("full", decision.getBoolean("full"));
+    }
+    return detail;
+  }
+
+  /**
+   * {@code POST /v1/releases/{id}/revert {reason?}}: a new release of kind {@code revert} that puts
+   * the version the succeeded release replaced back at 100%, at once and without checks. 409 unless
+   * the release succeeded and its deployment still serves (nothing was deployed since).
+   */
+  public void revert(RoutingContext ctx) {
+    Principal principal = Principal.of(ctx);
+    String id = ctx.pathParam("id");
+    String note = noteOf(Json.optionalBody(ctx));
+    revertAttempt(principal, id, note, CONFLICT_RETRIES)
+      .recover(err -> Future.failedFuture(alreadyActive(err)))
+      .onSuccess(saved -> {
+        views.invalidate(saved.tenantId());
+        Kicks.scheduler(vertx, saved.tenantId(), saved.id());
+        ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+          .putHeader("Location", "/v1/releases/" + saved.id())
+          .end(ReleaseView.toJson(saved).encode());
+      })
+      .onFailure(ctx::fail);
+  }
+
+  private Future<ReleaseRow> revertAttempt(Principal principal, String id, String note, int retries) {
+    return releases.repository().get(principal.tenantId(), id)
+      .map(found -> found.orElseThrow(() -> unknown(id)))
+      .compose(row -> {
+        if (row.state() != ReleaseStatus.SUCCEEDED) {
+          return Future.failedFuture(ApiException.conflict("only a succeeded release can be reverted: this one is "
+            + row.state().wireName()));
+        }
+        return connections.credentials(principal.tenantId(), row.connectionId())
+          .map(found -> found.orElseThrow(() -> ApiException.conflict("the connection release " + id
+            + " ran on is gone; revert from the Cloudflare dashboard")))
+          .compose(creds -> cloudflare.currentDeployment(creds.token(), row.accountId(), row.workerName())
+            .recover(err -> Future.failedFuture(ConnectionsApi.upstream(err))))
+          .compose(serving -> {
+            boolean stillServing = serving.id().equals(row.appliedDeploymentId())
+              && serving.split().percentOf(row.newVersionId()) == 100;
+            if (!stillServing) {
+              return Future.failedFuture(ApiException.conflict("something else was deployed since release " + id
+                + " succeeded: deployment " + serving.id() + " serves " + serving.split() + "; revert from there"));
+            }
+            Instant now = Instant.now();
+            ReleaseRow revert = revertRelease(principal, row, serving, now, note);
+            JsonObject decision = decision(principal, "revert", row.currentStageIndex(), now, note)
+              .put("releaseId", revert.id());
+            ReleaseRow original = row.withControls(row.controls().withDecision(decision));
+            java.util.concurrent.atomic.AtomicReference<ReleaseRow> inserted = new java.util.concurrent.atomic.AtomicReference<>();
+            return releases.save(original, List.of(), List.of(), true, tx -> releases.insert(tx, revert)
+                .compose(saved -> {
+                  inserted.set(saved);
+                  return audit.record(tx, principal, "release.revert", "release", id, new JsonObject()
+                    .put("note", note).put("revertReleaseId", saved.id()).put("stageIndex", row.currentStageIndex()));
+                }))
+              .map(v -> inserted.get());
+          });
+      })
+      .recover(err -> err instanceof Releases.ConcurrentChange && retries > 0
+        ? revertAttempt(principal, id, note, retries - 1)
+        : Future.failedFuture(err));
+  }
+
+  /**
+   * The revert of {@code original}: the version it replaced is the new one, going straight to 100%
+   * in one stage that the scheduler ends as soon as its split serves (no soak, no checks).
+   */
+  private static ReleaseRow revertRelease(Principal principal, ReleaseRow original, WorkerDeployment serving,
+                                          Instant now, String note) {
+    Plan plan = new Plan(List.of(new Stage(100, 1, true, "revert")), List.of(), Plan.DEFAULT_POLL_INTERVAL_SECONDS,
+      Plan.DEFAULT_MIN_REQUESTS, Plan.DEFAULT_FAILURE_THRESHOLD, InsufficientDataPolicy.PROCEED, null);
+    Transition started = new ReleaseMachine(plan).start(now);
+    JsonObject decision = decision(principal, "revert", 0, now, note).put("releaseId", original.id());
+    ReleaseRow blank = new ReleaseRow(Ids.newId("r"), original.tenantId(), original.connectionId(), original.accountId(),
+      original.workerName(), original.newVersionId(), original.oldVersionId(), original.planRevision(),
+      PlanJson.toJson(plan), ReleaseStatus.RUNNING, 0, new JsonArray(), null, null, now, null, null, now, null, null,
+      null, serving.split(), serving.id(), null, 0, null, null,
+      new ReleaseRow.Controls(ReleaseRow.KIND_REVERT, original.id(), new JsonObject(), new JsonArray().add(decision)), 0);
+    return Releases.withState(blank, started.next(), now);
   }
 
   static ApiException unknown(String id) {

@@ -174,7 +174,7 @@ public final class ReleaseSchedulerVerticle extends VerticleBase {
   }
 
   private void countActive() {
-    pool.query("select count(*) from releases where state in ('running', 'awaiting_approval')").execute()
+    pool.query("select count(*) from releases where state in ('running', 'awaiting_approval', 'paused')").execute()
       .onSuccess(rows -> metrics.activeReleases(rows.iterator().next().getLong(0)))
       .onFailure(err -> LOG.warn("counting the active releases failed; hmd_releases_active keeps its last value", err));
   }

@@ -83,7 +83,7 @@ final class Stepper {
   }
 
   /** What one step of one release accumulates before it is saved. */
-  private static final class Step {
+  static final class Step {
     final ReleaseRow original;
     final ReleaseMemory memory;
     ReleaseRow row;
@@ -134,6 +134,7 @@ final class Stepper {
   private final SchedulerMetrics metrics;
   private final Duration telemetryLag;
   private final Clock clock;
+  private final ReleaseControls controls;
 
   Stepper(Vertx vertx, Releases releases, ConnectionTokens tokens, SaveQueue saves, SchedulerMetrics metrics,
           Duration telemetryLag, Clock clock) {
@@ -144,6 +145,7 @@ final class Stepper {
     this.metrics = metrics;
     this.telemetryLag = telemetryLag;
     this.clock = clock;
+    this.controls = new ReleaseControls(vertx, tokens, telemetryLag);
   }
 
   /**
@@ -163,6 +165,7 @@ final class Stepper {
     }
     return Future.succeededFuture().compose(v -> applySplit(s))
       .compose(v -> runCheck(s))
+      .compose(v -> controls.run(s, input -> transition(s, input)))
       .compose(v -> fireTimers(s))
       .compose(v -> applySplit(s))
       .compose(v -> save(s))
@@ -241,6 +244,12 @@ final class Stepper {
       if (approval.deadline() != null) {
         s.wake(approval.deadline());
       }
+    } else if (effect instanceof Effect.DeployStandby) {
+      s.row = s.row.withDesired(TrafficSplit.standby(s.row.newVersionId(), s.row.oldVersionId()));
+      s.splitAsked = true;
+    } else if (effect instanceof Effect.RunSmokeTest || effect instanceof Effect.AwaitGates) {
+      // the controls' part of the step runs what is due; look again at once
+      s.wake(s.now);
     } else if (effect instanceof Effect.Finished finished) {
       s.row = s.row.withNextCheck(null);
       metrics.released(finished.outcome().code());
@@ -274,6 +283,7 @@ final class Stepper {
     int wanted = desired.percentOf(s.row.newVersionId());
     String message = MARKER + s.row.id() + (s.state.isTerminal()
       ? " " + s.state.status().wireName() + ": " + wanted + "% new"
+      : s.machine.wantsStandby(s.state) ? " smoke test: 0% new"
       : " stage " + (s.state.currentStageIndex() + 1) + ": " + wanted + "% new");
     return tokens.token(s.row.tenantId(), s.row.connectionId())
       .compose(token -> vertx.eventBus().<SplitResult>request(Addresses.DEPLOY_APPLY,
@@ -308,6 +318,9 @@ final class Stepper {
         }
         if (!s.state.isTerminal()) {
           transition(s, new ReleaseInput.SplitApplied(s.now, wanted));
+          if (s.row.controls().revert()) {
+            reverted(s);
+          }
         }
         return null;
       })
@@ -361,9 +374,27 @@ final class Stepper {
     }
   }
 
+  /**
+   * A revert is done once its split serves: it goes straight back to the version it restores,
+   * without a soak or checks (docs/engine.md, "Revert").
+   */
+  private void reverted(Step s) {
+    if (!s.state.currentStage().soakClockStarted()) {
+      return;
+    }
+    List<Effect> effects = transition(s, new ReleaseInput.Promote(s.now, false, null));
+    finished(effects).ifPresent(finished -> {
+      s.state = new ReleaseState(s.state.status(), s.state.currentStageIndex(), s.state.stages(),
+        s.state.consecutiveErrors(), new Outcome(finished.outcome().code(), "reverted: version " + s.row.newVersionId()
+          + " serves 100% again" + (s.row.controls().revertOf() == null ? ""
+          : ", undoing release " + s.row.controls().revertOf())), s.state.controls());
+      s.row = Releases.withState(s.row, s.state, s.now);
+    });
+  }
+
   /** Runs the check that is due, if any; the next one goes on the account's grid. */
   private Future<Void> runCheck(Step s) {
-    if (s.state.isTerminal() || !s.machine.acceptsChecks(s.state)) {
+    if (s.state.isTerminal() || !s.machine.acceptsChecks(s.state) || s.row.controls().revert()) {
       s.row = s.row.withNextCheck(null);
       return Future.succeededFuture();
     }
@@ -422,7 +453,7 @@ final class Stepper {
             // the machine says how many checks failed; the people reading it want to know which SLO
             s.state = new ReleaseState(s.state.status(), s.state.currentStageIndex(), s.state.stages(),
               s.state.consecutiveErrors(), new Outcome(code,
-                finished.outcome().message() + "; last check: " + evaluated.evaluation().reason()));
+                finished.outcome().message() + "; last check: " + evaluated.evaluation().reason()), s.state.controls());
             s.row = Releases.withState(s.row, s.state, s.now);
           }
           if (code == OutcomeCode.SLO_VIOLATION) {

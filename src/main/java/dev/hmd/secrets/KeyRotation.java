@@ -26,7 +26,8 @@ public final class KeyRotation {
 
   private static final List<SealedColumn> SEALED = List.of(
     new SealedColumn("connections", "token_ciphertext", "token_key_id", "hmd-connection:"),
-    new SealedColumn("webhooks", "secret_ciphertext", "secret_key_id", "hmd-webhook:"));
+    new SealedColumn("webhooks", "secret_ciphertext", "secret_key_id", "hmd-webhook:"),
+    new SealedColumn("gate_secrets", "secret_ciphertext", "secret_key_id", "hmd-gate:"));
 
   private KeyRotation() {
   }

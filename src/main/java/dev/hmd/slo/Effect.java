@@ -35,4 +35,26 @@ public sealed interface Effect {
   /** The release reached a terminal status: stop its checks and timers, record the outcome. */
   record Finished(ReleaseStatus status, Outcome outcome) implements Effect {
   }
+
+  /**
+   * Deploy the new version at 0% beside the old one at 100%, so that requests naming it in
+   * {@code Cloudflare-Workers-Version-Overrides} reach it (for the smoke test). Confirm with
+   * {@link ReleaseInput.SplitApplied} of 0.
+   */
+  record DeployStandby() implements Effect {
+  }
+
+  /** Run the smoke test once the 0% deployment serves; deliver {@link ReleaseInput.SmokeTestPassed} or {@link ReleaseInput.SmokeTestFailed}. */
+  record RunSmokeTest() implements Effect {
+  }
+
+  /**
+   * Ask {@code gates} (their names) until each answers 2xx, each within its own timeout (the last
+   * of them ends at {@code deadline}); deliver {@link ReleaseInput.GatePassed} or {@link ReleaseInput.GateFailed}.
+   */
+  record AwaitGates(java.util.List<String> gates, Instant deadline) implements Effect {
+    public AwaitGates {
+      gates = java.util.List.copyOf(gates);
+    }
+  }
 }

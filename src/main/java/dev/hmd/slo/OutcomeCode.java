@@ -12,7 +12,11 @@ public enum OutcomeCode {
   CANCELLED("cancelled"),
   INSUFFICIENT_DATA("insufficient_data"),
   EXTERNAL_DEPLOYMENT("external_deployment"),
-  ERROR("error");
+  ERROR("error"),
+  /** The new version failed its smoke test at 0%; it never served real traffic. */
+  SMOKE_TEST_FAILED("smoke_test_failed"),
+  /** A gate did not answer 2xx within its timeout. */
+  GATE_FAILED("gate_failed");
 
   private final String wireName;
 

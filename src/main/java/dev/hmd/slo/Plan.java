@@ -19,7 +19,9 @@ public record Plan(
   int minRequests,
   int failureThreshold,
   InsufficientDataPolicy onInsufficientData,
-  Integer approvalTimeoutSeconds) {
+  Integer approvalTimeoutSeconds,
+  SmokeTest smokeTest,
+  List<Gate> gates) {
 
   public static final int DEFAULT_POLL_INTERVAL_SECONDS = 10;
   public static final int DEFAULT_MIN_REQUESTS = 50;
@@ -29,7 +31,36 @@ public record Plan(
   public Plan {
     stages = List.copyOf(stages);
     slos = List.copyOf(slos);
+    gates = gates == null ? List.of() : List.copyOf(gates);
     Objects.requireNonNull(onInsufficientData, "onInsufficientData");
+  }
+
+  /** A plan without release controls (no smoke test, no gates). */
+  public Plan(List<Stage> stages, List<Slo> slos, int pollIntervalSeconds, int minRequests, int failureThreshold,
+              InsufficientDataPolicy onInsufficientData, Integer approvalTimeoutSeconds) {
+    this(stages, slos, pollIntervalSeconds, minRequests, failureThreshold, onInsufficientData, approvalTimeoutSeconds,
+      null, List.of());
+  }
+
+  /** The same plan with {@code smokeTest} (null: none) and {@code gates}. */
+  public Plan withControls(SmokeTest smokeTest, List<Gate> gates) {
+    return new Plan(stages, slos, pollIntervalSeconds, minRequests, failureThreshold, onInsufficientData,
+      approvalTimeoutSeconds, smokeTest, gates);
+  }
+
+  /** The gates asked once, before anything is deployed. */
+  public List<Gate> gatesBeforeStart() {
+    return gates.stream().filter(g -> g.when() == Gate.When.BEFORE_START).toList();
+  }
+
+  /**
+   * The gates asked before stage {@code index}'s split: every {@code before_each_stage} gate, and
+   * the {@code before_promotion} ones when the stage sends all traffic to the new version.
+   */
+  public List<Gate> gatesBeforeStage(int index) {
+    boolean promotion = stage(index).targetPercent() == 100;
+    return gates.stream().filter(g -> g.when() == Gate.When.BEFORE_EACH_STAGE
+      || promotion && g.when() == Gate.When.BEFORE_PROMOTION).toList();
   }
 
   /**
@@ -80,6 +111,9 @@ public record Plan(
       map.put("sli", slo.sli().wireName());
       map.put("threshold", jsonNumber(slo.threshold()));
       map.put("mode", slo.mode().wireName());
+      if (slo.dryRun()) {
+        map.put("dryRun", true);
+      }
       sloList.add(map);
     }
     Map<String, Object> map = new LinkedHashMap<>();
@@ -90,6 +124,34 @@ public record Plan(
     map.put("failureThreshold", failureThreshold);
     map.put("onInsufficientData", onInsufficientData.wireName());
     map.put("approvalTimeoutSeconds", approvalTimeoutSeconds);
+    map.put("smokeTest", smokeTest == null ? null : smokeTestMap(smokeTest));
+    List<Object> gateList = new ArrayList<>();
+    for (Gate gate : gates) {
+      Map<String, Object> g = new LinkedHashMap<>();
+      g.put("name", gate.name());
+      g.put("url", gate.url());
+      g.put("when", gate.when().wireName());
+      g.put("timeoutSeconds", gate.timeoutSeconds());
+      gateList.add(g);
+    }
+    map.put("gates", gateList);
+    return map;
+  }
+
+  private static Map<String, Object> smokeTestMap(SmokeTest smoke) {
+    List<Object> requests = new ArrayList<>();
+    for (SmokeTest.SmokeRequest r : smoke.requests()) {
+      Map<String, Object> request = new LinkedHashMap<>();
+      request.put("method", r.method());
+      request.put("path", r.path());
+      request.put("expectStatus", new ArrayList<>(r.expectStatus()));
+      requests.add(request);
+    }
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("url", smoke.url());
+    map.put("requests", requests);
+    map.put("repeat", smoke.repeat());
+    map.put("maxFailures", smoke.maxFailures());
     return map;
   }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Turns an untrusted JSON body (as plain maps and lists, see {@code PlanJson}) into a {@link Plan}, or into every problem it has, one
@@ -39,6 +40,24 @@ public final class PlanValidator {
   public static final int MAX_FAILURE_THRESHOLD = 1000;
   /** 30 days; {@code null} means wait forever, so a longer finite timeout is never needed. */
   public static final int MAX_APPROVAL_TIMEOUT_SECONDS = 30 * 24 * 3600;
+  public static final int MAX_GATES = 10;
+  public static final int MAX_GATE_NAME_LENGTH = 100;
+  /** A day: a gate holds the release (and the Worker in its split) while it waits. */
+  public static final int MAX_GATE_TIMEOUT_SECONDS = 24 * 3600;
+  public static final int MAX_URL_LENGTH = 2000;
+  public static final int MAX_SMOKE_REQUESTS = 20;
+  public static final int MAX_SMOKE_REPEAT = 50;
+  /** Requests of one smoke attempt at most ({@code requests} x {@code repeat}): a smoke test, not a load test. */
+  public static final int MAX_SMOKE_TOTAL = 200;
+  public static final int MAX_SMOKE_PATH_LENGTH = 1000;
+  public static final int MAX_EXPECTED_STATUSES = 10;
+  public static final List<String> SMOKE_METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+  /**
+   * http or https, a host, no user:password@ and no #fragment. The URL is checked as text here (this
+   * package does no I/O and knows no URI parser); where it resolves to is checked when it is called.
+   */
+  private static final Pattern URL = Pattern.compile(
+    "(?i)https?://[^\\s/?#@\\[\\]]+(?::\\d{1,5})?(?:[/?][^\\s#]*)?|(?i)https?://\\[[0-9a-f:.]+\\](?::\\d{1,5})?(?:[/?][^\\s#]*)?");
 
   private PlanValidator() {
   }
@@ -66,11 +85,14 @@ public final class PlanValidator {
       ? null
       : reader.integer(timeout, "approvalTimeoutSeconds", 1, MAX_APPROVAL_TIMEOUT_SECONDS, null);
 
+    SmokeTest smokeTest = reader.smokeTest(body.get("smokeTest"));
+    List<Gate> gates = reader.gates(body.get("gates"));
+
     if (!reader.errors.isEmpty()) {
       return new PlanValidation.Invalid(reader.errors);
     }
     return new PlanValidation.Valid(new Plan(stages, slos, pollIntervalSeconds, minRequests, failureThreshold,
-      onInsufficientData, approvalTimeoutSeconds));
+      onInsufficientData, approvalTimeoutSeconds, smokeTest, gates));
   }
 
   /** Reads fields and collects errors; each reader method adds at most one error per field. */
@@ -145,11 +167,166 @@ public final class PlanValidator {
         SloMode mode = oneOf(json.get("mode"), path + ".mode", SloMode::fromWireName, "absolute, relative",
           SloMode.ABSOLUTE);
         Double threshold = threshold(json.get("threshold"), path + ".threshold", sli, mode);
-        if (sli != null && mode != null && threshold != null) {
-          slos.add(new Slo(sli, threshold, mode));
+        Boolean dryRun = bool(json.get("dryRun"), path + ".dryRun", false);
+        if (sli != null && mode != null && threshold != null && dryRun != null) {
+          slos.add(new Slo(sli, threshold, mode, dryRun));
         }
       }
       return slos;
+    }
+
+    /** Absent or null: no smoke test. */
+    SmokeTest smokeTest(Object value) {
+      if (value == null) {
+        return null;
+      }
+      String path = "smokeTest";
+      if (!(value instanceof Map<?, ?> json)) {
+        error(path, "must be an object {url, requests, repeat, maxFailures} or null (got " + describe(value) + ")");
+        return null;
+      }
+      String url = url(json.get("url"), path + ".url");
+      List<SmokeTest.SmokeRequest> requests = smokeRequests(json.get("requests"), path + ".requests");
+      Integer repeat = integer(json.get("repeat"), path + ".repeat", 1, MAX_SMOKE_REPEAT, SmokeTest.DEFAULT_REPEAT);
+      Integer maxFailures = integer(json.get("maxFailures"), path + ".maxFailures", 0, MAX_SMOKE_TOTAL,
+        SmokeTest.DEFAULT_MAX_FAILURES);
+      if (requests != null && repeat != null && requests.size() * repeat > MAX_SMOKE_TOTAL) {
+        error(path + ".repeat", "must keep requests x repeat at most " + MAX_SMOKE_TOTAL + " (got " + requests.size()
+          + " x " + repeat + ")");
+        return null;
+      }
+      if (requests != null && repeat != null && maxFailures != null && maxFailures >= requests.size() * repeat) {
+        error(path + ".maxFailures", "must be less than the number of requests sent (" + requests.size() * repeat
+          + "), or the test could never fail");
+        return null;
+      }
+      if (url == null || requests == null || repeat == null || maxFailures == null) {
+        return null;
+      }
+      return new SmokeTest(url, requests, repeat, maxFailures);
+    }
+
+    private List<SmokeTest.SmokeRequest> smokeRequests(Object value, String path) {
+      if (!(value instanceof List<?> array) || array.isEmpty() || array.size() > MAX_SMOKE_REQUESTS) {
+        error(path, (value == null ? "is required: " : "must be ") + "a list of 1 to " + MAX_SMOKE_REQUESTS
+          + " requests {method, path, expectStatus}" + (value == null ? "" : " (got " + (value instanceof List<?> l
+          ? l.size() + "" : describe(value)) + ")"));
+        return null;
+      }
+      List<SmokeTest.SmokeRequest> requests = new ArrayList<>();
+      boolean ok = true;
+      for (int i = 0; i < array.size(); i++) {
+        String at = path + "[" + i + "]";
+        if (!(array.get(i) instanceof Map<?, ?> json)) {
+          error(at, "must be an object {method, path, expectStatus} (got " + describe(array.get(i)) + ")");
+          ok = false;
+          continue;
+        }
+        String method = oneOf(json.get("method"), at + ".method",
+          m -> SMOKE_METHODS.contains(m) ? Optional.of(m) : Optional.empty(), String.join(", ", SMOKE_METHODS), "GET");
+        String requestPath = requestPath(json.get("path"), at + ".path");
+        List<Integer> statuses = statuses(json.get("expectStatus"), at + ".expectStatus");
+        if (method == null || requestPath == null || statuses == null) {
+          ok = false;
+          continue;
+        }
+        requests.add(new SmokeTest.SmokeRequest(method, requestPath, statuses));
+      }
+      return ok ? requests : null;
+    }
+
+    private String requestPath(Object value, String path) {
+      String rule = "a path starting with / of at most " + MAX_SMOKE_PATH_LENGTH + " characters, without spaces";
+      if (value == null) {
+        error(path, "is required: " + rule);
+        return null;
+      }
+      if (!(value instanceof CharSequence text) || text.length() == 0 || text.charAt(0) != '/'
+        || text.length() > MAX_SMOKE_PATH_LENGTH || text.chars().anyMatch(c -> c <= ' ' || c == '#' || c == 127)) {
+        error(path, "must be " + rule + " (got " + describe(value) + ")");
+        return null;
+      }
+      return text.toString();
+    }
+
+    /** One status or a list of 1 to 10; absent means 200. */
+    private List<Integer> statuses(Object value, String path) {
+      String rule = "an HTTP status (100 to 599) or a list of 1 to " + MAX_EXPECTED_STATUSES + " of them";
+      if (value == null) {
+        return List.of(200);
+      }
+      List<?> items = value instanceof List<?> list ? list : List.of(value);
+      if (items.isEmpty() || items.size() > MAX_EXPECTED_STATUSES) {
+        error(path, "must be " + rule + " (got " + items.size() + ")");
+        return null;
+      }
+      List<Integer> statuses = new ArrayList<>();
+      for (Object item : items) {
+        BigDecimal number = decimal(item);
+        if (number == null || !isWhole(number) || number.compareTo(BigDecimal.valueOf(100)) < 0
+          || number.compareTo(BigDecimal.valueOf(599)) > 0) {
+          error(path, "must be " + rule + " (got " + describe(item) + ")");
+          return null;
+        }
+        if (!statuses.contains(number.intValueExact())) {
+          statuses.add(number.intValueExact());
+        }
+      }
+      return statuses;
+    }
+
+    /** Absent or null: no gates. */
+    List<Gate> gates(Object value) {
+      if (value == null) {
+        return List.of();
+      }
+      if (!(value instanceof List<?> array) || array.size() > MAX_GATES) {
+        error("gates", "must be a list of 0 to " + MAX_GATES + " gates (got " + (value instanceof List<?> l
+          ? l.size() + "" : describe(value)) + ")");
+        return List.of();
+      }
+      List<Gate> gates = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      for (int i = 0; i < array.size(); i++) {
+        String path = "gates[" + i + "]";
+        if (!(array.get(i) instanceof Map<?, ?> json)) {
+          error(path, "must be an object {name, url, when, timeoutSeconds} (got " + describe(array.get(i)) + ")");
+          continue;
+        }
+        String name = optionalString(json.get("name"), path + ".name", MAX_GATE_NAME_LENGTH);
+        if (json.get("name") == null || name != null && name.isBlank()) {
+          error(path + ".name", "is required: a name of 1 to " + MAX_GATE_NAME_LENGTH + " characters");
+          name = null;
+        } else if (name != null && names.contains(name)) {
+          error(path + ".name", "must be unique: another gate is called \"" + name + "\"");
+          name = null;
+        }
+        if (name != null) {
+          names.add(name);
+        }
+        String url = url(json.get("url"), path + ".url");
+        Gate.When when = oneOf(json.get("when"), path + ".when", Gate.When::fromWireName, Gate.When.wireNames(), null);
+        Integer timeout = integer(json.get("timeoutSeconds"), path + ".timeoutSeconds", 1, MAX_GATE_TIMEOUT_SECONDS,
+          Gate.DEFAULT_TIMEOUT_SECONDS);
+        if (name != null && url != null && when != null && timeout != null) {
+          gates.add(new Gate(name, url, when, timeout));
+        }
+      }
+      return gates;
+    }
+
+    String url(Object value, String path) {
+      String rule = "an absolute http or https URL of at most " + MAX_URL_LENGTH + " characters, without "
+        + "user:password@ or a #fragment";
+      if (value == null) {
+        error(path, "is required: " + rule);
+        return null;
+      }
+      if (!(value instanceof CharSequence text) || text.length() > MAX_URL_LENGTH || !URL.matcher(text).matches()) {
+        error(path, "must be " + rule + " (got " + describe(value) + ")");
+        return null;
+      }
+      return text.toString();
     }
 
     /** The allowed range depends on the SLI and mode; when those are invalid, any number will do. */

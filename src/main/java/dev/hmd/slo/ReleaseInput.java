@@ -73,4 +73,41 @@ public sealed interface ReleaseInput {
   /** The serving deployment is not the one this release made: someone deployed from outside. */
   record ExternalDeployment(Instant now, String detail) implements ReleaseInput {
   }
+
+  /** A person paused the soak of the current stage: its clock stops, checks go on. */
+  record Pause(Instant now, String note) implements ReleaseInput {
+  }
+
+  /** A person resumed a paused soak: it ends as much later as it was paused. */
+  record Resume(Instant now, String note) implements ReleaseInput {
+  }
+
+  /**
+   * A person ended the current soak (or the wait for approval) and let the release go on: to the
+   * next stage, or with {@code full} to the last one (100%), skipping the stages between.
+   */
+  record Promote(Instant now, boolean full, String note) implements ReleaseInput {
+  }
+
+  /** Gate {@code gate} answered 2xx. */
+  record GatePassed(Instant now, String gate) implements ReleaseInput {
+    public GatePassed {
+      Objects.requireNonNull(gate, "gate");
+    }
+  }
+
+  /** Gate {@code gate} did not answer 2xx within its timeout; {@code detail} is its last answer. */
+  record GateFailed(Instant now, String gate, String detail) implements ReleaseInput {
+    public GateFailed {
+      Objects.requireNonNull(gate, "gate");
+    }
+  }
+
+  /** The smoke test's answers came from the new version and were good enough. */
+  record SmokeTestPassed(Instant now) implements ReleaseInput {
+  }
+
+  /** The smoke test failed (too many bad answers, or the new version could not be reached); {@code detail} says how. */
+  record SmokeTestFailed(Instant now, String detail) implements ReleaseInput {
+  }
 }

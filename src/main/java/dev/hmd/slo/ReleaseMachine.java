@@ -13,6 +13,13 @@ import dev.hmd.slo.ReleaseInput.Deny;
 import dev.hmd.slo.ReleaseInput.ExternalDeployment;
 import dev.hmd.slo.ReleaseInput.SoakElapsed;
 import dev.hmd.slo.ReleaseInput.SplitApplied;
+import dev.hmd.slo.ReleaseInput.GateFailed;
+import dev.hmd.slo.ReleaseInput.GatePassed;
+import dev.hmd.slo.ReleaseInput.Pause;
+import dev.hmd.slo.ReleaseInput.Promote;
+import dev.hmd.slo.ReleaseInput.Resume;
+import dev.hmd.slo.ReleaseInput.SmokeTestFailed;
+import dev.hmd.slo.ReleaseInput.SmokeTestPassed;
 import dev.hmd.slo.ReleaseInput.Start;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,6 +58,20 @@ import java.util.Objects;
  *   <li>When a release ends, stages never started become {@code cancelled}, so no stage of a
  *   finished release reads as still to come.</li>
  * </ul>
+ *
+ * <p>The release controls (docs/engine.md, "Release controls"):
+ * <ul>
+ *   <li>Before stage 1: the {@code before_start} gates, then the smoke test with the new version
+ *   deployed at 0% ({@link Effect.DeployStandby}), then the gates of stage 1. The release has not
+ *   started meanwhile (no stage has), so a failure there leaves the Worker on the old version
+ *   alone: {@code rolled_back} with {@code gate_failed} or {@code smoke_test_failed}.</li>
+ *   <li>Before each later stage, its gates, while the stage that passed keeps its split: checks go
+ *   on and a failure still rolls back. A gate that fails marks the stage it held back failed.</li>
+ *   <li>Pause stops the soak clock ({@code paused}; checks go on, a failure still rolls back);
+ *   resume moves the soak's end by as long as it was paused. Promote ends the soak (or the wait
+ *   for approval) at once and goes on, to the last stage with {@code full} (the stages between
+ *   are {@code skipped}); gates still apply.</li>
+ * </ul>
  */
 public final class ReleaseMachine {
 
@@ -88,7 +109,8 @@ public final class ReleaseMachine {
    */
   public Integer wantedNewPercent(ReleaseState state) {
     if (!state.isStarted()) {
-      return null;
+      // the smoke test's 0% deployment, or (ended before stage 1) the old version alone again
+      return state.controls().standby() ? 0 : null;
     }
     if (state.status() == ReleaseStatus.SUCCEEDED) {
       return 100;
@@ -99,10 +121,23 @@ public final class ReleaseMachine {
     return target(state.currentStageIndex());
   }
 
+  /**
+   * Whether the split wanted is the smoke test's: the new version listed at 0% beside the old one
+   * at 100%, so that a version override reaches it.
+   */
+  public boolean wantsStandby(ReleaseState state) {
+    return !state.isStarted() && !state.isTerminal() && state.controls().standby();
+  }
+
   /** Whether a {@link CheckCompleted} would be taken: checks are due in this state. */
   public boolean acceptsChecks(ReleaseState state) {
+    if (state.waiting() != null) {
+      // gates hold the next stage back while the last one's split still serves the new version
+      return state.isStarted() && state.waiting().forGates() && !state.isTerminal();
+    }
     return state.status() == ReleaseStatus.AWAITING_APPROVAL
-      || state.status() == ReleaseStatus.RUNNING && state.currentStage().status() == StageStatus.SOAKING;
+      || (state.status() == ReleaseStatus.RUNNING || state.status() == ReleaseStatus.PAUSED)
+      && state.currentStage().status() == StageStatus.SOAKING;
   }
 
   public Transition apply(ReleaseState state, ReleaseInput input) {
@@ -117,12 +152,38 @@ public final class ReleaseMachine {
     if (input instanceof Start start) {
       return onStart(state, start);
     }
+    if (input instanceof GatePassed passed) {
+      return onGatePassed(state, passed);
+    }
+    if (input instanceof GateFailed failed) {
+      return onGateFailed(state, failed);
+    }
+    if (input instanceof SmokeTestPassed passed) {
+      return onSmokeTestPassed(state, passed);
+    }
+    if (input instanceof SmokeTestFailed failed) {
+      return onSmokeTestFailed(state, failed);
+    }
     if (!state.isStarted()) {
       if (input instanceof Cancel cancel) {
         return end(state, cancel.now(), ReleaseStatus.CANCELLED, StageStatus.CANCELLED,
-          new Outcome(OutcomeCode.CANCELLED, withNote("cancelled before it started", cancel.note())), false);
+          new Outcome(OutcomeCode.CANCELLED, withNote("cancelled before it started", cancel.note())),
+          state.controls().standby());
       }
-      return Transition.rejected(state, "the release has not started");
+      if (input instanceof SplitApplied applied) {
+        return onStandbyApplied(state, applied);
+      }
+      return Transition.rejected(state, state.waiting() == null ? "the release has not started"
+        : "the release has not started: it waits for " + waitingFor(state));
+    }
+    if (input instanceof Pause pause) {
+      return onPause(state, pause);
+    }
+    if (input instanceof Resume resume) {
+      return onResume(state, resume);
+    }
+    if (input instanceof Promote promote) {
+      return onPromote(state, promote);
     }
     if (input instanceof SplitApplied applied) {
       return onSplitApplied(state, applied);
@@ -140,8 +201,11 @@ public final class ReleaseMachine {
       return onDeny(state, deny);
     }
     if (input instanceof Cancel cancel) {
-      return end(state, cancel.now(), ReleaseStatus.CANCELLED, StageStatus.CANCELLED,
-        new Outcome(OutcomeCode.CANCELLED, withNote("cancelled at " + label(state.currentStageIndex()), cancel.note())),
+      // while gates hold the next stage back, the stage that passed stays passed: the held one is cancelled
+      ReleaseState at = state.waiting() == null ? state : new ReleaseState(state.status(), state.waiting().stageIndex(),
+        state.stages(), state.consecutiveErrors(), null, state.controls());
+      return end(at, cancel.now(), ReleaseStatus.CANCELLED, StageStatus.CANCELLED,
+        new Outcome(OutcomeCode.CANCELLED, withNote("cancelled at " + label(at.currentStageIndex()), cancel.note())),
         true);
     }
     if (input instanceof ApprovalTimedOut timedOut) {
@@ -157,11 +221,189 @@ public final class ReleaseMachine {
   }
 
   private Transition onStart(ReleaseState state, Start start) {
-    if (state.isStarted()) {
+    if (state.isStarted() || state.waiting() != null) {
       return Transition.rejected(state, "the release has already started");
     }
-    ReleaseState next = withStage(state, 0, state.stages().get(0).started(start.now()), state.consecutiveErrors());
-    return Transition.to(next, List.of(new SetSplit(target(0))));
+    if (!plan.gatesBeforeStart().isEmpty()) {
+      return awaitGates(state, ControlState.Kind.START_GATES, 0, plan.gatesBeforeStart(), start.now());
+    }
+    return smokeTestOrFirstStage(state, start.now());
+  }
+
+  /** After the {@code before_start} gates: the smoke test if the plan has one, else stage 1 (after its gates). */
+  private Transition smokeTestOrFirstStage(ReleaseState state, Instant now) {
+    if (plan.smokeTest() != null) {
+      ReleaseState next = state.withControls(state.controls()
+        .withWaiting(new ControlState.Waiting(ControlState.Kind.SMOKE_TEST, 0, now, List.of()))
+        .withStandby(true, null));
+      return Transition.to(next, List.of(new Effect.DeployStandby(), new Effect.RunSmokeTest()));
+    }
+    return beforeStage(state.withControls(state.controls().withWaiting(null)), 0, now);
+  }
+
+  /** Stage {@code index} starts, after its gates when it has any. */
+  private Transition beforeStage(ReleaseState state, int index, Instant now) {
+    List<Gate> gates = plan.gatesBeforeStage(index);
+    if (!gates.isEmpty()) {
+      return awaitGates(state, ControlState.Kind.STAGE_GATES, index, gates, now);
+    }
+    return startStage(state.withControls(state.controls().withWaiting(null)), index, now);
+  }
+
+  /** The release waits for {@code gates} (stage {@code index}'s, or before the start). */
+  private Transition awaitGates(ReleaseState state, ControlState.Kind kind, int index, List<Gate> gates, Instant now) {
+    ReleaseState next = new ReleaseState(ReleaseStatus.RUNNING, state.currentStageIndex(), state.stages(),
+      state.consecutiveErrors(), null, state.controls().withPausedAt(null)
+      .withWaiting(new ControlState.Waiting(kind, index, now, List.of())));
+    int longest = gates.stream().mapToInt(Gate::timeoutSeconds).max().orElse(0);
+    return Transition.to(next, List.of(new Effect.AwaitGates(gates.stream().map(Gate::name).toList(),
+      now.plus(Duration.ofSeconds(longest)))));
+  }
+
+  /** Stage {@code index} begins: its split is asked for, and its soak starts once that split serves. */
+  private Transition startStage(ReleaseState state, int index, Instant now) {
+    List<StageState> stages = new ArrayList<>(state.stages());
+    stages.set(index, stages.get(index).started(now));
+    ReleaseState next = new ReleaseState(ReleaseStatus.RUNNING, index, stages, state.consecutiveErrors(), null,
+      state.controls().withWaiting(null).withPausedAt(null));
+    return Transition.to(next, List.of(new SetSplit(target(index))));
+  }
+
+  /** The gates the release waits for now, by name. */
+  private List<String> gatesAwaited(ReleaseState state) {
+    ControlState.Waiting waiting = state.waiting();
+    List<Gate> gates = waiting.kind() == ControlState.Kind.START_GATES ? plan.gatesBeforeStart()
+      : plan.gatesBeforeStage(waiting.stageIndex());
+    return gates.stream().map(Gate::name).filter(name -> !waiting.passedGates().contains(name)).toList();
+  }
+
+  private String waitingFor(ReleaseState state) {
+    ControlState.Waiting waiting = state.waiting();
+    if (waiting.kind() == ControlState.Kind.SMOKE_TEST) {
+      return "its smoke test";
+    }
+    List<String> gates = gatesAwaited(state);
+    return (gates.size() == 1 ? "gate '" + gates.get(0) + "'" : "gates '" + String.join("', '", gates) + "'")
+      + (waiting.kind() == ControlState.Kind.START_GATES ? " before it starts" : " before " + label(waiting.stageIndex()));
+  }
+
+  private Transition onGatePassed(ReleaseState state, GatePassed passed) {
+    ControlState.Waiting waiting = state.waiting();
+    if (waiting == null || !waiting.forGates() || !gatesAwaited(state).contains(passed.gate())) {
+      return Transition.rejected(state, "the release does not wait for gate '" + passed.gate() + "'");
+    }
+    ReleaseState next = state.withControls(state.controls().withWaiting(waiting.passed(passed.gate())));
+    if (!gatesAwaited(next).isEmpty()) {
+      return Transition.to(next, List.of());
+    }
+    return waiting.kind() == ControlState.Kind.START_GATES
+      ? smokeTestOrFirstStage(next, passed.now())
+      : startStage(next, waiting.stageIndex(), passed.now());
+  }
+
+  private Transition onGateFailed(ReleaseState state, GateFailed failed) {
+    ControlState.Waiting waiting = state.waiting();
+    if (waiting == null || !waiting.forGates() || !gatesAwaited(state).contains(failed.gate())) {
+      return Transition.rejected(state, "the release does not wait for gate '" + failed.gate() + "'");
+    }
+    String where = waiting.kind() == ControlState.Kind.START_GATES ? "the release start"
+      : label(waiting.stageIndex()) + " start";
+    // the stage the gate held back is the one that failed; the one before it passed
+    ReleaseState held = new ReleaseState(state.status(), waiting.stageIndex(), state.stages(), state.consecutiveErrors(),
+      null, state.controls());
+    return end(held, failed.now(), ReleaseStatus.ROLLED_BACK, StageStatus.FAILED, new Outcome(OutcomeCode.GATE_FAILED,
+      withNote("gate '" + failed.gate() + "' did not let " + where, failed.detail())),
+      state.isStarted() || state.controls().standby());
+  }
+
+  private Transition onStandbyApplied(ReleaseState state, SplitApplied applied) {
+    ControlState.Waiting waiting = state.waiting();
+    if (applied.newPercent() != 0 || waiting == null || waiting.kind() != ControlState.Kind.SMOKE_TEST) {
+      return Transition.rejected(state, "the release has not started");
+    }
+    if (state.controls().standbyAppliedAt() != null) {
+      return Transition.to(state, List.of());
+    }
+    return Transition.to(state.withControls(state.controls().withStandby(true, applied.now())),
+      List.of(new Effect.RunSmokeTest()));
+  }
+
+  private Transition onSmokeTestPassed(ReleaseState state, SmokeTestPassed passed) {
+    if (state.waiting() == null || state.waiting().kind() != ControlState.Kind.SMOKE_TEST) {
+      return Transition.rejected(state, "no smoke test is under way");
+    }
+    return beforeStage(state.withControls(state.controls().withWaiting(null)), 0, passed.now());
+  }
+
+  private Transition onSmokeTestFailed(ReleaseState state, SmokeTestFailed failed) {
+    if (state.waiting() == null || state.waiting().kind() != ControlState.Kind.SMOKE_TEST) {
+      return Transition.rejected(state, "no smoke test is under way");
+    }
+    return end(state, failed.now(), ReleaseStatus.ROLLED_BACK, StageStatus.FAILED, new Outcome(
+      OutcomeCode.SMOKE_TEST_FAILED, withNote("the smoke test failed at 0%; the new version never served real traffic",
+        failed.detail())), true);
+  }
+
+  private Transition onPause(ReleaseState state, Pause pause) {
+    if (state.status() != ReleaseStatus.RUNNING || state.waiting() != null
+      || state.currentStage().status() != StageStatus.SOAKING) {
+      return Transition.rejected(state, "only a soaking release can be paused: the release is "
+        + (state.waiting() != null ? "waiting for " + waitingFor(state) : state.status().wireName()));
+    }
+    ReleaseState next = new ReleaseState(ReleaseStatus.PAUSED, state.currentStageIndex(), state.stages(),
+      state.consecutiveErrors(), null, state.controls().withPausedAt(pause.now()));
+    return Transition.to(next, List.of());
+  }
+
+  private Transition onResume(ReleaseState state, Resume resume) {
+    if (state.status() != ReleaseStatus.PAUSED) {
+      return Transition.rejected(state, "the release is not paused: it is " + state.status().wireName());
+    }
+    int index = state.currentStageIndex();
+    StageState stage = state.currentStage();
+    List<Effect> effects = new ArrayList<>();
+    if (stage.soakClockStarted() && stage.soakEndsAt() != null) {
+      // the soak clock stood still from the pause (or from the soak's start, if the split landed meanwhile)
+      Instant stoppedAt = latest(state.controls().pausedAt(), stage.soakStartedAt());
+      Duration paused = stoppedAt == null || resume.now().isBefore(stoppedAt)
+        ? Duration.ZERO : Duration.between(stoppedAt, resume.now());
+      stage = stage.soakEndingAt(stage.soakEndsAt().plus(paused));
+      effects.add(new ScheduleSoakEnd(stage.soakEndsAt()));
+    }
+    ReleaseState resumed = withStage(state, index, stage, state.consecutiveErrors());
+    ReleaseState next = new ReleaseState(ReleaseStatus.RUNNING, index, resumed.stages(), resumed.consecutiveErrors(),
+      null, state.controls().withPausedAt(null));
+    return Transition.to(next, effects);
+  }
+
+  private Transition onPromote(ReleaseState state, Promote promote) {
+    if (state.waiting() != null) {
+      return Transition.rejected(state, "the release waits for " + waitingFor(state) + "; promote does not skip it");
+    }
+    boolean soaking = (state.status() == ReleaseStatus.RUNNING || state.status() == ReleaseStatus.PAUSED)
+      && state.currentStage().status() == StageStatus.SOAKING;
+    if (!soaking && state.status() != ReleaseStatus.AWAITING_APPROVAL) {
+      return Transition.rejected(state, "only a soaking release or one awaiting approval can be promoted: the release is "
+        + state.status().wireName());
+    }
+    int index = state.currentStageIndex();
+    ReleaseState running = new ReleaseState(ReleaseStatus.RUNNING, index, state.stages(), state.consecutiveErrors(),
+      null, state.controls().withPausedAt(null));
+    int last = plan.stageCount() - 1;
+    if (!promote.full() || index == last) {
+      return advance(running, promote.now());
+    }
+    List<StageState> stages = new ArrayList<>(running.stages());
+    stages.set(index, stages.get(index).completed(StageStatus.PASSED, promote.now()));
+    for (int i = index + 1; i < last; i++) {
+      stages.set(i, stages.get(i).withStatus(StageStatus.SKIPPED));
+    }
+    return beforeStage(new ReleaseState(ReleaseStatus.RUNNING, index, stages, running.consecutiveErrors(), null,
+      running.controls()), last, promote.now());
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : (a.isAfter(b) ? a : b);
   }
 
   private Transition onSplitApplied(ReleaseState state, SplitApplied applied) {
@@ -214,7 +456,7 @@ public final class ReleaseMachine {
   private Transition onSoakElapsed(ReleaseState state, SoakElapsed elapsed) {
     int index = state.currentStageIndex();
     StageState stage = state.currentStage();
-    if (state.status() != ReleaseStatus.RUNNING || stage.status() != StageStatus.SOAKING) {
+    if (state.status() != ReleaseStatus.RUNNING || stage.status() != StageStatus.SOAKING || state.waiting() != null) {
       return Transition.rejected(state, label(index) + " is not soaking");
     }
     if (!stage.soakClockStarted()) {
@@ -251,7 +493,7 @@ public final class ReleaseMachine {
     ReleaseState waiting = withStage(state, index, state.currentStage().awaitingApproval(deadline),
       state.consecutiveErrors());
     ReleaseState next = new ReleaseState(ReleaseStatus.AWAITING_APPROVAL, index, waiting.stages(),
-      waiting.consecutiveErrors(), null);
+      waiting.consecutiveErrors(), null, waiting.controls());
     return Transition.to(next, List.of(new AwaitApproval(deadline)));
   }
 
@@ -264,15 +506,13 @@ public final class ReleaseMachine {
       Outcome outcome = new Outcome(OutcomeCode.COMPLETED, "all " + plan.stageCount() + " stage"
         + (plan.stageCount() == 1 ? "" : "s") + " passed; the new version serves 100%");
       ReleaseState done = new ReleaseState(ReleaseStatus.SUCCEEDED, index, passed.stages(), passed.consecutiveErrors(),
-        outcome);
+        outcome, passed.controls().withPausedAt(null).withWaiting(null));
       // the last stage is at 100% already: nothing to deploy
       return Transition.to(done, List.of(new Finished(ReleaseStatus.SUCCEEDED, outcome)));
     }
-    int nextIndex = index + 1;
-    List<StageState> stages = new ArrayList<>(passed.stages());
-    stages.set(nextIndex, stages.get(nextIndex).started(now));
-    ReleaseState next = new ReleaseState(ReleaseStatus.RUNNING, nextIndex, stages, passed.consecutiveErrors(), null);
-    return Transition.to(next, List.of(new SetSplit(target(nextIndex))));
+    ReleaseState next = new ReleaseState(ReleaseStatus.RUNNING, index, passed.stages(), passed.consecutiveErrors(), null,
+      passed.controls());
+    return beforeStage(next, index + 1, now);
   }
 
   private Transition onApprove(ReleaseState state, Approve approve) {
@@ -322,7 +562,8 @@ public final class ReleaseMachine {
         stages.add(stage);
       }
     }
-    ReleaseState next = new ReleaseState(status, state.currentStageIndex(), stages, state.consecutiveErrors(), outcome);
+    ReleaseState next = new ReleaseState(status, state.currentStageIndex(), stages, state.consecutiveErrors(), outcome,
+      state.controls().withWaiting(null).withPausedAt(null));
     List<Effect> effects = new ArrayList<>();
     if (rollBack) {
       effects.add(new SetSplit(0));
@@ -338,7 +579,8 @@ public final class ReleaseMachine {
   private static ReleaseState withStage(ReleaseState state, int index, StageState stage, int consecutiveErrors) {
     List<StageState> stages = new ArrayList<>(state.stages());
     stages.set(index, stage);
-    return new ReleaseState(state.status(), state.currentStageIndex(), stages, consecutiveErrors, state.outcome());
+    return new ReleaseState(state.status(), state.currentStageIndex(), stages, consecutiveErrors, state.outcome(),
+      state.controls());
   }
 
   private int target(int index) {

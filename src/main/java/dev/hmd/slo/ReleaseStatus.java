@@ -7,6 +7,8 @@ import java.util.Optional;
 public enum ReleaseStatus {
   RUNNING("running"),
   AWAITING_APPROVAL("awaiting_approval"),
+  /** A person paused the soak: its clock stands still, checks go on, a failure still rolls back. */
+  PAUSED("paused"),
   SUCCEEDED("succeeded"),
   ROLLED_BACK("rolled_back"),
   CANCELLED("cancelled"),
@@ -23,7 +25,7 @@ public enum ReleaseStatus {
   }
 
   public boolean isTerminal() {
-    return this != RUNNING && this != AWAITING_APPROVAL;
+    return this != RUNNING && this != AWAITING_APPROVAL && this != PAUSED;
   }
 
   public static Optional<ReleaseStatus> fromWireName(String name) {

@@ -50,25 +50,32 @@ public final class SloEvaluator {
       results.add(evaluate(slo, plan.minRequests(), newVersion, baseline(slo.sli(), plan.minRequests(), oldVersion,
         fallbackBaseline)));
     }
-    List<SloResult> failed = results.stream().filter(r -> r.verdict() == Verdict.FAIL).toList();
+    // dry-run SLOs are judged and recorded like the others, but never decide the check
+    List<SloResult> failed = results.stream().filter(r -> r.verdict() == Verdict.FAIL && !r.dryRun()).toList();
     if (!failed.isEmpty()) {
-      return new CheckEvaluation(Verdict.FAIL, results, failed.stream()
-        .map(r -> r.sli().wireName() + ": " + r.reason())
-        .collect(Collectors.joining("; ")));
+      return new CheckEvaluation(Verdict.FAIL, results, reasons(failed) + dryRunNote(results));
     }
     if (newVersion.requests() < plan.minRequests()) {
       return new CheckEvaluation(Verdict.INCONCLUSIVE, results, "the new version served " + newVersion.requests()
         + " requests, fewer than minRequests (" + plan.minRequests() + ")");
     }
-    List<SloResult> unsure = results.stream().filter(r -> r.verdict() != Verdict.PASS).toList();
+    List<SloResult> unsure = results.stream().filter(r -> r.verdict() != Verdict.PASS && !r.dryRun()).toList();
     if (unsure.isEmpty()) {
-      return new CheckEvaluation(Verdict.PASS, results, results.isEmpty()
+      return new CheckEvaluation(Verdict.PASS, results, (results.stream().allMatch(SloResult::dryRun)
         ? newVersion.requests() + " requests and no SLOs to hold"
-        : "every SLO holds over " + newVersion.requests() + " requests");
+        : "every SLO holds over " + newVersion.requests() + " requests") + dryRunNote(results));
     }
-    return new CheckEvaluation(Verdict.INCONCLUSIVE, results, unsure.stream()
-      .map(r -> r.sli().wireName() + ": " + r.reason())
-      .collect(Collectors.joining("; ")));
+    return new CheckEvaluation(Verdict.INCONCLUSIVE, results, reasons(unsure) + dryRunNote(results));
+  }
+
+  private static String reasons(List<SloResult> results) {
+    return results.stream().map(r -> r.sli().wireName() + ": " + r.reason()).collect(Collectors.joining("; "));
+  }
+
+  /** What the dry-run SLOs would have said, when one of them would have failed the check. */
+  private static String dryRunNote(List<SloResult> results) {
+    List<SloResult> wouldFail = results.stream().filter(r -> r.dryRun() && r.verdict() == Verdict.FAIL).toList();
+    return wouldFail.isEmpty() ? "" : " (dry run, not counted: " + reasons(wouldFail) + ")";
   }
 
   /**
@@ -165,7 +172,8 @@ public final class SloEvaluator {
 
   private static SloResult result(Slo slo, Double observed, Double baseline, Verdict verdict, Double bound,
     String reason) {
-    return new SloResult(slo.sli(), slo.mode(), slo.threshold(), observed, baseline, verdict, bound, reason);
+    return new SloResult(slo.sli(), slo.mode(), slo.threshold(), observed, baseline, verdict, bound, reason,
+      slo.dryRun());
   }
 
   private static String limitText(Slo slo, double limit, String baselineWhat) {

@@ -6,7 +6,8 @@ package dev.hmd.slo;
  * version's (the one relative SLOs compare with; shown for absolute SLOs too, as context, when
  * the old version has data). {@code bound} is the evidence the fail decision used: the 95%
  * lower confidence bound of the new version's true value, null when none could be computed.
- * {@code reason} says in words why the verdict is what it is.
+ * {@code reason} says in words why the verdict is what it is. A {@code dryRun} result is the
+ * verdict of a dry-run SLO: recorded and charted, never counted toward the check's verdict.
  */
 public record SloResult(
   Sli sli,
@@ -16,5 +17,11 @@ public record SloResult(
   Double baseline,
   Verdict verdict,
   Double bound,
-  String reason) {
+  String reason,
+  boolean dryRun) {
+
+  public SloResult(Sli sli, SloMode mode, double threshold, Double observed, Double baseline, Verdict verdict,
+                   Double bound, String reason) {
+    this(sli, mode, threshold, observed, baseline, verdict, bound, reason, false);
+  }
 }

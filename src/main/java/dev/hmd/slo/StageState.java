@@ -60,6 +60,12 @@ public record StageState(
       failedChecks, inconclusiveChecks);
   }
 
+  /** The soak ends at {@code endsAt} instead (a pause moved it). */
+  StageState soakEndingAt(Instant endsAt) {
+    return new StageState(index, status, startedAt, soakStartedAt, endsAt, completedAt, approvalDeadline, passedChecks,
+      failedChecks, inconclusiveChecks);
+  }
+
   StageState completed(StageStatus newStatus, Instant now) {
     return new StageState(index, newStatus, startedAt, soakStartedAt, soakEndsAt, now, approvalDeadline,
       passedChecks, failedChecks, inconclusiveChecks);

@@ -10,7 +10,9 @@ public enum StageStatus {
   AWAITING_APPROVAL("awaiting_approval"),
   PASSED("passed"),
   FAILED("failed"),
-  CANCELLED("cancelled");
+  CANCELLED("cancelled"),
+  /** Never started: a person promoted the release past it ({@code promote} with {@code full}). */
+  SKIPPED("skipped");
 
   private final String wireName;
 

@@ -55,6 +55,11 @@ class AccessMatrixTest {
     Map.entry("POST /v1/releases/:id/approve", Role.OPERATOR),
     Map.entry("POST /v1/releases/:id/deny", Role.OPERATOR),
     Map.entry("POST /v1/releases/:id/cancel", Role.OPERATOR),
+    Map.entry("POST /v1/releases/:id/pause", Role.OPERATOR),
+    Map.entry("POST /v1/releases/:id/resume", Role.OPERATOR),
+    Map.entry("POST /v1/releases/:id/promote", Role.OPERATOR),
+    Map.entry("POST /v1/releases/:id/revert", Role.OPERATOR),
+    Map.entry("POST /v1/connections/:id/gate-secret", Role.ADMIN),
     Map.entry("POST /v1/connections/:id/webhooks", Role.ADMIN),
     Map.entry("GET /v1/connections/:id/webhooks", Role.VIEWER),
     Map.entry("DELETE /v1/webhooks/:id", Role.ADMIN),
@@ -67,7 +72,7 @@ class AccessMatrixTest {
     "DELETE /v1/session");
   static final Set<String> STREAMS = Set.of("GET /v1/events", "GET /v1/releases/:id/events");
   /** Routes whose body may be any JSON object (none of its fields is read): wrong field types are no error there. */
-  static final Set<String> IGNORES_FIELDS = Set.of("POST /v1/webhooks/:id/test");
+  static final Set<String> IGNORES_FIELDS = Set.of("POST /v1/webhooks/:id/test", "POST /v1/connections/:id/gate-secret");
 
   static TestSimulator sim;
   static Service service;

@@ -247,7 +247,7 @@ class ReleaseCommandTest {
     CommandLine main = new CommandLine(new Main());
     assertThat(main.getSubcommands()).containsKey("release");
     assertThat(main.getSubcommands().get("release").getSubcommands().keySet())
-      .containsExactlyInAnyOrder("start", "watch", "approve", "deny", "cancel");
+      .containsExactlyInAnyOrder("start", "watch", "approve", "deny", "cancel", "pause", "resume", "promote", "revert");
     String help = main.getSubcommands().get("release").getUsageMessage();
     assertThat(help).contains("Exit codes:", "HMD_URL", "HMD_API_KEY");
   }

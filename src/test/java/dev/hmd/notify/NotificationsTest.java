@@ -151,4 +151,24 @@ class NotificationsTest {
       assertThat(PublicAddresses.isPublic(java.net.InetAddress.getByName(address))).as(address).isTrue();
     }
   }
+
+  @Test
+  @DisplayName("a failed smoke test, a gate that said no and a revert each read as what happened")
+  void controlsTexts() {
+    assertThat(NotificationText.of(WebhookEvent.ROLLED_BACK, row("rolled_back", 0, "smoke_test_failed",
+      "the smoke test failed at 0%; the new version never served real traffic: 3 of 3 answers were not as expected")))
+      .startsWith(":rotating_light: Release r_1 of Worker *shop&lt;&amp;&gt;* failed its smoke test: version `5b9d0f3e` "
+        + "never served traffic, `0c7e2a11` still serves 100%: smoke_test_failed (")
+      .doesNotContain("stage 1/3");
+    assertThat(NotificationText.of(WebhookEvent.ROLLED_BACK, row("rolled_back", 2, "gate_failed",
+      "gate 'qa' did not let stage 3 (100%) start: no 2xx within 30 s")))
+      .startsWith(":no_entry: Release r_1 of Worker *shop&lt;&amp;&gt;* was stopped by a gate before stage 3/3 "
+        + "(100% on `5b9d0f3e`), back on `0c7e2a11`: gate_failed (gate 'qa'");
+    ReleaseRow revert = row("succeeded", 0, "completed", "reverted").withControls(new ReleaseRow.Controls(
+      ReleaseRow.KIND_REVERT, "r_0", null, null));
+    assertThat(NotificationText.of(WebhookEvent.STARTED, revert)).isEqualTo(":leftwards_arrow_with_hook: Release r_1 of "
+      + "Worker *shop&lt;&amp;&gt;* reverts release r_0: version `5b9d0f3e` goes back to 100%, replacing `0c7e2a11`.");
+    assertThat(NotificationText.of(WebhookEvent.SUCCEEDED, revert)).contains("reverted release r_0")
+      .contains("`5b9d0f3e` serves 100% again");
+  }
 }

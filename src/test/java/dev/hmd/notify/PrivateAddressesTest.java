@@ -19,8 +19,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** By default ({@code HMD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES} unset), webhooks cannot reach the service's own network. */
-@WithService(env = {Config.WEBHOOK_MAX_ATTEMPTS + "=2", Config.WEBHOOK_RETRY_BASE_MS + "=100"})
+/** As by default (the tests' other services allow private addresses), webhooks cannot reach the service's own network. */
+@WithService(env = {Config.WEBHOOK_ALLOW_PRIVATE + "=false", Config.WEBHOOK_MAX_ATTEMPTS + "=2",
+  Config.WEBHOOK_RETRY_BASE_MS + "=100"})
 class PrivateAddressesTest {
 
   static TestSimulator sim;

@@ -67,7 +67,7 @@ class PlanValidatorTest {
   void toJsonShape() {
     JsonObject json = PlanJson.toJson(planOf(example()));
     assertThat(json.fieldNames()).containsExactlyInAnyOrder("stages", "slos", "pollIntervalSeconds", "minRequests",
-      "failureThreshold", "onInsufficientData", "approvalTimeoutSeconds");
+      "failureThreshold", "onInsufficientData", "approvalTimeoutSeconds", "smokeTest", "gates");
     assertThat(json.containsKey("approvalTimeoutSeconds")).isTrue();
     assertThat(json.getValue("approvalTimeoutSeconds")).isNull();
     assertThat(json.getJsonArray("slos").getJsonObject(0).encode())

@@ -505,11 +505,12 @@ class ReleaseMachineTest {
     @DisplayName("wire names of statuses and outcome codes are the contract's")
     void wireNames() {
       assertThat(ReleaseStatus.values()).extracting(ReleaseStatus::wireName)
-        .containsExactly("running", "awaiting_approval", "succeeded", "rolled_back", "cancelled", "failed");
+        .containsExactly("running", "awaiting_approval", "paused", "succeeded", "rolled_back", "cancelled", "failed");
       assertThat(StageStatus.values()).extracting(StageStatus::wireName)
-        .containsExactly("pending", "soaking", "awaiting_approval", "passed", "failed", "cancelled");
+        .containsExactly("pending", "soaking", "awaiting_approval", "passed", "failed", "cancelled", "skipped");
       assertThat(OutcomeCode.values()).extracting(OutcomeCode::wireName).containsExactly("completed", "slo_violation",
-        "approval_denied", "approval_timeout", "cancelled", "insufficient_data", "external_deployment", "error");
+        "approval_denied", "approval_timeout", "cancelled", "insufficient_data", "external_deployment", "error",
+        "smoke_test_failed", "gate_failed");
       assertThat(Verdict.values()).extracting(Verdict::wireName).containsExactly("pass", "fail", "inconclusive", "error");
       assertThat(ReleaseStatus.fromWireName("rolled_back")).contains(ReleaseStatus.ROLLED_BACK);
       assertThat(OutcomeCode.fromWireName("nope")).isEmpty();

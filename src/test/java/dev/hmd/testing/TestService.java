@@ -57,11 +57,15 @@ public final class TestService {
 
   /**
    * A service whose Cloudflare is {@code sim}, tuned for tests: a 100 ms scheduler tick, a 1 s
-   * telemetry lag (the simulator is never late unless told to be), no practical rate limit.
+   * telemetry lag (the simulator is never late unless told to be), no practical rate limit, and
+   * outbound calls to private addresses allowed (everything the tests call runs on localhost;
+   * PrivateAddressesTest turns that off again).
    */
   public static Service onSimulator(TestSimulator sim, Map<String, String> extraEnv) {
     Map<String, String> env = new HashMap<>(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(),
-      Config.RATE_LIMIT_PER_MINUTE, "600000", Config.SCHEDULER_TICK_MS, "100", Config.TELEMETRY_LAG_SECONDS, "1"));
+      Config.RATE_LIMIT_PER_MINUTE, "600000", Config.SCHEDULER_TICK_MS, "100", Config.TELEMETRY_LAG_SECONDS, "1",
+      // the simulator's Workers, the tests' gate and webhook receivers all live on localhost
+      Config.WEBHOOK_ALLOW_PRIVATE, "true"));
     env.putAll(extraEnv);
     return start(env);
   }
