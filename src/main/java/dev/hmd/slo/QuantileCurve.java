@@ -148,6 +148,110 @@ final class QuantileCurve {
     return values[i] + t * (values[i + 1] - values[i]);
   }
 
+  boolean isEmpty() {
+    return levels.length == 0;
+  }
+
+  // --- Readings for pooling (PooledStats): a whole quantile function each, and its inverse ---
+
+  /**
+   * The low reading at any level, for merging curves: {@link #lowAt} between and above the known
+   * points; below the lowest, the normal-score line through the two lowest points continued all
+   * the way down (clamped at 0), where {@link #lowAt} stops at {@link #EXTRAPOLATION_FLOOR}. A
+   * merge needs a value at every level, and "as low as 0" below p25 would drag a pooled p25 to
+   * 0 and with it every bound read near the median. Null when the curve is empty.
+   */
+  Double lowReading(double level) {
+    int count = levels.length;
+    if (count == 0) {
+      return null;
+    }
+    if (level >= levels[0] - LEVEL_TOLERANCE) {
+      return lowAt(level);
+    }
+    if (count < 2) {
+      return 0.0;
+    }
+    return Math.max(0, linearInNormalScore(0, level));
+  }
+
+  /**
+   * The high reading at any level below 1, for merging curves: {@link #highAt}, and above the
+   * highest known point of a one-point curve that point's value (nothing better is known).
+   */
+  Double highReading(double level) {
+    int count = levels.length;
+    if (count == 0) {
+      return null;
+    }
+    if (level > levels[count - 1] && count < 2) {
+      return values[count - 1];
+    }
+    Double value = highAt(level);
+    return value == null ? values[count - 1] : value;
+  }
+
+  /** The share of the low reading at or below x: the inverse of {@link #lowReading}. */
+  double lowCdf(double x) {
+    int count = levels.length;
+    int top = count - 1;
+    if (x >= values[top]) {
+      return 1;
+    }
+    int i = top;
+    while (i >= 0 && values[i] > x) {
+      i--;
+    }
+    if (i < 0) {
+      if (count < 2) {
+        return x >= 0 ? levels[0] : 0;
+      }
+      if (values[1] <= values[0]) {
+        return 0;
+      }
+      double z = normalScore(levels[0]) + (x - values[0]) * (normalScore(levels[1]) - normalScore(levels[0]))
+        / (values[1] - values[0]);
+      return x < 0 ? 0 : normalCdf(z);
+    }
+    // values[i] <= x < values[i + 1]
+    if (values[i] <= 0) {
+      return levels[i + 1];
+    }
+    double t = Math.log(x / values[i]) / Math.log(values[i + 1] / values[i]);
+    return levelOfTail(tail(levels[i]) + t * (tail(levels[i + 1]) - tail(levels[i])));
+  }
+
+  /** The share of the high reading at or below x: the inverse of {@link #highReading}. */
+  double highCdf(double x) {
+    int count = levels.length;
+    int top = count - 1;
+    if (x < values[0]) {
+      return 0;
+    }
+    if (x >= values[top]) {
+      if (count < 2 || values[top - 1] <= 0 || values[top] <= values[top - 1]) {
+        return 1;
+      }
+      double t = Math.log(x / values[top - 1]) / Math.log(values[top] / values[top - 1]);
+      return levelOfTail(tail(levels[top - 1]) + t * (tail(levels[top]) - tail(levels[top - 1])));
+    }
+    int i = top;
+    while (values[i] > x) {
+      i--;
+    }
+    // values[i] <= x < values[i + 1]
+    double t = (x - values[i]) / (values[i + 1] - values[i]);
+    return normalCdf(normalScore(levels[i]) + t * (normalScore(levels[i + 1]) - normalScore(levels[i])));
+  }
+
+  private static double levelOfTail(double tail) {
+    return Math.min(1, -Math.expm1(-tail));
+  }
+
+  private static double normalCdf(double z) {
+    return 0.5 * Erf.erfc(-z / Math.sqrt(2));
+  }
+
   private static double tail(double level) {
     return -Math.log1p(-level);
   }
