@@ -139,7 +139,7 @@ public final class ReleasesApi {
     Transition started = new ReleaseMachine(plan).start(now);
     ReleaseRow blank = new ReleaseRow(Ids.newId("r"), tenantId, c.id(), c.accountId(), c.workerName(), oldVersionId,
       newVersionId, stored.revision(), PlanJson.toJson(plan), ReleaseStatus.RUNNING, 0, new JsonArray(), null, null,
-      now, null, null, now, null, null, null, serving.split(), serving.id(), null, 0, null, null, 0);
+      now, null, null, now, null, null, null, serving.split(), serving.id(), null, null, 0, null, null, 0);
     return Releases.withState(blank, started.next(), now);
   }
 
