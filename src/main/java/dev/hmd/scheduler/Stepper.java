@@ -476,12 +476,21 @@ final class Stepper {
         }
         s.checks.add(new CheckRepository.NewCheck(s.row.tenantId(), s.row.id(), where.stageIndex(), s.now, windowStart,
           windowEnd, new CheckEvaluation(judgement.verdict(), judgement.window().slos(), judgement.reason()),
-          judged.newStats(), judged.oldStats(), !error && where.counted(),
-          error ? "the check could not be made (only five in a row count: they end the release)" : where.reason(),
+          judged.newStats(), judged.oldStats(), counted(judgement.verdict(), where),
+          counted(judgement.verdict(), where) ? null : error
+            ? "the check could not be made (only five in a row count: they end the release)" : where.reason(),
           where.servedPercent(), stageJson(judgement)));
         s.changed = true;
         return null;
       });
+  }
+
+  /**
+   * Whether a check counts in its stage's numbers (passed, failed, inconclusive checks): a window
+   * of the stage's own always, another one only by failing, an error never.
+   */
+  private static boolean counted(Verdict verdict, Attribution where) {
+    return verdict != Verdict.ERROR && (where.counted() || verdict == Verdict.FAIL);
   }
 
   /**
