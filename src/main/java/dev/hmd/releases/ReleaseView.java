@@ -1,9 +1,12 @@
 package dev.hmd.releases;
 
 import dev.hmd.cloudflare.TrafficSplit;
+import dev.hmd.slo.Plan;
+import dev.hmd.slo.Stage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
@@ -20,7 +23,7 @@ public final class ReleaseView {
    */
   public static JsonObject toJson(ReleaseRow row) {
     JsonArray planStages = row.plan().getJsonArray("stages");
-    int minRequests = row.plan().getInteger("minRequests", dev.hmd.slo.Plan.DEFAULT_MIN_REQUESTS);
+    int minRequests = row.plan().getInteger("minRequests", Plan.DEFAULT_MIN_REQUESTS);
     JsonArray stages = new JsonArray();
     for (int i = 0; i < row.stages().size(); i++) {
       JsonObject state = row.stages().getJsonObject(i);
@@ -38,7 +41,7 @@ public final class ReleaseView {
         .put("soakStartedAt", millis(state.getString("soakStartedAt")))
         .put("soakEndsAt", millis(state.getString("soakEndsAt")))
         .put("maxSoakSeconds", stage.getInteger("maxSoakSeconds",
-          dev.hmd.slo.Stage.DEFAULT_MAX_SOAK_FACTOR * stage.getInteger("soakSeconds")))
+          Stage.DEFAULT_MAX_SOAK_FACTOR * stage.getInteger("soakSeconds")))
         .put("maxSoakEndsAt", millis(state.getString("maxSoakEndsAt")))
         .put("approvalDeadline", millis(state.getString("approvalDeadline")))
         .put("passedChecks", state.getInteger("passedChecks", 0))
@@ -112,8 +115,7 @@ public final class ReleaseView {
       if (until == null || from == null) {
         return "confirming the last seconds of telemetry";
       }
-      long seconds = Math.max(1, (java.time.Duration.between(Instant.parse(from), Instant.parse(until)).toMillis() + 999)
-        / 1000);
+      long seconds = Math.max(1, (Duration.between(Instant.parse(from), Instant.parse(until)).toMillis() + 999) / 1000);
       return "confirming the last " + seconds + " s of telemetry";
     }
     return null;

@@ -59,9 +59,10 @@ import org.slf4j.spi.LoggingEventBuilder;
  *
  * <p>What the machine decides comes with its effects, and the step acts on them rather than
  * working them out again: {@link Effect.SetSplit} makes the split wanted and applied in this same
- * step, {@link Effect.ScheduleCheck} places the next check on the account's grid,
- * {@link Effect.ScheduleSoakEnd} and {@link Effect.AwaitApproval} make the release due then,
- * {@link Effect.Finished} counts and logs the outcome and stops the checks. Effects are
+ * step, {@link Effect.ScheduleSoakEnd} and {@link Effect.AwaitApproval} make the release due then,
+ * {@link Effect.Finished} counts and logs the outcome and stops the checks; checks follow the
+ * account's grid from where the last one read ({@link #runCheck}), so
+ * {@link Effect.ScheduleCheck} needs nothing more. Effects are
  * edge-triggered; what the row says is still owed (a split not confirmed serving, a check never
  * scheduled, a soak end, a deadline) is read from the row on every step, so a process that died
  * between a save and its effects loses nothing.
@@ -81,6 +82,15 @@ final class Stepper {
    * far within Cloudflare's (3 days). Older windows are skipped, with a warning.
    */
   static final Duration MAX_CATCH_UP = Duration.ofMinutes(10);
+  /**
+   * How many intervals behind a release must be before one check reads everything nobody
+   * checked in one window. Less behind (a loaded process, a release just taken over after a short
+   * lease) it reads the interval that was due, as every release of its account due then does,
+   * so that one query still answers them all, and the next check is due at once: a loaded
+   * process that read longer windows than its neighbours split every account's query into many
+   * and fell further behind.
+   */
+  static final int CATCH_UP_AFTER_INTERVALS = 3;
   /** Longest wait between two attempts to apply a split; a rollback is retried at least this often, forever. */
   static final Duration MAX_DEPLOY_BACKOFF = Duration.ofSeconds(30);
   private static final Backoff DEPLOY_BACKOFF = new Backoff(Duration.ofSeconds(1), MAX_DEPLOY_BACKOFF, Backoff.Jitter.HALF);
@@ -401,6 +411,9 @@ final class Stepper {
       metrics.checkLate(Duration.between(s.row.nextCheckAt(), s.now));
     }
     Instant latest = CheckGrid.atOrBefore(s.now, interval, s.row.accountId()).minus(telemetryLag);
+    if (!latest.isAfter(cursor.plus(interval.multipliedBy(CATCH_UP_AFTER_INTERVALS)))) {
+      latest = earliest(latest, cursor.plus(interval));
+    }
     Duration reach = MAX_CATCH_UP.compareTo(interval) > 0 ? MAX_CATCH_UP : interval;
     if (cursor.isBefore(latest.minus(reach))) {
       Instant from = latest.minus(interval.multipliedBy(reach.toMillis() / interval.toMillis()));
@@ -468,11 +481,10 @@ final class Stepper {
           s.row = s.row.withCheckedUntil(windowEnd);
         }
         if (!s.state.isTerminal() && s.machine.acceptsChecks(s.state)) {
-          // the next grid instant, reading on from this window's end; at most one check a cycle, so
-          // that a catch-up in pieces (one per split) still costs one query per account and cycle
-          Instant gridNext = CheckGrid.next(s.now, interval, s.row.accountId());
+          // the grid instant whose window follows this one: now already when the release is behind
+          // (the next interval is due), else the next one; after an error, the next grid instant
           Instant following = windowEnd.plus(telemetryLag).plus(interval);
-          s.row = s.row.withNextCheck(error || following.isBefore(gridNext) ? gridNext : following);
+          s.row = s.row.withNextCheck(error ? CheckGrid.next(s.now, interval, s.row.accountId()) : following);
         }
         s.checks.add(new CheckRepository.NewCheck(s.row.tenantId(), s.row.id(), where.stageIndex(), s.now, windowStart,
           windowEnd, new CheckEvaluation(judgement.verdict(), judgement.window().slos(), judgement.reason()),

@@ -35,12 +35,25 @@ final class QuantileCurve {
   static final double EXTRAPOLATION_FLOOR = 0.25;
   private static final double LEVEL_TOLERANCE = 1e-12;
 
+  /** Normal scores and tails of the levels telemetry gives, computed once: a merge reads them thousands of times. */
+  private static final java.util.Map<Double, double[]> KNOWN = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final double[] levels;
   private final double[] values;
+  /** normalScore and tail of each known level. */
+  private final double[] scores;
+  private final double[] tails;
 
   private QuantileCurve(double[] levels, double[] values) {
     this.levels = levels;
     this.values = values;
+    this.scores = new double[levels.length];
+    this.tails = new double[levels.length];
+    for (int i = 0; i < levels.length; i++) {
+      double[] known = KNOWN.computeIfAbsent(levels[i], level -> new double[] {normalScore(level), tail(level)});
+      scores[i] = known[0];
+      tails[i] = known[1];
+    }
   }
 
   /** The known points; null values are skipped. Levels must be ascending, in (0, 1). */
@@ -209,8 +222,7 @@ final class QuantileCurve {
       if (values[1] <= values[0]) {
         return 0;
       }
-      double z = normalScore(levels[0]) + (x - values[0]) * (normalScore(levels[1]) - normalScore(levels[0]))
-        / (values[1] - values[0]);
+      double z = scores[0] + (x - values[0]) * (scores[1] - scores[0]) / (values[1] - values[0]);
       return x < 0 ? 0 : normalCdf(z);
     }
     // values[i] <= x < values[i + 1]
@@ -218,7 +230,7 @@ final class QuantileCurve {
       return levels[i + 1];
     }
     double t = Math.log(x / values[i]) / Math.log(values[i + 1] / values[i]);
-    return levelOfTail(tail(levels[i]) + t * (tail(levels[i + 1]) - tail(levels[i])));
+    return levelOfTail(tails[i] + t * (tails[i + 1] - tails[i]));
   }
 
   /** The share of the high reading at or below x: the inverse of {@link #highReading}. */
@@ -233,7 +245,7 @@ final class QuantileCurve {
         return 1;
       }
       double t = Math.log(x / values[top - 1]) / Math.log(values[top] / values[top - 1]);
-      return levelOfTail(tail(levels[top - 1]) + t * (tail(levels[top]) - tail(levels[top - 1])));
+      return levelOfTail(tails[top - 1] + t * (tails[top] - tails[top - 1]));
     }
     int i = top;
     while (values[i] > x) {
@@ -241,15 +253,26 @@ final class QuantileCurve {
     }
     // values[i] <= x < values[i + 1]
     double t = (x - values[i]) / (values[i + 1] - values[i]);
-    return normalCdf(normalScore(levels[i]) + t * (normalScore(levels[i + 1]) - normalScore(levels[i])));
+    return normalCdf(scores[i] + t * (scores[i + 1] - scores[i]));
   }
 
   private static double levelOfTail(double tail) {
     return Math.min(1, -Math.expm1(-tail));
   }
 
-  private static double normalCdf(double z) {
-    return 0.5 * Erf.erfc(-z / Math.sqrt(2));
+  /**
+   * The standard normal distribution function, to a relative error below 1.2e-7 (the
+   * complementary error function's Chebyshev fit of Numerical Recipes, erfcc): plenty for a
+   * share of requests, and a tenth of the cost of commons-math's erfc, on every merge's path.
+   */
+  static double normalCdf(double z) {
+    double x = -z / Math.sqrt(2);
+    double ax = Math.abs(x);
+    double t = 1 / (1 + 0.5 * ax);
+    double erfc = t * Math.exp(-ax * ax - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+      + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223
+      + t * 0.17087277)))))))));
+    return 0.5 * (x >= 0 ? erfc : 2 - erfc);
   }
 
   private static double tail(double level) {

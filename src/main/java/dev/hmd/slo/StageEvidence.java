@@ -38,10 +38,25 @@ public record StageEvidence(
     return new StageEvidence(looks + 1, windows, checkedUntil, newStats, oldStats, verdict, reason, pooledLooks);
   }
 
-  /** A window of the stage's own that ended at {@code windowEnd}, pooled. */
+  /** A window of the stage's own that ended at {@code windowEnd}, pooled, every measure of both versions. */
   public StageEvidence pooled(VersionStats newWindow, VersionStats oldWindow, Instant windowEnd) {
     return new StageEvidence(looks, windows + 1, later(checkedUntil, windowEnd), newStats.plus(newWindow),
       oldStats.plus(oldWindow), verdict, reason, pooledLooks);
+  }
+
+  /**
+   * A window of the stage's own, pooled as {@code plan} judges it: the percentiles of the measures
+   * its SLOs use, and the old version only when a relative SLO compares with it.
+   */
+  public StageEvidence pooled(Plan plan, VersionStats newWindow, VersionStats oldWindow, Instant windowEnd) {
+    java.util.Set<Sli.Kind> measures = java.util.EnumSet.noneOf(Sli.Kind.class);
+    boolean relative = false;
+    for (Slo slo : plan.slos()) {
+      measures.add(slo.sli().kind());
+      relative |= slo.mode() == SloMode.RELATIVE;
+    }
+    return new StageEvidence(looks, windows + 1, later(checkedUntil, windowEnd), newStats.plus(newWindow, measures),
+      relative ? oldStats.plus(oldWindow, measures) : oldStats, verdict, reason, pooledLooks);
   }
 
   /** One more look at the pooled evidence that could have failed. */

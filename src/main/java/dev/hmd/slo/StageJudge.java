@@ -46,7 +46,7 @@ public final class StageJudge {
     if (!counted) {
       return new Judgement(window.verdict(), window.reason(), window, null, looked, look);
     }
-    StageEvidence pooledEvidence = looked.pooled(newWindow, oldWindow, windowEnd);
+    StageEvidence pooledEvidence = looked.pooled(plan, newWindow, oldWindow, windowEnd);
     if (pooledEvidence.newStats().requests() >= failFloor(plan)) {
       pooledEvidence = pooledEvidence.pooledLook();
     }

@@ -116,6 +116,18 @@ class StageEvidenceTest {
     }
 
     @Test
+    @DisplayName("the fast normal distribution function merges use is within 2e-7 of commons-math's, relatively, tails included")
+    void fastNormalCdf() {
+      org.apache.commons.math3.distribution.NormalDistribution normal =
+        new org.apache.commons.math3.distribution.NormalDistribution(null, 0, 1);
+      for (double z = -6; z <= 6; z += 0.01) {
+        double exact = normal.cumulativeProbability(z);
+        assertThat(QuantileCurve.normalCdf(z)).as("z %s", z).isCloseTo(exact, org.assertj.core.api.Assertions.within(
+          2e-7 * Math.min(exact, 1 - exact) + 1e-15));
+      }
+    }
+
+    @Test
     @DisplayName("a pool survives its JSON form")
     void json() {
       PooledStats pool = PooledStats.empty()
