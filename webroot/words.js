@@ -260,7 +260,7 @@ export function sloResultText(r) {
     : `the ${amount(r.sli, r.threshold)} limit`;
   switch (r.verdict) {
     case 'pass': return `${seen} is within ${limit}`;
-    case 'fail': return `${seen} is over ${limit}${r.bound != null ? ` (at least ${amount(r.sli, r.bound)}, 95% sure)` : ''}`;
+    case 'fail': return `${seen} is over ${limit}${r.bound != null ? ` (at least ${amount(r.sli, r.bound)}, ${sure(r)} sure)` : ''}`;
     default:
       if (relative && r.baseline == null) return `${seen}, but the old version has no ${what} to compare with yet`;
       if (/minRequests|only \d+ requests/.test(r.reason || '')) return `${seen}, from too few requests to tell`;
@@ -271,11 +271,49 @@ export function sloResultText(r) {
   }
 }
 
+/** How sure a fail's bound is: the level the engine used ("95%", "99.58%": later looks are stricter). */
+function sure(r) {
+  const m = /([\d.]+%) lower bound/.exec(r.reason || '');
+  return m ? m[1] : '95%';
+}
+
 /**
  * Why a check came out as it did, from its numbers (its reason text is for machines). plan:
- * the release's plan (minRequests).
+ * the release's plan (minRequests). A check of a window of its stage's own is decided on the
+ * stage's evidence pooled over all its windows (`stage`), unless the window alone fails.
  */
 export function checkReason(check, plan) {
+  const pooled = check.stage;
+  const windowFailed = (check.slos || []).some((s) => s.verdict === 'fail');
+  if (pooled && !windowFailed && check.verdict !== 'error') {
+    return pooledReason(check, pooled, plan);
+  }
+  return windowReason(check, plan);
+}
+
+function pooledReason(check, pooled, plan) {
+  const over = `over the stage's ${count(pooled.requests, 'request')} (${count(pooled.windows, 'window')})`;
+  const slos = (pooled.slos || []).filter((s) => !s.dryRun);
+  switch (pooled.verdict) {
+    case 'fail': return sentence(`${cap(over)}: ${slos.filter((s) => s.verdict === 'fail').map(sloResultText).join('; ')}`);
+    case 'pass': return slos.length ? sentence(`Every SLO held ${over}: ${slos.map(sloResultText).join('; ')}`)
+      : sentence(`${cap(over)}; no SLOs to hold`);
+    default: {
+      const min = plan && plan.minRequests;
+      if (min && pooled.requests < min) {
+        return `${cap(over)}; the stage needs at least ${min} to pass.`;
+      }
+      const open = slos.filter((s) => s.verdict === 'inconclusive');
+      return sentence(`${cap(over)}: ${open.length ? open.map(sloResultText).join('; ') : plainText(pooled.reason)}`);
+    }
+  }
+}
+
+function cap(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function windowReason(check, plan) {
   const requests = check.new ? check.new.requests : 0;
   const slos = check.slos || [];
   switch (check.verdict) {
@@ -304,14 +342,21 @@ export function checkReason(check, plan) {
 /** The SLOs a failed check broke, in a line: "error rate 5.1% is over the 1% limit; …". */
 export function violations(check) {
   const failed = (check.slos || []).filter((s) => s.verdict === 'fail');
-  return failed.length ? failed.map(sloResultText).join('; ') : plainText(check.reason || 'a check failed');
+  if (failed.length) return failed.map(sloResultText).join('; ');
+  // no SLO failed in the window alone: the stage's evidence pooled over its windows did
+  const pooled = check.stage ? (check.stage.slos || []).filter((s) => s.verdict === 'fail') : [];
+  if (pooled.length) {
+    return `over the stage's ${count(check.stage.requests, 'request')}, ${pooled.map(sloResultText).join('; ')}`;
+  }
+  return plainText(check.reason || 'a check failed');
 }
 
 /**
- * Whether a check counted towards its stage's numbers, and why not. The engine counts a failed
- * check always, a passed or inconclusive one only when its window began after the stage's split
- * was applied (it measured this stage's traffic), and an error never. A backend that says so
- * itself (`counted`, `countedReason` on the check) is believed instead.
+ * Whether a check counted towards its stage's numbers, and why not. The engine counts a window
+ * for its stage when the stage's split alone served it (it began at or after the split was
+ * confirmed serving); another window counts only by failing, and an error never. The engine says
+ * so itself (`counted`, `countedReason` on the check); checks from before it did are worked out
+ * here.
  */
 export function checkCounted(check, stage) {
   if (typeof check.counted === 'boolean') {

@@ -436,7 +436,9 @@ class ReleasePage {
       stage.state === 'pending' || (!stage.startedAt && stage.state === 'cancelled') ? null
         : h('p', {class: 'muted stage-checks'},
           `Counted checks: ${stage.passedChecks} passed, ${stage.failedChecks} failed, ${stage.inconclusiveChecks} inconclusive`,
-          uncounted ? `; ${uncounted} more did not count (see the table)` : ''));
+          uncounted ? `; ${uncounted} more did not count (see the table)` : ''),
+      stage.evidence && stage.evidence.windows ? h('p', {class: 'muted stage-evidence'}, evidenceText(stage.evidence))
+        : null);
     }));
   }
 
@@ -703,6 +705,15 @@ function statsText(stats) {
   return `${stats.requests} requests, ${sliValue('error_rate', stats.errorRate)} errors, p99 ${sliValue('latency_p99', stats.latencyP99)}`;
 }
 
+/** A stage's pooled evidence in a line: "Evidence: 412 requests to the new version over 9 windows, 0.24% errors; passes". */
+function evidenceText(e) {
+  const verdict = {pass: 'passes', fail: 'fails', inconclusive: 'not conclusive yet'}[e.verdict];
+  return `Evidence: ${e.requests} request${e.requests === 1 ? '' : 's'} to the new version over ${e.windows} `
+    + `window${e.windows === 1 ? '' : 's'} of its own split`
+    + (e.requests ? `, ${sliValue('error_rate', e.errorRate)} errors` : '')
+    + (verdict ? `; ${verdict}` : '');
+}
+
 function stageProgress(stage, now) {
   const start = Date.parse(stage.soakStartedAt);
   const end = Date.parse(stage.soakEndsAt);
@@ -723,8 +734,10 @@ function stageTiming(stage, now, look) {
     case 'soaking': {
       if (!stage.soakEndsAt) return 'Shifting traffic at Cloudflare…';
       const left = (Date.parse(stage.soakEndsAt) - now) / 1000;
-      return left > 0 ? `${duration(left)} left of ${duration(stage.soakSeconds)} soak.`
-        : 'Soak done; checking its last seconds (telemetry arrives late).';
+      if (left > 0) return `${duration(left)} left of ${duration(stage.soakSeconds)} soak.`;
+      // what the engine says the stage still waits for: evidence, or the checks of its last seconds
+      if (stage.waitingFor) return `Soak time up; ${stage.waitingFor}.`;
+      return 'Soak done; checking its last seconds (telemetry arrives late).';
     }
     case 'awaiting_approval': {
       if (!stage.approvalDeadline) return 'Soaked. Waiting for approval (no deadline).';

@@ -101,6 +101,13 @@ final class ReleaseProgress {
       if (!is.equals(was) && !neverRan) {
         lines.add(stageLine(next, stage, stages.size()));
       }
+      // what a stage whose soak time is up waits for, once per kind (its numbers change with every check)
+      String waiting = stage.getString("waitingFor");
+      String waited = before == null || i >= stages(before).size() ? null
+        : stages(before).getJsonObject(i).getString("waitingFor");
+      if (waiting != null && !waitingKind(waiting).equals(waited == null ? "" : waitingKind(waited))) {
+        lines.add("stage " + (i + 1) + "/" + stages.size() + " (" + stage.getInteger("targetPercent") + "%): " + waiting);
+      }
     }
     String state = next.getString("state");
     if (before != null && "paused".equals(state) && !"paused".equals(before.getString("state"))) {
@@ -143,6 +150,11 @@ final class ReleaseProgress {
       }
     }
     return out;
+  }
+
+  /** "waiting for evidence" or "confirming": what kind of wait, without its numbers. */
+  private static String waitingKind(String waitingFor) {
+    return waitingFor.startsWith("waiting for evidence") ? "evidence" : "telemetry";
   }
 
   private static JsonArray stages(JsonObject release) {

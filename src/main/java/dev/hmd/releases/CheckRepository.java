@@ -20,16 +20,30 @@ import java.util.List;
 /** Every check of a release, as evidence: window, per-version stats, per-SLO values and verdicts. */
 public final class CheckRepository {
 
-  /** A check about to be stored. */
+  /**
+   * A check about to be stored. {@code counted}: whether the window went into its stage's
+   * evidence (null: not said), {@code countedReason} why not; {@code servedPercent} the new
+   * version's share throughout the window (null when the split changed within it);
+   * {@code stage} the stage's pooled evidence as judged after this window (null when not counted).
+   */
   public record NewCheck(String tenantId, String releaseId, int stageIndex, Instant at, Instant windowStart,
-                         Instant windowEnd, CheckEvaluation evaluation, VersionStats newStats, VersionStats oldStats) {
+                         Instant windowEnd, CheckEvaluation evaluation, VersionStats newStats, VersionStats oldStats,
+                         Boolean counted, String countedReason, Integer servedPercent, JsonObject stage) {
+
+    public NewCheck(String tenantId, String releaseId, int stageIndex, Instant at, Instant windowStart, Instant windowEnd,
+                    CheckEvaluation evaluation, VersionStats newStats, VersionStats oldStats) {
+      this(tenantId, releaseId, stageIndex, at, windowStart, windowEnd, evaluation, newStats, oldStats, null, null, null,
+        null);
+    }
   }
 
   private static final String INSERT = """
     insert into checks (tenant_id, release_id, stage_index, at, window_start, window_end, verdict, new_stats, old_stats,
-      slos, detail) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id""";
+      slos, detail, counted, counted_reason, served_percent, stage_evidence)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id""";
   private static final String LIST = """
-    select id, release_id, stage_index, at, window_start, window_end, verdict, new_stats, old_stats, slos, detail
+    select id, release_id, stage_index, at, window_start, window_end, verdict, new_stats, old_stats, slos, detail,
+      counted, counted_reason, served_percent, stage_evidence
     from checks where tenant_id = $1 and release_id = $2 and ($3::bigint is null or id > $3) order by id limit $4""";
 
   private final Pool pool;
@@ -51,10 +65,12 @@ public final class CheckRepository {
       JsonArray slos = slos(c.evaluation());
       tuples.add(Tuple.tuple(Arrays.asList(c.tenantId(), c.releaseId(), c.stageIndex(),
         c.at().atOffset(ZoneOffset.UTC), c.windowStart().atOffset(ZoneOffset.UTC), c.windowEnd().atOffset(ZoneOffset.UTC),
-        c.evaluation().verdict().wireName(), newJson, oldJson, slos, c.evaluation().reason())));
+        c.evaluation().verdict().wireName(), newJson, oldJson, slos, c.evaluation().reason(), c.counted(),
+        c.countedReason(), c.servedPercent(), c.stage())));
       // the id is filled in below, from the insert's answer for this check
       stored.add(json(0, c.releaseId(), c.stageIndex(), c.at(), c.windowStart(), c.windowEnd(),
-        c.evaluation().verdict().wireName(), newJson, oldJson, slos, c.evaluation().reason()));
+        c.evaluation().verdict().wireName(), newJson, oldJson, slos, c.evaluation().reason(), c.counted(),
+        c.countedReason(), c.servedPercent(), c.stage()));
     }
     return tx.preparedQuery(INSERT).executeBatch(tuples).map(first -> {
       int i = 0;
@@ -73,16 +89,23 @@ public final class CheckRepository {
         checks.add(json(row.getLong("id"), row.getString("release_id"), row.getInteger("stage_index"),
           row.getOffsetDateTime("at").toInstant(), row.getOffsetDateTime("window_start").toInstant(),
           row.getOffsetDateTime("window_end").toInstant(), row.getString("verdict"), row.getJsonObject("new_stats"),
-          row.getJsonObject("old_stats"), row.getJsonArray("slos"), row.getString("detail")));
+          row.getJsonObject("old_stats"), row.getJsonArray("slos"), row.getString("detail"), row.getBoolean("counted"),
+          row.getString("counted_reason"), row.getInteger("served_percent"), row.getJsonObject("stage_evidence")));
       }
       return checks;
     });
   }
 
+  /**
+   * The check as the API shows it. {@code counted}, {@code countedReason}, {@code servedPercent}
+   * and {@code stage} are left out for checks stored before they were recorded (the dashboard then
+   * works out what it can itself).
+   */
   private static JsonObject json(long id, String releaseId, int stageIndex, Instant at, Instant windowStart,
                                  Instant windowEnd, String verdict, JsonObject newStats, JsonObject oldStats,
-                                 JsonArray slos, String reason) {
-    return new JsonObject()
+                                 JsonArray slos, String reason, Boolean counted, String countedReason,
+                                 Integer servedPercent, JsonObject stage) {
+    JsonObject json = new JsonObject()
       .put("id", String.valueOf(id))
       .put("releaseId", releaseId)
       .put("at", ReleaseView.time(at))
@@ -94,6 +117,11 @@ public final class CheckRepository {
       .put("new", newStats == null ? emptyStats() : newStats)
       .put("old", oldStats == null ? emptyStats() : oldStats)
       .put("slos", slos == null ? new JsonArray() : slos);
+    if (counted != null) {
+      json.put("counted", counted).put("countedReason", countedReason).put("servedPercent", servedPercent)
+        .put("stage", stage);
+    }
+    return json;
   }
 
   /** The contract's per-version stats; every number null when the version had no data. */
@@ -121,7 +149,8 @@ public final class CheckRepository {
       .putNull("latencyP90").putNull("latencyP99").putNull("latencyP999").putNull("cpuP50").putNull("cpuP99");
   }
 
-  private static JsonArray slos(CheckEvaluation evaluation) {
+  /** The SLO results of an evaluation, as stored with a check (also in its {@code stage} object). */
+  public static JsonArray slos(CheckEvaluation evaluation) {
     JsonArray array = new JsonArray();
     for (SloResult r : evaluation.slos()) {
       array.add(new JsonObject()

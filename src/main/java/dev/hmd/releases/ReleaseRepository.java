@@ -104,6 +104,7 @@ public final class ReleaseRepository {
       outcome_code = #{outcomeCode}, outcome_message = #{outcomeMessage}, started_at = #{startedAt},
       finished_at = #{finishedAt}, next_due_at = #{nextDueAt}, desired_split = #{desiredSplit},
       applied_split = #{appliedSplit}, applied_deployment_id = #{appliedDeploymentId}, next_check_at = #{nextCheckAt},
+      checked_until = #{checkedUntil},
       consecutive_errors = #{consecutiveErrors}, baseline = #{baseline}, blocked = #{blocked},
       controls = #{controls}, decisions = #{decisions}, row_version = row_version + 1
     where tenant_id = #{tenantId} and id = #{id} and row_version = #{rowVersion}
@@ -254,6 +255,7 @@ public final class ReleaseRepository {
     p.put("appliedSplit", r.appliedSplit() == null ? null : r.appliedSplit().toJson());
     p.put("appliedDeploymentId", r.appliedDeploymentId());
     p.put("nextCheckAt", time(r.nextCheckAt()));
+    p.put("checkedUntil", time(r.checkedUntil()));
     p.put("consecutiveErrors", r.consecutiveErrors());
     p.put("baseline", r.baseline());
     p.put("blocked", r.blocked() == null ? null : r.blocked().toJson());

@@ -10,7 +10,8 @@ import java.time.OffsetDateTime;
 
 /**
  * One row of the releases table, as stored. The engine's view of it (the state machine's state)
- * and the API's view (the Release JSON) are both derived from this.
+ * and the API's view (the Release JSON) are both derived from this. {@code checkedUntil} is the
+ * end of the last window a check read (null before the first): the next check reads from there.
  */
 public record ReleaseRow(
   String id,
@@ -37,6 +38,7 @@ public record ReleaseRow(
   TrafficSplit appliedSplit,
   String appliedDeploymentId,
   Instant nextCheckAt,
+  Instant checkedUntil,
   int consecutiveErrors,
   JsonObject baseline,
   Blocked blocked,
@@ -47,7 +49,7 @@ public record ReleaseRow(
     controls = controls == null ? Controls.NONE : controls;
   }
 
-  /** A row without release controls: a rollout with no decisions yet. */
+  /** A row without release controls and never checked: a rollout with no decisions yet. */
   public ReleaseRow(String id, String tenantId, String connectionId, String accountId, String workerName,
                     String oldVersionId, String newVersionId, int planRevision, JsonObject plan, ReleaseStatus state,
                     int currentStageIndex, JsonArray stages, String outcomeCode, String outcomeMessage, Instant createdAt,
@@ -56,8 +58,8 @@ public record ReleaseRow(
                     int consecutiveErrors, JsonObject baseline, Blocked blocked, long rowVersion) {
     this(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision, plan, state,
       currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt, leaseOwner,
-      leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, nextCheckAt, consecutiveErrors, baseline, blocked,
-      Controls.NONE, rowVersion);
+      leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, nextCheckAt, null, consecutiveErrors, baseline,
+      blocked, Controls.NONE, rowVersion);
   }
 
   /** A normal release. */
@@ -133,7 +135,8 @@ public record ReleaseRow(
   static final String COLUMNS = "id, tenant_id, connection_id, account_id, worker_name, old_version_id, new_version_id, "
     + "plan_revision, plan, state, current_stage_index, stages, outcome_code, outcome_message, created_at, started_at, "
     + "finished_at, next_due_at, lease_owner, lease_expires_at, desired_split, applied_split, applied_deployment_id, "
-    + "next_check_at, consecutive_errors, baseline, blocked, kind, revert_of, controls, decisions, row_version";
+    + "next_check_at, checked_until, consecutive_errors, baseline, blocked, kind, revert_of, controls, decisions, "
+    + "row_version";
 
   /**
    * Reads a row; a column this build cannot read (an unknown state, malformed JSON) throws an
@@ -148,8 +151,9 @@ public record ReleaseRow(
       row.getString("outcome_message"), instant(row, "created_at"), instant(row, "started_at"),
       instant(row, "finished_at"), instant(row, "next_due_at"), row.getString("lease_owner"),
       instant(row, "lease_expires_at"), split(row, "desired_split"), split(row, "applied_split"),
-      row.getString("applied_deployment_id"), instant(row, "next_check_at"), row.getInteger("consecutive_errors"),
-      json(row, "baseline", JsonObject.class), blocked(row), controls(row), row.getLong("row_version"));
+      row.getString("applied_deployment_id"), instant(row, "next_check_at"), instant(row, "checked_until"),
+      row.getInteger("consecutive_errors"), json(row, "baseline", JsonObject.class), blocked(row), controls(row),
+      row.getLong("row_version"));
   }
 
   private static Controls controls(Row row) {
@@ -200,45 +204,51 @@ public record ReleaseRow(
   }
 
   public ReleaseRow withNextDue(Instant due) {
-    return engine(due, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, baseline, blocked);
+    return engine(due, nextCheckAt, checkedUntil, desiredSplit, appliedSplit, appliedDeploymentId, baseline, blocked);
   }
 
   public ReleaseRow withNextCheck(Instant at) {
-    return engine(nextDueAt, at, desiredSplit, appliedSplit, appliedDeploymentId, baseline, blocked);
+    return engine(nextDueAt, at, checkedUntil, desiredSplit, appliedSplit, appliedDeploymentId, baseline, blocked);
+  }
+
+  /** The windows up to {@code end} have been checked. */
+  public ReleaseRow withCheckedUntil(Instant end) {
+    return engine(nextDueAt, nextCheckAt, end, desiredSplit, appliedSplit, appliedDeploymentId, baseline, blocked);
   }
 
   public ReleaseRow withApplied(TrafficSplit split, String deploymentId) {
-    return engine(nextDueAt, nextCheckAt, desiredSplit, split, deploymentId, baseline, blocked);
+    return engine(nextDueAt, nextCheckAt, checkedUntil, desiredSplit, split, deploymentId, baseline, blocked);
   }
 
   public ReleaseRow withDesired(TrafficSplit split) {
-    return engine(nextDueAt, nextCheckAt, split, appliedSplit, appliedDeploymentId, baseline, blocked);
+    return engine(nextDueAt, nextCheckAt, checkedUntil, split, appliedSplit, appliedDeploymentId, baseline, blocked);
   }
 
   public ReleaseRow withBaseline(JsonObject stats) {
-    return engine(nextDueAt, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, stats, blocked);
+    return engine(nextDueAt, nextCheckAt, checkedUntil, desiredSplit, appliedSplit, appliedDeploymentId, stats, blocked);
   }
 
   /** The release blocked by a refusal, or (null) no longer. */
   public ReleaseRow withBlocked(Blocked refusal) {
-    return engine(nextDueAt, nextCheckAt, desiredSplit, appliedSplit, appliedDeploymentId, baseline, refusal);
+    return engine(nextDueAt, nextCheckAt, checkedUntil, desiredSplit, appliedSplit, appliedDeploymentId, baseline,
+      refusal);
   }
 
   /** The same release with what the controls add replaced. */
   public ReleaseRow withControls(Controls next) {
     return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
       plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt,
-      leaseOwner, leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, nextCheckAt, consecutiveErrors,
-      baseline, blocked, next, rowVersion);
+      leaseOwner, leaseExpiresAt, desiredSplit, appliedSplit, appliedDeploymentId, nextCheckAt, checkedUntil,
+      consecutiveErrors, baseline, blocked, next, rowVersion);
   }
 
   /** The same release with the engine's bookkeeping replaced. */
-  private ReleaseRow engine(Instant due, Instant check, TrafficSplit desired, TrafficSplit applied, String deploymentId,
-                            JsonObject stats, Blocked refusal) {
+  private ReleaseRow engine(Instant due, Instant check, Instant checked, TrafficSplit desired, TrafficSplit applied,
+                            String deploymentId, JsonObject stats, Blocked refusal) {
     return new ReleaseRow(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision,
       plan, state, currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, due,
-      leaseOwner, leaseExpiresAt, desired, applied, deploymentId, check, consecutiveErrors, stats, refusal, controls,
-      rowVersion);
+      leaseOwner, leaseExpiresAt, desired, applied, deploymentId, check, checked, consecutiveErrors, stats, refusal,
+      controls, rowVersion);
   }
 
   public boolean active() {

@@ -1,9 +1,12 @@
 package dev.hmd.releases;
 
 import dev.hmd.cloudflare.TrafficSplit;
+import dev.hmd.slo.Plan;
+import dev.hmd.slo.Stage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
@@ -21,10 +24,12 @@ public final class ReleaseView {
   public static JsonObject toJson(ReleaseRow row) {
     JsonObject controls = row.controls().state();
     JsonArray planStages = row.plan().getJsonArray("stages");
+    int minRequests = row.plan().getInteger("minRequests", Plan.DEFAULT_MIN_REQUESTS);
     JsonArray stages = new JsonArray();
     for (int i = 0; i < row.stages().size(); i++) {
       JsonObject state = row.stages().getJsonObject(i);
       JsonObject stage = planStages.getJsonObject(i);
+      JsonObject evidence = state.getJsonObject("evidence");
       stages.add(new JsonObject()
         .put("index", i)
         .put("targetPercent", stage.getInteger("targetPercent"))
@@ -36,10 +41,15 @@ public final class ReleaseView {
         .put("completedAt", millis(state.getString("completedAt")))
         .put("soakStartedAt", millis(state.getString("soakStartedAt")))
         .put("soakEndsAt", millis(state.getString("soakEndsAt")))
+        .put("maxSoakSeconds", stage.getInteger("maxSoakSeconds",
+          Stage.DEFAULT_MAX_SOAK_FACTOR * stage.getInteger("soakSeconds")))
+        .put("maxSoakEndsAt", millis(state.getString("maxSoakEndsAt")))
         .put("approvalDeadline", millis(state.getString("approvalDeadline")))
         .put("passedChecks", state.getInteger("passedChecks", 0))
         .put("failedChecks", state.getInteger("failedChecks", 0))
-        .put("inconclusiveChecks", state.getInteger("inconclusiveChecks", 0)));
+        .put("inconclusiveChecks", state.getInteger("inconclusiveChecks", 0))
+        .put("evidence", evidence == null ? null : evidence(evidence))
+        .put("waitingFor", waitingFor(state, evidence, minRequests)));
     }
     JsonObject outcome = row.outcomeCode() == null ? null
       : new JsonObject().put("code", row.outcomeCode()).put("message", row.outcomeMessage());
@@ -80,6 +90,54 @@ public final class ReleaseView {
       .put("kind", "smoke_test".equals(stored.getString("kind")) ? "smoke_test" : "gates")
       .put("stageIndex", stored.getInteger("stageIndex"))
       .put("since", millis(stored.getString("since")));
+  }
+
+  /**
+   * A stage's evidence as the API shows it: the new version's requests and errors pooled over the
+   * stage's own windows, how many windows, up to when, and the last judgement of them.
+   */
+  private static JsonObject evidence(JsonObject stored) {
+    JsonArray counts = stored.getJsonObject("new", new JsonObject()).getJsonArray("n", new JsonArray().add(0).add(0).add(0));
+    long requests = counts.getLong(0);
+    long errors = counts.getLong(1);
+    return new JsonObject()
+      .put("windows", stored.getInteger("windows", 0))
+      .put("checkedUntil", millis(stored.getString("checkedUntil")))
+      .put("requests", requests)
+      .put("errors", errors)
+      .put("errorRate", requests == 0 ? null : (double) errors / requests)
+      .put("exceptions", counts.getLong(2))
+      .put("verdict", stored.getString("verdict"))
+      .put("reason", stored.getString("reason"));
+  }
+
+  /**
+   * What a stage whose soak time is up waits for, in words ("waiting for evidence: 38 of 50
+   * requests", "confirming the last 15 s of telemetry"); null when it waits for nothing. From the
+   * stored state alone, without a clock: the row is saved after every check, so the numbers are
+   * those of the last one.
+   */
+  static String waitingFor(JsonObject state, JsonObject evidence, int minRequests) {
+    String waiting = state.getString("waiting", "none");
+    if ("evidence".equals(waiting)) {
+      long requests = evidence == null ? 0
+        : evidence.getJsonObject("new", new JsonObject()).getJsonArray("n", new JsonArray().add(0)).getLong(0);
+      return requests < minRequests
+        ? "waiting for evidence: " + requests + " of " + minRequests + " requests"
+        : "waiting for evidence: " + requests + " requests, not conclusive yet";
+    }
+    if ("telemetry".equals(waiting)) {
+      boolean passed = evidence != null && "pass".equals(evidence.getString("verdict"));
+      String until = state.getString(passed ? "soakEndsAt" : "maxSoakEndsAt");
+      String checked = evidence == null ? null : evidence.getString("checkedUntil");
+      String from = checked != null ? checked : state.getString("soakStartedAt");
+      if (until == null || from == null) {
+        return "confirming the last seconds of telemetry";
+      }
+      long seconds = Math.max(1, (Duration.between(Instant.parse(from), Instant.parse(until)).toMillis() + 999) / 1000);
+      return "confirming the last " + seconds + " s of telemetry";
+    }
+    return null;
   }
 
   /**

@@ -15,6 +15,7 @@ import dev.hmd.slo.ReleaseStatus;
 import dev.hmd.slo.StageState;
 import dev.hmd.slo.StageStatus;
 import dev.hmd.slo.VersionStats;
+import dev.hmd.slo.Waiting;
 import dev.hmd.events.EventLog.NewEvent;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -144,7 +145,7 @@ public final class Releases {
     }
     StageState stage;
     try {
-      stage = StageState.fromMap(json.getMap());
+      stage = StageState.fromMap(dev.hmd.http.Json.plain(json));
     } catch (RuntimeException e) {
       throw new UnreadableRelease("stages", at + ": " + e.getMessage(), e);
     }
@@ -175,7 +176,8 @@ public final class Releases {
       next.currentStageIndex(), stages, next.outcome() == null ? null : next.outcome().code().wireName(),
       next.outcome() == null ? null : next.outcome().message(), row.createdAt(), started, finished, row.nextDueAt(),
       row.leaseOwner(), row.leaseExpiresAt(), desired, row.appliedSplit(), row.appliedDeploymentId(), row.nextCheckAt(),
-      next.consecutiveErrors(), row.baseline(), row.blocked(), row.controls().withState(controls), row.rowVersion());
+      row.checkedUntil(), next.consecutiveErrors(), row.baseline(), row.blocked(), row.controls().withState(controls),
+      row.rowVersion());
   }
 
   /**
@@ -190,8 +192,8 @@ public final class Releases {
   /**
    * When the scheduler must look next: now while a split is pending, else the earliest of the
    * next check, the soak's end (while it is still to come: a soak past its end waits for the
-   * checks of its last seconds, which come at the next check) and the approval deadline; null
-   * when nothing is left to do.
+   * checks of its last seconds, which come at the next check), the end of its longest soak while
+   * it waits for evidence, and the approval deadline; null when nothing is left to do.
    */
   public static Instant nextDue(ReleaseRow row, ReleaseState state, Instant now) {
     if (splitPending(row)) {
@@ -205,6 +207,10 @@ public final class Releases {
     if (state.status() == ReleaseStatus.RUNNING && stage.status() == StageStatus.SOAKING && stage.soakEndsAt() != null
       && stage.soakEndsAt().isAfter(now)) {
       due = min(due, stage.soakEndsAt());
+    }
+    if (state.status() == ReleaseStatus.RUNNING && stage.waiting() == Waiting.EVIDENCE && stage.maxSoakEndsAt() != null
+      && stage.maxSoakEndsAt().isAfter(now)) {
+      due = min(due, stage.maxSoakEndsAt());
     }
     if (state.status() == ReleaseStatus.AWAITING_APPROVAL && stage.approvalDeadline() != null) {
       due = min(due, stage.approvalDeadline());

@@ -145,7 +145,7 @@ public final class ReleasesApi {
     Transition started = new ReleaseMachine(plan).start(now);
     ReleaseRow blank = new ReleaseRow(Ids.newId("r"), tenantId, c.id(), c.accountId(), c.workerName(), oldVersionId,
       newVersionId, stored.revision(), PlanJson.toJson(plan), ReleaseStatus.RUNNING, 0, new JsonArray(), null, null,
-      now, null, null, now, null, null, null, serving.split(), serving.id(), null, 0, null, null, 0);
+      now, null, null, now, null, null, null, serving.split(), serving.id(), null, null, 0, null, null, null, 0);
     return Releases.withState(blank, started.next(), now);
   }
 
@@ -402,7 +402,7 @@ public final class ReleasesApi {
     ReleaseRow blank = new ReleaseRow(Ids.newId("r"), original.tenantId(), original.connectionId(), original.accountId(),
       original.workerName(), original.newVersionId(), original.oldVersionId(), original.planRevision(),
       PlanJson.toJson(plan), ReleaseStatus.RUNNING, 0, new JsonArray(), null, null, now, null, null, now, null, null,
-      null, serving.split(), serving.id(), null, 0, null, null,
+      null, serving.split(), serving.id(), null, null, 0, null, null,
       new ReleaseRow.Controls(ReleaseRow.KIND_REVERT, original.id(), new JsonObject(), new JsonArray().add(decision)), 0);
     return Releases.withState(blank, started.next(), now);
   }

@@ -16,10 +16,15 @@ public final class CheckGrid {
 
   /** The first grid instant strictly after {@code now}. */
   public static Instant next(Instant now, Duration interval, String accountId) {
+    return atOrBefore(now, interval, accountId).plus(interval);
+  }
+
+  /** The last grid instant at or before {@code now}. */
+  public static Instant atOrBefore(Instant now, Duration interval, String accountId) {
     long period = interval.toMillis();
     long phase = Math.floorMod(accountId.hashCode() * 2654435761L, period);
     long t = now.toEpochMilli();
-    long k = Math.floorDiv(t - phase, period) + 1;
+    long k = Math.floorDiv(t - phase, period);
     return Instant.ofEpochMilli(k * period + phase);
   }
 }

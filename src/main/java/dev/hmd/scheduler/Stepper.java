@@ -16,25 +16,32 @@ import dev.hmd.releases.Releases;
 import dev.hmd.releases.StatsMapping;
 import dev.hmd.releases.UnreadableRelease;
 import dev.hmd.retry.Backoff;
+import dev.hmd.slo.Attribution;
 import dev.hmd.slo.CheckEvaluation;
 import dev.hmd.slo.Effect;
+import dev.hmd.slo.EvidenceWindows;
 import dev.hmd.slo.Outcome;
 import dev.hmd.slo.OutcomeCode;
 import dev.hmd.slo.Plan;
+import dev.hmd.slo.PooledStats;
 import dev.hmd.slo.ReleaseInput;
 import dev.hmd.slo.ReleaseMachine;
 import dev.hmd.slo.ReleaseState;
 import dev.hmd.slo.ReleaseStatus;
-import dev.hmd.slo.SloEvaluator;
+import dev.hmd.slo.StageEvidence;
+import dev.hmd.slo.StageJudge;
 import dev.hmd.slo.StageState;
 import dev.hmd.slo.StageStatus;
 import dev.hmd.slo.Transition;
+import dev.hmd.slo.Verdict;
 import dev.hmd.slo.VersionStats;
+import dev.hmd.slo.Waiting;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,9 +59,10 @@ import org.slf4j.spi.LoggingEventBuilder;
  *
  * <p>What the machine decides comes with its effects, and the step acts on them rather than
  * working them out again: {@link Effect.SetSplit} makes the split wanted and applied in this same
- * step, {@link Effect.ScheduleCheck} places the next check on the account's grid,
- * {@link Effect.ScheduleSoakEnd} and {@link Effect.AwaitApproval} make the release due then,
- * {@link Effect.Finished} counts and logs the outcome and stops the checks. Effects are
+ * step, {@link Effect.ScheduleSoakEnd} and {@link Effect.AwaitApproval} make the release due then,
+ * {@link Effect.Finished} counts and logs the outcome and stops the checks; checks follow the
+ * account's grid from where the last one read ({@link #runCheck}), so
+ * {@link Effect.ScheduleCheck} needs nothing more. Effects are
  * edge-triggered; what the row says is still owed (a split not confirmed serving, a check never
  * scheduled, a soak end, a deadline) is read from the row on every step, so a process that died
  * between a save and its effects loses nothing.
@@ -68,6 +76,21 @@ final class Stepper {
    * means telemetry is later than {@code HMD_TELEMETRY_LAG_SECONDS}, and the data will come.
    */
   static final int EMPTY_WINDOW_RETRIES = 3;
+  /**
+   * How far back a check catches up on windows nobody checked (a process died, Postgres or
+   * Cloudflare was down): within the simulator's telemetry retention (15 minutes by default) and
+   * far within Cloudflare's (3 days). Older windows are skipped, with a warning.
+   */
+  static final Duration MAX_CATCH_UP = Duration.ofMinutes(10);
+  /**
+   * How many intervals behind a release must be before one check reads everything nobody
+   * checked in one window. Less behind (a loaded process, a release just taken over after a short
+   * lease) it reads the interval that was due, as every release of its account due then does,
+   * so that one query still answers them all, and the next check is due at once: a loaded
+   * process that read longer windows than its neighbours split every account's query into many
+   * and fell further behind.
+   */
+  static final int CATCH_UP_AFTER_INTERVALS = 3;
   /** Longest wait between two attempts to apply a split; a rollback is retried at least this often, forever. */
   static final Duration MAX_DEPLOY_BACKOFF = Duration.ofSeconds(30);
   private static final Backoff DEPLOY_BACKOFF = new Backoff(Duration.ofSeconds(1), MAX_DEPLOY_BACKOFF, Backoff.Jitter.HALF);
@@ -98,8 +121,6 @@ final class Stepper {
     boolean verifyDeployment;
     /** A transition asked for a split ({@link Effect.SetSplit}): apply it in this step. */
     boolean splitAsked;
-    /** A due check was taken in this step: the next one is to be placed. */
-    boolean checkTaken;
     /** The earliest time an effect of this step asked to be woken at. */
     Instant wakeAt;
     Instant retryAt;
@@ -218,7 +239,7 @@ final class Stepper {
   private List<Effect> transition(Step s, ReleaseInput input) {
     ReleaseState before = s.state;
     Transition t = s.machine.apply(s.state, input);
-    if (t.isRejected()) {
+    if (t.isRejected() || (t.effects().isEmpty() && t.next().equals(before))) {
       return List.of();
     }
     s.state = t.next();
@@ -233,11 +254,9 @@ final class Stepper {
     if (effect instanceof Effect.SetSplit split) {
       s.row = s.row.withDesired(TrafficSplit.between(s.row.newVersionId(), s.row.oldVersionId(), split.newPercent()));
       s.splitAsked = true;
-    } else if (effect instanceof Effect.ScheduleCheck check) {
-      // the grid keeps running across stages: only a check taken (or none scheduled yet) places the next one
-      if (s.row.nextCheckAt() == null || s.checkTaken) {
-        s.row = s.row.withNextCheck(CheckGrid.next(check.at().minus(s.interval()), s.interval(), s.row.accountId()));
-      }
+    } else if (effect instanceof Effect.ScheduleCheck) {
+      // nothing to do: checks follow the account's grid from where the last one read (runCheck
+      // places the next one), which keeps running across stages
     } else if (effect instanceof Effect.ScheduleSoakEnd soak) {
       s.wake(soak.at());
     } else if (effect instanceof Effect.AwaitApproval approval) {
@@ -392,18 +411,29 @@ final class Stepper {
     });
   }
 
-  /** Runs the check that is due, if any; the next one goes on the account's grid. */
+  /**
+   * Runs the check that is due, if any: it reads from where the last check ended up to the
+   * latest grid window telemetry can have (one interval normally; everything nobody checked after
+   * checks were missed, see {@link EvidenceWindows}), judges it for the stage whose split served
+   * it, and places the next one on the account's grid. No check reads a window that ended before
+   * the first split was confirmed serving.
+   */
   private Future<Void> runCheck(Step s) {
     if (s.state.isTerminal() || !s.machine.acceptsChecks(s.state) || s.row.controls().revert()) {
       s.row = s.row.withNextCheck(null);
       return Future.succeededFuture();
     }
     Duration interval = s.interval();
-    if (s.row.nextCheckAt() == null) {
-      // checks are due in this state and none is scheduled (a release just started, or one whose
-      // effects were lost with a process): the grid starts now
-      s.row = s.row.withNextCheck(CheckGrid.next(s.now, interval, s.row.accountId()));
+    Instant cursor = cursor(s);
+    if (cursor == null) {
+      // the first split is not serving yet: the windows before it measured nothing of the new version
+      s.row = s.row.withNextCheck(null);
       return Future.succeededFuture();
+    }
+    if (s.row.nextCheckAt() == null) {
+      // checks are due and none is placed (the first split was just confirmed, or a process died
+      // between a save and its effects): the one that reads the interval after the cursor
+      s.row = s.row.withNextCheck(cursor.plus(telemetryLag).plus(interval));
     }
     if (s.now.isBefore(s.row.nextCheckAt())) {
       return Future.succeededFuture();
@@ -411,14 +441,33 @@ final class Stepper {
     if (s.memory.emptyWindowRetries == 0) {
       metrics.checkLate(Duration.between(s.row.nextCheckAt(), s.now));
     }
-    Instant windowEnd = s.row.nextCheckAt().minus(telemetryLag);
-    Instant windowStart = windowEnd.minus(interval);
+    Instant latest = CheckGrid.atOrBefore(s.now, interval, s.row.accountId()).minus(telemetryLag);
+    if (!latest.isAfter(cursor.plus(interval.multipliedBy(CATCH_UP_AFTER_INTERVALS)))) {
+      latest = earliest(latest, cursor.plus(interval));
+    }
+    Duration reach = MAX_CATCH_UP.compareTo(interval) > 0 ? MAX_CATCH_UP : interval;
+    if (cursor.isBefore(latest.minus(reach))) {
+      Instant from = latest.minus(interval.multipliedBy(reach.toMillis() / interval.toMillis()));
+      about(LOG.atWarn(), s.row).log("release {}: the windows from {} to {} were never checked and are older than "
+        + "telemetry is kept for a catch-up ({}); checking from {}", s.row.id(), cursor, from, reach, from);
+      cursor = from;
+    }
+    Optional<EvidenceWindows.Window> next = EvidenceWindows.next(s.state, cursor, latest, interval);
+    if (next.isEmpty()) {
+      // not yet one whole interval of telemetry after the cursor (the lag setting changed between processes)
+      s.row = s.row.withNextCheck(CheckGrid.next(s.now, interval, s.row.accountId()));
+      return Future.succeededFuture();
+    }
+    Instant windowStart = next.get().start();
+    Instant windowEnd = next.get().end();
+    Attribution where = s.machine.attribute(s.state, windowStart, windowEnd);
+    StageEvidence before = s.state.stages().get(where.stageIndex()).evidence();
     long started = System.nanoTime();
     return tokens.token(s.row.tenantId(), s.row.connectionId())
       .compose(token -> vertx.eventBus().<CheckTelemetry>request(Addresses.OBSERVE_CHECK,
         new CheckRequest(s.row.tenantId(), s.row.id(), s.row.accountId(), s.row.workerName(), token, windowStart, windowEnd),
         new DeliveryOptions().setSendTimeout(BUS_TIMEOUT.toMillis())))
-      .map(reply -> evaluate(s, reply.body(), windowStart))
+      .map(reply -> judge(s, reply.body(), where, before, windowStart, windowEnd))
       .recover(err -> {
         // not a failure of the step: an error check, recorded with its reason; the machine ends a
         // release it cannot watch. The poller logged its own failures (once per batch); the others
@@ -427,57 +476,113 @@ final class Stepper {
           about(LOG.atWarn(), s.row).setCause(err).log("release {}: no telemetry for the check due at {}", s.row.id(),
             s.row.nextCheckAt());
         }
-        return Future.succeededFuture(new Evaluated(CheckEvaluation.error("telemetry query failed: " + err.getMessage()),
-          null, null));
+        CheckEvaluation failed = CheckEvaluation.error("telemetry query failed: " + err.getMessage());
+        return Future.succeededFuture(new Judged(new StageJudge.Judgement(Verdict.ERROR, failed.reason(), failed, null,
+          before, 0), null, null));
       })
-      .map(evaluated -> {
-        if (evaluated.newStats() != null && evaluated.newStats().requests() == 0 && evaluated.oldStats().requests() == 0
-          && s.state.currentStage().measuredThisSoak(windowStart)
-          && ++s.memory.emptyWindowRetries <= EMPTY_WINDOW_RETRIES) {
+      .map(judged -> {
+        StageJudge.Judgement judgement = judged.judgement();
+        if (judged.newStats() != null && judged.newStats().requests() == 0 && judged.oldStats().requests() == 0
+          && where.counted() && ++s.memory.emptyWindowRetries <= EMPTY_WINDOW_RETRIES) {
           // ask for the same window again a little later; the due check stays where it is. Only a
-          // window that began inside the soak is worth it: an earlier one counts only by failing,
-          // and no data never fails (asking again for it pushed the stage's next check past its
-          // grid instant, and a short soak could end a check short)
+          // window of the stage's own is worth it: another one counts only by failing, and no data
+          // never fails (asking again for it pushed the stage's next check past its grid instant)
           s.retryCheckAt = s.now.plus(Duration.ofMillis(Math.max(1000, interval.toMillis() / 2)));
           return null;
         }
         s.memory.emptyWindowRetries = 0;
-        s.checkTaken = true;
-        metrics.checked(evaluated.evaluation().verdict(), Duration.ofNanos(System.nanoTime() - started));
-        int stageIndex = s.state.currentStageIndex();
-        List<Effect> effects = transition(s, new ReleaseInput.CheckCompleted(s.now, evaluated.evaluation().verdict(),
-          windowStart));
+        metrics.checked(judgement.verdict(), Duration.ofNanos(System.nanoTime() - started));
+        boolean error = judgement.verdict() == Verdict.ERROR;
+        List<Effect> effects = transition(s, new ReleaseInput.CheckCompleted(s.now, judgement.verdict(), windowStart,
+          windowEnd, error ? null : judgement.evidence()));
         finished(effects).ifPresent(finished -> {
           OutcomeCode code = finished.outcome().code();
-          if (evaluated.evaluation().reason() != null && (code == OutcomeCode.SLO_VIOLATION || code == OutcomeCode.ERROR)) {
+          if (judgement.reason() != null && (code == OutcomeCode.SLO_VIOLATION || code == OutcomeCode.ERROR)) {
             // the machine says how many checks failed; the people reading it want to know which SLO
             s.state = new ReleaseState(s.state.status(), s.state.currentStageIndex(), s.state.stages(),
               s.state.consecutiveErrors(), new Outcome(code,
-                finished.outcome().message() + "; last check: " + evaluated.evaluation().reason()), s.state.controls());
+                finished.outcome().message() + "; last check: " + judgement.reason()), s.state.controls());
             s.row = Releases.withState(s.row, s.state, s.now);
           }
           if (code == OutcomeCode.SLO_VIOLATION) {
             s.memory.rollbackSince = windowEnd;
           }
         });
-        s.checks.add(new CheckRepository.NewCheck(s.row.tenantId(), s.row.id(), stageIndex, s.now, windowStart, windowEnd,
-          evaluated.evaluation(), evaluated.newStats(), evaluated.oldStats()));
+        if (!error) {
+          s.row = s.row.withCheckedUntil(windowEnd);
+        }
+        if (!s.state.isTerminal() && s.machine.acceptsChecks(s.state)) {
+          // the grid instant whose window follows this one: now already when the release is behind
+          // (the next interval is due), else the next one; after an error, the next grid instant
+          Instant following = windowEnd.plus(telemetryLag).plus(interval);
+          s.row = s.row.withNextCheck(error ? CheckGrid.next(s.now, interval, s.row.accountId()) : following);
+        }
+        s.checks.add(new CheckRepository.NewCheck(s.row.tenantId(), s.row.id(), where.stageIndex(), s.now, windowStart,
+          windowEnd, new CheckEvaluation(judgement.verdict(), judgement.window().slos(), judgement.reason()),
+          judged.newStats(), judged.oldStats(), counted(judgement.verdict(), where),
+          counted(judgement.verdict(), where) ? null : error
+            ? "the check could not be made (only five in a row count: they end the release)" : where.reason(),
+          where.servedPercent(), stageJson(judgement)));
         s.changed = true;
         return null;
       });
+  }
+
+  /**
+   * Whether a check counts in its stage's numbers (passed, failed, inconclusive checks): a window
+   * of the stage's own always, another one only by failing, an error never.
+   */
+  private static boolean counted(Verdict verdict, Attribution where) {
+    return verdict != Verdict.ERROR && (where.counted() || verdict == Verdict.FAIL);
+  }
+
+  /**
+   * Where the next check reads from: the end of the last window checked, or, before the first
+   * check, the last grid window end at or before the first split's confirmation (so that the
+   * first window is the one that holds it); null while the first split is not serving.
+   */
+  private Instant cursor(Step s) {
+    if (s.row.checkedUntil() != null) {
+      return s.row.checkedUntil();
+    }
+    Instant firstSplit = s.state.stages().get(0).soakStartedAt();
+    if (firstSplit == null) {
+      return null;
+    }
+    return CheckGrid.atOrBefore(firstSplit.plus(telemetryLag), s.interval(), s.row.accountId()).minus(telemetryLag);
+  }
+
+  /** The stage's pooled evidence as a check shows it ({@code stage}); null when the window was not its own. */
+  private static JsonObject stageJson(StageJudge.Judgement judgement) {
+    if (judgement.pooled() == null) {
+      return null;
+    }
+    PooledStats pooled = judgement.evidence().newStats();
+    return new JsonObject()
+      .put("verdict", judgement.pooled().verdict().wireName())
+      .put("reason", judgement.pooled().reason())
+      .put("windows", judgement.evidence().windows())
+      .put("look", judgement.look())
+      .put("requests", pooled.requests())
+      .put("errors", pooled.errors())
+      .put("errorRate", pooled.errorRate())
+      .put("exceptions", pooled.exceptions())
+      .put("slos", CheckRepository.slos(judgement.pooled()));
   }
 
   private static Optional<Effect.Finished> finished(List<Effect> effects) {
     return effects.stream().filter(Effect.Finished.class::isInstance).map(Effect.Finished.class::cast).findFirst();
   }
 
-  private record Evaluated(CheckEvaluation evaluation, VersionStats newStats, VersionStats oldStats) {
+  private record Judged(StageJudge.Judgement judgement, VersionStats newStats, VersionStats oldStats) {
   }
 
-  private Evaluated evaluate(Step s, CheckTelemetry telemetry, Instant windowStart) {
+  private Judged judge(Step s, CheckTelemetry telemetry, Attribution where, StageEvidence before, Instant windowStart,
+                       Instant windowEnd) {
     VersionStats newStats = StatsMapping.of(telemetry.byVersion().get(s.row.newVersionId()));
     VersionStats oldStats = StatsMapping.of(telemetry.byVersion().get(s.row.oldVersionId()));
-    CheckEvaluation evaluation = SloEvaluator.evaluate(s.plan, newStats, oldStats, s.baseline);
+    StageJudge.Judgement judgement = StageJudge.judge(s.plan, before, where.counted(), windowEnd, newStats, oldStats,
+      s.baseline);
     if (oldStats.requests() >= s.plan.minRequests()) {
       s.row = s.row.withBaseline(StatsMapping.toJson(oldStats));
     }
@@ -492,23 +597,23 @@ final class Stepper {
     if (strangers || starved) {
       s.verifyDeployment = true;
     }
-    return new Evaluated(evaluation, newStats, oldStats);
+    return new Judged(judgement, newStats, oldStats);
   }
 
   /**
-   * The soak's end and the approval deadline, when they have come. A soak without a conclusive
-   * pass ends only once its last seconds have been checked: telemetry arrives {@code lag} late
-   * and checks come once an interval, so at {@code soakEndsAt} the traffic of up to lag + interval
-   * before it is still unchecked, and a soak shorter than that would never have a window of its
-   * own (a 10 s soak checked every 10 s, 5 s late). Deciding on less than the whole soak made
-   * short soaks of healthy versions end without a pass ({@code onInsufficientData}).
+   * The soak's end and the approval deadline, when they have come. At its soak's end a stage is
+   * decided if its evidence allows; otherwise it waits (for evidence, until its longest soak; for
+   * the checks of its last seconds), and the next checks decide it, or its longest soak's end
+   * (see {@link dev.hmd.slo.ReleaseMachine}).
    */
   private Future<Void> fireTimers(Step s) {
     for (int guard = 0; guard < 3 && !s.state.isTerminal(); guard++) {
       StageState stage = s.state.currentStage();
       if (s.state.status() == ReleaseStatus.RUNNING && stage.status() == StageStatus.SOAKING
-        && stage.soakEndsAt() != null && !s.now.isBefore(stage.soakEndsAt()) && soakChecked(s, stage)) {
-        transition(s, new ReleaseInput.SoakElapsed(s.now));
+        && stage.soakEndsAt() != null && !s.now.isBefore(stage.soakEndsAt()) && soakTimerDue(s, stage)) {
+        if (transition(s, new ReleaseInput.SoakElapsed(s.now)).isEmpty() && s.state.currentStage().equals(stage)) {
+          break;
+        }
       } else if (s.state.status() == ReleaseStatus.AWAITING_APPROVAL && stage.approvalDeadline() != null
         && !s.now.isBefore(stage.approvalDeadline())) {
         transition(s, new ReleaseInput.ApprovalTimedOut(s.now));
@@ -519,22 +624,14 @@ final class Stepper {
     return Future.succeededFuture();
   }
 
-  /**
-   * Whether the soak can be decided: a pass settled it, or the checks have covered it, that is
-   * every window up to its end has been checked, and at least one whole window of its own (one
-   * that began after the split was applied, the only kind that can pass). The next check's
-   * window begins where the last one ended; a window asked again for being empty keeps the next
-   * check where it is, so it is still to come. A soak shorter than the poll interval thus lasts
-   * until one window of its own has been checked.
-   */
-  private boolean soakChecked(Step s, StageState stage) {
-    if (stage.hadConclusivePass() || s.row.nextCheckAt() == null || stage.soakStartedAt() == null) {
+  /** The soak's end not yet taken in, or the end of the longest soak of a stage waiting for evidence. */
+  private static boolean soakTimerDue(Step s, StageState stage) {
+    if (stage.waiting() == Waiting.NONE) {
       return true;
     }
-    Duration interval = s.interval();
-    Instant nextWindowStart = s.row.nextCheckAt().minus(telemetryLag).minus(interval);
-    Instant covered = stage.soakStartedAt().plus(interval);
-    return !nextWindowStart.isBefore(stage.soakEndsAt()) && !nextWindowStart.isBefore(covered);
+    Instant longest = stage.maxSoakEndsAt() != null ? stage.maxSoakEndsAt()
+      : stage.soakStartedAt().plusSeconds(s.plan.stage(stage.index()).effectiveMaxSoakSeconds());
+    return stage.waiting() == Waiting.EVIDENCE && !s.now.isBefore(longest);
   }
 
   /** Saves what changed, due at the earliest of what the row still owes and what an effect asked for. */

@@ -103,6 +103,10 @@ public record Plan(
       if (stage.description() != null) {
         map.put("description", stage.description());
       }
+      // only when set: left out, it follows soakSeconds (4 x), also after soakSeconds is edited
+      if (stage.maxSoakSeconds() != null) {
+        map.put("maxSoakSeconds", stage.maxSoakSeconds());
+      }
       stageList.add(map);
     }
     List<Object> sloList = new ArrayList<>();

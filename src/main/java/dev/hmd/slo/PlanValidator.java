@@ -33,6 +33,8 @@ public final class PlanValidator {
    * and a person who wants longer can use a manual gate.
    */
   public static final int MAX_SOAK_SECONDS = 7 * 24 * 3600;
+  /** The longest a soak may wait for evidence: four of the longest soaks, as the default is four soaks. */
+  public static final int MAX_MAX_SOAK_SECONDS = Stage.DEFAULT_MAX_SOAK_FACTOR * MAX_SOAK_SECONDS;
   /** An hour: a check less often than that watches a live split too loosely to be worth it. */
   public static final int MAX_POLL_INTERVAL_SECONDS = 3600;
   public static final int MAX_DESCRIPTION_LENGTH = 200;
@@ -136,8 +138,15 @@ public final class PlanValidator {
         Boolean autoProgress = bool(json.get("autoProgress"), path + ".autoProgress", true);
         String description = optionalString(json.get("description"), path + ".description",
           MAX_DESCRIPTION_LENGTH);
-        if (target != null && soak != null && autoProgress != null) {
-          stages.add(new Stage(target, soak, autoProgress, description));
+        Object maxSoakValue = json.get("maxSoakSeconds");
+        Integer maxSoak = maxSoakValue == null ? null
+          : integer(maxSoakValue, path + ".maxSoakSeconds", 1, MAX_MAX_SOAK_SECONDS, null);
+        if (maxSoak != null && soak != null && maxSoak < soak) {
+          error(path + ".maxSoakSeconds", "must be at least soakSeconds (" + soak + ")");
+          maxSoak = null;
+        }
+        if (target != null && soak != null && autoProgress != null && (maxSoakValue == null || maxSoak != null)) {
+          stages.add(new Stage(target, soak, autoProgress, description, maxSoak));
         }
       }
       return stages;

@@ -23,24 +23,34 @@ public sealed interface ReleaseInput {
   }
 
   /**
-   * A check finished. {@code windowStart} is the start of the telemetry window it judged, used
-   * to keep a pass or an inconclusive check that partly measured an earlier split out of the
-   * current stage's count; null means "count it if the soak has started". Fails and errors
-   * count whatever their window.
+   * A check finished: its verdict on the window {@code [windowStart, windowEnd)}. The machine
+   * gives the window to the stage whose split served it ({@link ReleaseMachine#attribute}): a
+   * stage's evidence is the windows that began at or after its split was confirmed serving and
+   * ended before the next split was asked for; a window served partly under another split counts
+   * only by failing. {@code evidence} is that stage's evidence with this window in it, as
+   * {@link StageJudge} judged it; null when the shell judged the window alone (then a pass or an
+   * inconclusive verdict stands for the stage's evidence, and the window ends at {@code now} when
+   * {@code windowEnd} is null). Errors count whatever their window.
    */
-  record CheckCompleted(Instant now, Verdict verdict, Instant windowStart) implements ReleaseInput {
+  record CheckCompleted(Instant now, Verdict verdict, Instant windowStart, Instant windowEnd, StageEvidence evidence)
+    implements ReleaseInput {
     public CheckCompleted {
       Objects.requireNonNull(verdict, "verdict");
     }
 
+    public CheckCompleted(Instant now, Verdict verdict, Instant windowStart) {
+      this(now, verdict, windowStart, null, null);
+    }
+
     public CheckCompleted(Instant now, Verdict verdict) {
-      this(now, verdict, null);
+      this(now, verdict, null, null, null);
     }
   }
 
   /**
-   * The current stage's soakEndsAt has come. Rejected if it has not. The scheduler sends it once
-   * the soak is settled: a conclusive pass, or checks covering the whole soak (docs/engine.md).
+   * The current stage's soakEndsAt (or, while it waits for evidence, its maxSoakEndsAt) has come.
+   * Rejected before soakEndsAt. The stage is decided if it can be (see {@link ReleaseMachine});
+   * otherwise it says what it waits for, and the next checks decide it.
    */
   record SoakElapsed(Instant now) implements ReleaseInput {
   }

@@ -40,14 +40,20 @@ import java.util.Objects;
  *   <li>Checks are taken while the release is running (soaking) and while it awaits approval:
  *   the new version serves traffic all that time, and a regression found while a person is at
  *   lunch must still roll back. Passes only matter to a soak that has not ended.</li>
- *   <li>A fail counts whenever it arrives, even before the stage's split is applied or from a
- *   window that began in the previous stage: it is evidence against the version, whichever
- *   split it was seen under. A pass or inconclusive check counts only when its window began
- *   after the soak clock started.</li>
- *   <li>A check processed after soakEndsAt but before {@link SoakElapsed} still counts: its
- *   window measured this stage's split.</li>
- *   <li>A soak is clean with at least one conclusive pass; failed checks below
- *   failureThreshold are tolerated, as the plan asked.</li>
+ *   <li>A check window belongs to the stage whose split served it ({@link #attribute}): a
+ *   stage's evidence is the windows that began at or after its split was confirmed serving and
+ *   ended before the next split was asked for, including the windows of its last seconds that are
+ *   checked after the next stage began. A window served partly under another split counts only by
+ *   failing, for the stage whose split was asked for when it ended: a fail is evidence against
+ *   the version, whichever split it was seen under.</li>
+ *   <li>A stage is judged on its evidence as a whole ({@link StageJudge}): it can pass once its
+ *   pooled evidence is a pass, and fails on failureThreshold failed checks (a window alone or the
+ *   pool), also in its last seconds checked after it ended.</li>
+ *   <li>When the soak time is up, a stage whose pooled evidence passes moves on at once; the last
+ *   stage only once its windows up to the soak's end have all been checked (telemetry arrives
+ *   late: otherwise the last seconds of a release would never be looked at). Without a pass it
+ *   keeps collecting until maxSoakEndsAt, and only then, once its windows up to there are
+ *   checked, follows onInsufficientData. {@link StageState#waiting()} says which it waits for.</li>
  *   <li>{@value #MAX_CONSECUTIVE_ERRORS} consecutive error checks end the release as
  *   {@code failed} with outcome {@code error}, rolled back: the service, not the version,
  *   failed, and a version we cannot watch must not keep serving.</li>
@@ -418,7 +424,9 @@ public final class ReleaseMachine {
       return Transition.to(state, List.of());
     }
     Instant endsAt = applied.now().plus(Duration.ofSeconds(plan.stage(index).soakSeconds()));
-    ReleaseState next = withStage(state, index, stage.soakClockStarted(applied.now(), endsAt), state.consecutiveErrors());
+    Instant longestEndsAt = applied.now().plus(Duration.ofSeconds(plan.stage(index).effectiveMaxSoakSeconds()));
+    ReleaseState next = withStage(state, index, stage.soakClockStarted(applied.now(), endsAt, longestEndsAt),
+      state.consecutiveErrors());
     return Transition.to(next, List.of(new ScheduleSoakEnd(endsAt), nextCheck(applied.now())));
   }
 
@@ -427,30 +435,106 @@ public final class ReleaseMachine {
       return Transition.rejected(state, "no checks are due: " + label(state.currentStageIndex()) + " is "
         + state.currentStage().status().wireName());
     }
-    int index = state.currentStageIndex();
-    StageState stage = state.currentStage();
+    int current = state.currentStageIndex();
     Instant now = check.now();
 
     if (check.verdict() == Verdict.ERROR) {
       int errors = state.consecutiveErrors() + 1;
-      ReleaseState next = withStage(state, index, stage, errors);
+      ReleaseState next = withStage(state, current, state.currentStage(), errors);
       if (errors >= MAX_CONSECUTIVE_ERRORS) {
         return end(next, now, ReleaseStatus.FAILED, StageStatus.FAILED, new Outcome(OutcomeCode.ERROR,
-          errors + " checks in a row could not be made at " + label(index) + "; rolled back because the new "
+          errors + " checks in a row could not be made at " + label(current) + "; rolled back because the new "
             + "version cannot be watched"), true);
       }
       return Transition.to(next, List.of(nextCheck(now)));
     }
 
-    boolean counts = check.verdict() == Verdict.FAIL || stage.measuredThisSoak(check.windowStart());
-    StageState counted = counts ? stage.counted(check.verdict()) : stage;
-    ReleaseState next = withStage(state, index, counted, 0);
-    if (counted.failedChecks() >= plan.failureThreshold()) {
+    Attribution where = check.windowEnd() == null ? currentWindow(state, check) : attribute(state, check.windowStart(),
+      check.windowEnd());
+    int index = where.stageIndex();
+    StageState stage = state.stages().get(index);
+    StageEvidence evidence = check.evidence() != null ? check.evidence()
+      : judgedByShell(stage.evidence(), where.counted(), check);
+    StageState updated = stage.withEvidence(evidence);
+    if (where.counted() || check.verdict() == Verdict.FAIL) {
+      updated = updated.counted(check.verdict());
+    }
+    ReleaseState next = withStage(state, index, updated, 0);
+    if (updated.failedChecks() >= plan.failureThreshold()) {
+      String when = index == current ? "" : " (in its last seconds, checked after " + label(current) + " began)";
       return end(next, now, ReleaseStatus.ROLLED_BACK, StageStatus.FAILED, new Outcome(OutcomeCode.SLO_VIOLATION,
-        counted.failedChecks() + " failed check" + (counted.failedChecks() == 1 ? "" : "s") + " at " + label(index)
-          + " (failureThreshold " + plan.failureThreshold() + ")"), true);
+        updated.failedChecks() + " failed check" + (updated.failedChecks() == 1 ? "" : "s") + " at " + label(index)
+          + when + " (failureThreshold " + plan.failureThreshold() + ")"), true);
+    }
+    if (index == current && soakTimeUp(next, now)) {
+      Transition settled = settle(next, now);
+      List<Effect> effects = new ArrayList<>(settled.effects());
+      if (acceptsChecks(settled.next())) {
+        effects.add(nextCheck(now));
+      }
+      return Transition.to(settled.next(), effects);
     }
     return Transition.to(next, List.of(nextCheck(now)));
+  }
+
+  /**
+   * Which stage's split served the window {@code [windowStart, windowEnd)}: the stage whose own
+   * span holds it whole (from its split confirmed serving to its end, when the next split was
+   * asked for), counted; otherwise the stage whose split was asked for when the window ended, not
+   * counted, with the reason.
+   */
+  public Attribution attribute(ReleaseState state, Instant windowStart, Instant windowEnd) {
+    int atEnd = 0;
+    for (StageState stage : state.stages()) {
+      if (stage.startedAt() == null) {
+        break;
+      }
+      if (stage.soakStartedAt() != null && !windowStart.isBefore(stage.soakStartedAt())
+        && (stage.completedAt() == null || !windowEnd.isAfter(stage.completedAt()))) {
+        return new Attribution(stage.index(), true, target(stage.index()), null);
+      }
+      if (stage.startedAt().isBefore(windowEnd)) {
+        atEnd = stage.index();
+      }
+    }
+    StageState stage = state.stages().get(atEnd);
+    String reason;
+    if (stage.soakStartedAt() != null && !windowStart.isBefore(stage.soakStartedAt())) {
+      reason = "it ran past the end of " + label(atEnd);
+    } else if (atEnd > 0 && windowStart.isBefore(stage.startedAt())) {
+      reason = "it began under " + label(atEnd - 1) + "'s split and ended under " + label(atEnd) + "'s";
+    } else {
+      reason = "it began before " + label(atEnd) + "'s split was confirmed serving at Cloudflare";
+    }
+    return new Attribution(atEnd, false, null, reason);
+  }
+
+  /** A check without a window: the current stage's, counted once its soak clock runs (windowStart, if given, inside it). */
+  private Attribution currentWindow(ReleaseState state, CheckCompleted check) {
+    int index = state.currentStageIndex();
+    return state.currentStage().measuredThisSoak(check.windowStart())
+      ? new Attribution(index, true, target(index), null)
+      : new Attribution(index, false, null, "it began before " + label(index) + "'s split was confirmed serving at Cloudflare");
+  }
+
+  /**
+   * The evidence after a check the shell judged alone: a pass or an inconclusive verdict stands
+   * for the stage's evidence; a fail says something about one window only, and leaves the last
+   * judgement of the stage as it was.
+   */
+  private static StageEvidence judgedByShell(StageEvidence before, boolean counted, CheckCompleted check) {
+    if (!counted) {
+      return before.looked();
+    }
+    Instant end = check.windowEnd() != null ? check.windowEnd() : check.now();
+    StageEvidence looked = before.pooled(null, null, end);
+    return check.verdict() == Verdict.FAIL ? looked : looked.judged(check.verdict(), null);
+  }
+
+  private static boolean soakTimeUp(ReleaseState state, Instant now) {
+    StageState stage = state.currentStage();
+    return state.status() == ReleaseStatus.RUNNING && stage.status() == StageStatus.SOAKING
+      && stage.soakEndsAt() != null && !now.isBefore(stage.soakEndsAt());
   }
 
   private Transition onSoakElapsed(ReleaseState state, SoakElapsed elapsed) {
@@ -465,16 +549,49 @@ public final class ReleaseMachine {
     if (elapsed.now().isBefore(stage.soakEndsAt())) {
       return Transition.rejected(state, label(index) + "'s soak ends at " + stage.soakEndsAt());
     }
-    if (stage.hadConclusivePass()) {
-      return stagePassed(state, elapsed.now());
+    return settle(state, elapsed.now());
+  }
+
+  /**
+   * The current stage's soak time is up: decide it if its evidence allows, else say what it waits
+   * for. A pass moves on (the last stage once its windows up to the soak's end are all checked);
+   * without one the stage keeps collecting until its longest soak is over and checked, then
+   * follows onInsufficientData.
+   */
+  private Transition settle(ReleaseState state, Instant now) {
+    int index = state.currentStageIndex();
+    StageState stage = state.currentStage();
+    StageEvidence evidence = stage.evidence();
+    boolean last = index == plan.stageCount() - 1;
+    Instant longest = longestSoakEnd(stage);
+    if (evidence.verdict() == Verdict.PASS && (!last || evidence.coveredUntil(stage.soakEndsAt()))) {
+      return stagePassed(state, now);
     }
-    return switch (plan.onInsufficientData()) {
-      case PROCEED -> stagePassed(state, elapsed.now());
-      case PAUSE -> awaitApproval(state, elapsed.now());
-      case ROLLBACK -> end(state, elapsed.now(), ReleaseStatus.ROLLED_BACK, StageStatus.FAILED,
-        new Outcome(OutcomeCode.INSUFFICIENT_DATA, label(index) + " soaked without a conclusive passing check ("
-          + stage.inconclusiveChecks() + " inconclusive)"), true);
-    };
+    boolean longestOver = !now.isBefore(longest);
+    if (evidence.verdict() != Verdict.PASS && longestOver && evidence.coveredUntil(longest)) {
+      return switch (plan.onInsufficientData()) {
+        case PROCEED -> stagePassed(state, now);
+        case PAUSE -> awaitApproval(state, now);
+        case ROLLBACK -> end(state, now, ReleaseStatus.ROLLED_BACK, StageStatus.FAILED,
+          new Outcome(OutcomeCode.INSUFFICIENT_DATA, label(index) + " soaked "
+            + Duration.between(stage.soakStartedAt(), longest).toSeconds() + " s without conclusive evidence ("
+            + evidence.newStats().requests() + " requests to the new version over " + evidence.windows()
+            + " window" + (evidence.windows() == 1 ? "" : "s") + ", " + stage.inconclusiveChecks()
+            + " inconclusive checks)"), true);
+      };
+    }
+    Waiting waiting = evidence.verdict() == Verdict.PASS || longestOver ? Waiting.TELEMETRY : Waiting.EVIDENCE;
+    if (waiting == stage.waiting()) {
+      return Transition.to(state, List.of());
+    }
+    ReleaseState next = withStage(state, index, stage.waitingFor(waiting), state.consecutiveErrors());
+    return Transition.to(next, waiting == Waiting.EVIDENCE ? List.of(new ScheduleSoakEnd(longest)) : List.of());
+  }
+
+  /** When the stage stops waiting for evidence (rows from before maxSoakSeconds have none stored: from the plan). */
+  private Instant longestSoakEnd(StageState stage) {
+    return stage.maxSoakEndsAt() != null ? stage.maxSoakEndsAt()
+      : stage.soakStartedAt().plus(Duration.ofSeconds(plan.stage(stage.index()).effectiveMaxSoakSeconds()));
   }
 
   /** The soak is done: move on by itself, or wait for a person when the stage asks for one. */

@@ -36,6 +36,16 @@ public final class SloEvaluator {
    */
   public static CheckEvaluation evaluate(Plan plan, VersionStats newVersion, VersionStats oldVersion,
     VersionStats fallbackBaseline) {
+    return evaluate(plan, newVersion, oldVersion, fallbackBaseline, ConfidenceBounds.ALPHA);
+  }
+
+  /**
+   * As {@link #evaluate(Plan, VersionStats, VersionStats, VersionStats)}, with fails at the one-sided
+   * level {@code alpha} (each bound is wrong at most that often), for a window or for a stage's
+   * pooled evidence ({@link AlphaSpending} says how much each look may spend).
+   */
+  public static CheckEvaluation evaluate(Plan plan, Sample newVersion, Sample oldVersion, Sample fallbackBaseline,
+    double alpha) {
     if (newVersion != null && newVersion.inconsistency().isPresent()) {
       return CheckEvaluation.error("new version telemetry is inconsistent: " + newVersion.inconsistency().get());
     }
@@ -48,7 +58,7 @@ public final class SloEvaluator {
     List<SloResult> results = new ArrayList<>();
     for (Slo slo : plan.slos()) {
       results.add(evaluate(slo, plan.minRequests(), newVersion, baseline(slo.sli(), plan.minRequests(), oldVersion,
-        fallbackBaseline)));
+        fallbackBaseline), alpha));
     }
     // dry-run SLOs are judged and recorded like the others, but never decide the check
     List<SloResult> failed = results.stream().filter(r -> r.verdict() == Verdict.FAIL && !r.dryRun()).toList();
@@ -83,6 +93,10 @@ public final class SloEvaluator {
    * has the data; absolute SLOs only report its value.
    */
   static SloResult evaluate(Slo slo, int minRequests, VersionStats newVersion, VersionStats baseline) {
+    return evaluate(slo, minRequests, newVersion, baseline, ConfidenceBounds.ALPHA);
+  }
+
+  static SloResult evaluate(Slo slo, int minRequests, Sample newVersion, Sample baseline, double alpha) {
     Sli sli = slo.sli();
     long sampleSize = sli.isPercentile() ? newVersion.successfulRequests() : newVersion.requests();
     Double observed = newVersion.observed(sli);
@@ -90,21 +104,23 @@ public final class SloEvaluator {
       return result(slo, null, null, Verdict.INCONCLUSIVE, null, "no " + measureName(sli) + " for the new version");
     }
     boolean relative = slo.mode() == SloMode.RELATIVE;
-    Double baselineValue = baseline == null ? null : baseline.observed(sli);
+    // a pool's pass compares its high reading with the baseline's low one: both on the safe side
+    Double baselineValue = baseline == null ? null : relative ? baseline.observedLow(sli) : baseline.observed(sli);
     if (relative && baselineValue == null) {
-      return result(slo, observed, null, Verdict.INCONCLUSIVE, lowerBound(sli, newVersion),
+      return result(slo, observed, null, Verdict.INCONCLUSIVE, lowerBound(sli, newVersion, alpha),
         "no baseline: the old version has no " + measureName(sli) + " in this window or earlier");
     }
 
-    Double bound = lowerBound(sli, newVersion);
+    Double bound = lowerBound(sli, newVersion, alpha);
     // What the bound must exceed to fail, and what the observed value must not exceed to pass.
-    Double failLimit = relative ? scaled(slo.threshold(), upperBound(sli, baseline)) : Double.valueOf(slo.threshold());
+    Double failLimit = relative ? scaled(slo.threshold(), upperBound(sli, baseline, alpha))
+      : Double.valueOf(slo.threshold());
     double passLimit = relative ? slo.threshold() * baselineValue : slo.threshold();
 
     long failFloor = Math.min(minRequests, MIN_REQUESTS_FOR_FAIL);
     if (bound != null && failLimit != null && sampleSize >= failFloor && bound > failLimit) {
       return result(slo, observed, baselineValue, Verdict.FAIL, bound,
-        "observed " + amount(sli, observed) + ", 95% lower bound " + amount(sli, bound) + " > "
+        "observed " + amount(sli, observed) + ", " + confidence(alpha) + " lower bound " + amount(sli, bound) + " > "
           + limitText(slo, failLimit, "upper bound"));
     }
     if (newVersion.requests() < minRequests) {
@@ -129,7 +145,7 @@ public final class SloEvaluator {
    * minRequests, else the fallback when it has minRequests, else whichever has more requests.
    * Stats without a value for the SLI, or that cannot be real, are not candidates.
    */
-  static VersionStats baseline(Sli sli, int minRequests, VersionStats oldVersion, VersionStats fallback) {
+  static Sample baseline(Sli sli, int minRequests, Sample oldVersion, Sample fallback) {
     boolean oldUsable = usableBaseline(sli, oldVersion);
     boolean fallbackUsable = usableBaseline(sli, fallback);
     if (oldUsable && oldVersion.requests() >= minRequests) {
@@ -144,26 +160,47 @@ public final class SloEvaluator {
     return oldUsable ? oldVersion : fallbackUsable ? fallback : null;
   }
 
-  private static boolean usableBaseline(Sli sli, VersionStats stats) {
+  private static boolean usableBaseline(Sli sli, Sample stats) {
     return stats != null && stats.requests() > 0 && stats.inconsistency().isEmpty() && stats.observed(sli) != null;
   }
 
   /** The 95% lower confidence bound of the version's true value, or null when there is none. */
   static Double lowerBound(Sli sli, VersionStats stats) {
+    return lowerBound(sli, stats, ConfidenceBounds.ALPHA);
+  }
+
+  /** The lower confidence bound wrong at most {@code alpha} of the time, or null when there is none. */
+  static Double lowerBound(Sli sli, Sample stats, double alpha) {
     if (!sli.isPercentile()) {
-      return ConfidenceBounds.wilsonLower(stats.failures(sli), stats.requests());
+      return ConfidenceBounds.exactLower(stats.failures(sli), stats.requests(), alpha);
     }
-    OptionalDouble level = ConfidenceBounds.quantileLowerBoundLevel(stats.successfulRequests(), sli.quantileLevel());
-    return level.isPresent() ? stats.curve(sli.kind()).lowAt(level.getAsDouble()) : null;
+    OptionalDouble level = ConfidenceBounds.quantileLowerBoundLevel(stats.successfulRequests(), sli.quantileLevel(),
+      alpha);
+    return level.isPresent() ? stats.low(sli.kind()).lowAt(level.getAsDouble()) : null;
   }
 
   /** The 95% upper confidence bound of the version's true value, or null when there is none. */
   static Double upperBound(Sli sli, VersionStats stats) {
+    return upperBound(sli, stats, ConfidenceBounds.ALPHA);
+  }
+
+  /** The upper confidence bound wrong at most {@code alpha} of the time, or null when there is none. */
+  static Double upperBound(Sli sli, Sample stats, double alpha) {
     if (!sli.isPercentile()) {
-      return ConfidenceBounds.wilsonUpper(stats.failures(sli), stats.requests());
+      return ConfidenceBounds.exactUpper(stats.failures(sli), stats.requests(), alpha);
     }
-    OptionalDouble level = ConfidenceBounds.quantileUpperBoundLevel(stats.successfulRequests(), sli.quantileLevel());
-    return level.isPresent() ? stats.curve(sli.kind()).highAt(level.getAsDouble()) : null;
+    OptionalDouble level = ConfidenceBounds.quantileUpperBoundLevel(stats.successfulRequests(), sli.quantileLevel(),
+      alpha);
+    return level.isPresent() ? stats.high(sli.kind()).highAt(level.getAsDouble()) : null;
+  }
+
+  /**
+   * The confidence of a bound wrong at most {@code alpha} of the time, named as the two-sided
+   * interval it is an end of: "95%" for 0.025, "99.58%" for 0.05 / 12.
+   */
+  static String confidence(double alpha) {
+    return BigDecimal.valueOf(100 * (1 - 2 * alpha)).round(new MathContext(4)).stripTrailingZeros().toPlainString()
+      + "%";
   }
 
   private static Double scaled(double factor, Double value) {

@@ -21,10 +21,10 @@ public record VersionStats(
   Double wallP99,
   Double wallP999,
   Double cpuP50,
-  Double cpuP99) {
+  Double cpuP99) implements Sample {
 
-  private static final double[] WALL_LEVELS = {0.25, 0.50, 0.75, 0.90, 0.95, 0.99, 0.999};
-  private static final double[] CPU_LEVELS = {0.50, 0.99};
+  static final double[] WALL_LEVELS = {0.25, 0.50, 0.75, 0.90, 0.95, 0.99, 0.999};
+  static final double[] CPU_LEVELS = {0.50, 0.99};
 
   /** Every error an exception: for windows in which nothing answered 500 without throwing. */
   public VersionStats(long requests, long errors, Double wallP25, Double wallP50, Double wallP75, Double wallP90,
@@ -48,16 +48,35 @@ public record VersionStats(
   }
 
   /** How many requests count against a rate SLI: errors for the error rate, exceptions for the exception rate. */
+  @Override
   public long failures(Sli sli) {
     return sli == Sli.EXCEPTION_RATE ? exceptions : errors;
   }
 
   /** The requests the percentiles are computed over: those that ended ok. */
+  @Override
   public long successfulRequests() {
     return Math.max(0, requests - exceptions);
   }
 
+  /** A window knows its sample values: both readings are the same. */
+  @Override
+  public Double observedLow(Sli sli) {
+    return observed(sli);
+  }
+
+  @Override
+  public QuantileCurve low(Sli.Kind kind) {
+    return curve(kind);
+  }
+
+  @Override
+  public QuantileCurve high(Sli.Kind kind) {
+    return curve(kind);
+  }
+
   /** The sample value of an SLI: a percentile in ms, or the error rate; null when unknown. */
+  @Override
   public Double observed(Sli sli) {
     return switch (sli) {
       case LATENCY_P50 -> wallP50;
@@ -85,6 +104,7 @@ public record VersionStats(
    * Why these numbers cannot be real, if they cannot: negative counts, more errors than
    * requests, or a percentile that is negative or not a number.
    */
+  @Override
   public Optional<String> inconsistency() {
     if (requests < 0 || errors < 0 || exceptions < 0) {
       return Optional.of("negative request or error count");

@@ -73,6 +73,8 @@ class ReleaseCommandTest {
       "stage 1/2 (10%): passed",
       "stage 2/2 (100%): soaking 10 s",
       "traffic: 100% " + shortId(next) + " (new)",
+      // the last stage succeeds only once its last seconds of telemetry are checked
+      "stage 2/2 (100%): confirming the last ",
       "stage 2/2 (100%): passed",
       "release " + id + " SUCCEEDED (completed)");
     assertThat(run.out().lines().filter(l -> l.contains("SUCCEEDED"))).hasSize(1);

@@ -27,7 +27,7 @@ class NotificationsTest {
     dev.hmd.slo.Plan parsed = PlanJson.fromJson(plan);
     return new ReleaseRow(releaseId, tenantId, connectionId, "acc", "shop<&>", "0c7e2a11-old-version", "5b9d0f3e-new-version", 1,
       PlanJson.toJson(parsed), ReleaseStatus.fromWireName(state).orElseThrow(), stage, new JsonArray(), outcomeCode, outcomeMessage, Instant.EPOCH, Instant.EPOCH, null, null,
-      null, null, null, null, null, null, 0, null, null, 3);
+      null, null, null, null, null, null, null, 0, null, null, null, 3);
   }
 
   static ReleaseRow running(int stage) {

@@ -25,7 +25,7 @@ class ReleaseReadingTest {
     JsonObject plan = Fixture.quickPlan(60, 10, 10, 100);
     ReleaseRow blank = new ReleaseRow("r_1", "t_1", "c_1", "acc", "shop", "old", "new", 1,
       PlanJson.toJson(PlanJson.fromJson(plan)), ReleaseStatus.RUNNING, 0, new JsonArray(), null, null, NOW, null, null,
-      NOW, null, null, null, null, null, null, 0, null, null, 0);
+      NOW, null, null, null, null, null, null, null, 0, null, null, null, 0);
     ReleaseState state = new ReleaseMachine(Releases.plan(blank)).start(NOW).next();
     return Releases.withState(blank, state, NOW);
   }
@@ -36,7 +36,7 @@ class ReleaseReadingTest {
       r.newVersionId(), r.planRevision(), r.plan(), r.state(), r.currentStageIndex(), change.apply(r.stages().copy()),
       r.outcomeCode(), r.outcomeMessage(), r.createdAt(), r.startedAt(), r.finishedAt(), r.nextDueAt(), r.leaseOwner(),
       r.leaseExpiresAt(), r.desiredSplit(), r.appliedSplit(), r.appliedDeploymentId(), r.nextCheckAt(),
-      r.consecutiveErrors(), r.baseline(), r.blocked(), r.rowVersion());
+      r.checkedUntil(), r.consecutiveErrors(), r.baseline(), r.blocked(), r.controls(), r.rowVersion());
   }
 
   static ReleaseRow with(ReleaseStatus state, int stageIndex, String outcomeCode, JsonObject plan, JsonObject baseline) {
@@ -44,8 +44,8 @@ class ReleaseReadingTest {
     return new ReleaseRow(r.id(), r.tenantId(), r.connectionId(), r.accountId(), r.workerName(), r.oldVersionId(),
       r.newVersionId(), r.planRevision(), plan, state, stageIndex, r.stages(), outcomeCode, null, r.createdAt(),
       r.startedAt(), r.finishedAt(), r.nextDueAt(), r.leaseOwner(), r.leaseExpiresAt(), r.desiredSplit(),
-      r.appliedSplit(), r.appliedDeploymentId(), r.nextCheckAt(), r.consecutiveErrors(), baseline, r.blocked(),
-      r.rowVersion());
+      r.appliedSplit(), r.appliedDeploymentId(), r.nextCheckAt(), r.checkedUntil(), r.consecutiveErrors(), baseline,
+      r.blocked(), r.controls(), r.rowVersion());
   }
 
   static String problem(ReleaseRow row) {

@@ -157,4 +157,82 @@ class CrashRecoveryTest {
       assertThat(metrics).contains("hmd_lease_takeovers_total");
     }
   }
+
+  /**
+   * Issue 11's second hole: three processes on one database, one of them SIGKILLed every few
+   * seconds and started again, while healthy and faulty releases run (plans that pause on
+   * insufficient data, as the default does). Windows that pass while a release changes hands are
+   * checked by the process that takes it over, so no healthy release stops for want of data, and
+   * each release's windows are checked once each, one after another without a gap.
+   */
+  @Test
+  @DisplayName("three processes, one SIGKILLed every few seconds: every release ends right, its windows checked once each without a gap")
+  void threeProcessesKilledInTurn() {
+    Config config = config().with(Config.LEASE_SECONDS, "4");
+    List<ChildService> processes = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        processes.add(ChildService.start(config, "turn-" + i + "-" + System.nanoTime(), Map.of()));
+      }
+      Api first = Api.of(vertx, processes.get(0).port());
+      List<Fixture> fixtures = new ArrayList<>();
+      List<String> ids = new ArrayList<>();
+      List<Boolean> faulty = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        Fixture f = Fixture.create(first, sim, 200);
+        boolean bad = i % 5 == 4;
+        String next = f.version(sim, bad ? Fixture.faulty().put("latencyMs", new JsonObject().put("p50", 30).put("p99", 200))
+          : Fixture.healthy());
+        f.plan(Fixture.quickPlan(12, 1, 10, 50, 100));
+        fixtures.add(f);
+        faulty.add(bad);
+        ids.add(f.start(next).getString("id"));
+      }
+      // kill one process every 5 s, in turn, and start it again, until every release has ended
+      Instant giveUp = Instant.now().plusSeconds(150);
+      int victim = 0;
+      int kills = 0;
+      while (!allEnded(processes, fixtures, ids) && Instant.now().isBefore(giveUp)) {
+        await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> true);
+        processes.get(victim).kill();
+        kills++;
+        processes.set(victim, ChildService.start(config, "turn-" + victim + "-" + System.nanoTime(), Map.of()));
+        victim = (victim + 1) % processes.size();
+      }
+      assertThat(kills).isGreaterThanOrEqualTo(4);
+      for (int i = 0; i < ids.size(); i++) {
+        JsonObject release = alive(processes, fixtures.get(i)).get("/v1/releases/" + ids.get(i)).bodyAsJsonObject();
+        assertThat(release.getString("state")).as("release %d (%s): %s", i, faulty.get(i) ? "faulty" : "healthy",
+          release.getJsonObject("outcome")).isEqualTo(faulty.get(i) ? "rolled_back" : "succeeded");
+        JsonArray checks = alive(processes, fixtures.get(i)).get("/v1/releases/" + ids.get(i) + "/checks").bodyAsJsonObject()
+          .getJsonArray("items");
+        List<JsonObject> read = checks.stream().map(JsonObject.class::cast)
+          .filter(c -> !c.getString("verdict").equals("error"))
+          .sorted(java.util.Comparator.comparing(c -> Instant.parse(c.getString("windowStart")))).toList();
+        for (int c = 1; c < read.size(); c++) {
+          assertThat(read.get(c).getString("windowStart")).as("release %d, window after %s", i,
+            read.get(c - 1).getString("windowEnd")).isEqualTo(read.get(c - 1).getString("windowEnd"));
+        }
+      }
+    } finally {
+      processes.forEach(ChildService::close);
+    }
+  }
+
+  /** Whether no release runs any more (one awaiting approval has stopped too: it waits for a person). */
+  private static boolean allEnded(List<ChildService> processes, List<Fixture> fixtures, List<String> ids) {
+    for (int i = 0; i < ids.size(); i++) {
+      String state = alive(processes, fixtures.get(i)).get("/v1/releases/" + ids.get(i)).bodyAsJsonObject().getString("state");
+      if ("running".equals(state)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A client of a process that is up, as the fixture's tenant. */
+  private static Api alive(List<ChildService> processes, Fixture f) {
+    ChildService up = processes.stream().filter(ChildService::alive).findFirst().orElseThrow();
+    return Api.of(vertx, up.port()).as(f.key());
+  }
 }

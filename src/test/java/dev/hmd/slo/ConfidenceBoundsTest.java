@@ -110,4 +110,30 @@ class ConfidenceBoundsTest {
     }
     assertThat(ConfidenceBounds.quantileLowerBoundLevel(10_000_000_000L, 0.99)).hasValueCloseTo(0.99, within(1e-5));
   }
+
+  @Test
+  @DisplayName("the exact lower bound fails a rate at the threshold at most alpha of the time, at every n and alpha, and no more strictly than needed")
+  void exactBoundIsExact() {
+    double p0 = 0.01;
+    for (int n : new int[] {10, 50, 100, 200, 1000, 5000}) {
+      org.apache.commons.math3.distribution.BinomialDistribution binomial =
+        new org.apache.commons.math3.distribution.BinomialDistribution(null, n, p0);
+      for (double alpha : new double[] {0.025, 0.004, 1e-4, 1e-6}) {
+        int c = 0;
+        while (c <= n && ConfidenceBounds.exactLower(c, n, alpha) <= p0) {
+          c++;
+        }
+        // P(X >= c) is the chance that a rate exactly at p0 is failed
+        double size = 1 - binomial.cumulativeProbability(c - 1);
+        assertThat(size).as("n %d alpha %s: fails from %d errors", n, alpha, c).isLessThanOrEqualTo(alpha * (1 + 1e-9));
+        double oneFewer = 1 - binomial.cumulativeProbability(c - 2);
+        assertThat(oneFewer).as("n %d alpha %s: %d errors would be too many to fail on", n, alpha, c - 1)
+          .isGreaterThan(alpha);
+      }
+    }
+    assertThat(ConfidenceBounds.exactLower(0, 100, 0.025)).isZero();
+    assertThat(ConfidenceBounds.exactUpper(100, 100, 0.025)).isEqualTo(1);
+    assertThat(ConfidenceBounds.exactLower(100, 100, 0.025)).isCloseTo(Math.pow(0.025, 0.01), within(1e-12));
+    assertThat(ConfidenceBounds.exactUpper(0, 100, 0.025)).isCloseTo(1 - Math.pow(0.025, 0.01), within(1e-12));
+  }
 }

@@ -24,11 +24,13 @@ final class PlanArbitraries {
     return percents.flatMap(list -> Combinators.combine(
         Arbitraries.integers().between(1, 600).list().ofSize(list.size()),
         Arbitraries.of(true, false).list().ofSize(list.size()),
-        Arbitraries.strings().alpha().ofMaxLength(20).injectNull(0.5).list().ofSize(list.size()))
-      .as((soaks, autos, descriptions) -> {
+        Arbitraries.strings().alpha().ofMaxLength(20).injectNull(0.5).list().ofSize(list.size()),
+        Arbitraries.integers().between(0, 600).injectNull(0.5).list().ofSize(list.size()))
+      .as((soaks, autos, descriptions, extraSoaks) -> {
         List<Stage> stages = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-          stages.add(new Stage(list.get(i), soaks.get(i), autos.get(i), descriptions.get(i)));
+          Integer maxSoak = extraSoaks.get(i) == null ? null : soaks.get(i) + extraSoaks.get(i);
+          stages.add(new Stage(list.get(i), soaks.get(i), autos.get(i), descriptions.get(i), maxSoak));
         }
         return stages;
       }));

@@ -36,6 +36,29 @@ class PlanValidatorTest {
   }
 
   @Test
+  @DisplayName("maxSoakSeconds defaults to 4 x soakSeconds and is echoed only when set; below soakSeconds it is refused")
+  void maxSoakSeconds() {
+    Plan defaulted = planOf(example());
+    assertThat(defaulted.stage(0).maxSoakSeconds()).isNull();
+    assertThat(defaulted.stage(0).effectiveMaxSoakSeconds()).isEqualTo(240);
+    assertThat(PlanJson.toJson(defaulted).getJsonArray("stages").getJsonObject(0).containsKey("maxSoakSeconds")).isFalse();
+
+    JsonObject body = example();
+    body.getJsonArray("stages").getJsonObject(0).put("maxSoakSeconds", 60);
+    Plan set = planOf(body);
+    assertThat(set.stage(0)).isEqualTo(new Stage(10, 60, true, "canary", 60));
+    assertThat(PlanJson.toJson(set).getJsonArray("stages").getJsonObject(0).getInteger("maxSoakSeconds")).isEqualTo(60);
+    assertThat(PlanJson.fromJson(PlanJson.toJson(set))).isEqualTo(set);
+
+    body.getJsonArray("stages").getJsonObject(0).put("maxSoakSeconds", 59);
+    assertThat(errorsOf(body)).containsExactly(new FieldError("stages[0].maxSoakSeconds", "must be at least soakSeconds (60)"));
+    body.getJsonArray("stages").getJsonObject(0).put("maxSoakSeconds", "long");
+    assertThat(errorsOf(body)).extracting(FieldError::field).containsExactly("stages[0].maxSoakSeconds");
+    body.getJsonArray("stages").getJsonObject(0).put("maxSoakSeconds", PlanValidator.MAX_MAX_SOAK_SECONDS + 1);
+    assertThat(errorsOf(body)).extracting(FieldError::field).containsExactly("stages[0].maxSoakSeconds");
+  }
+
+  @Test
   @DisplayName("the contract's example plan is valid and read field by field")
   void contractExample() {
     Plan plan = planOf(example());

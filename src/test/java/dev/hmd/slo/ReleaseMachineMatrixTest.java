@@ -28,6 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every input applied to every kind of state a release can be in, against a table of what must
  * happen. Each state is reached by driving the machine, so only reachable states are tested.
+ * Inputs come at {@code LATE}, long after every soak: a check then also decides a stage whose
+ * soak time is up (its window, ending then, covers the whole soak).
  */
 class ReleaseMachineMatrixTest {
 
@@ -62,22 +64,28 @@ class ReleaseMachineMatrixTest {
     ReleaseState soakingPassed = drive(soaking, new CheckCompleted(at(15), Verdict.PASS));
     ReleaseState soakingFailed = drive(soaking, new CheckCompleted(at(15), Verdict.FAIL));
     ReleaseState soakingErrors = drive(soaking, error(16), error(17), error(18), error(19));
-    ReleaseState paused = drive(soaking, new SoakElapsed(at(65)));
+    // no pass when the soak time is up: waits for evidence until its longest soak (4 x 60 s), then pauses
+    ReleaseState waitingForEvidence = drive(soaking, new SoakElapsed(at(65)));
+    ReleaseState paused = drive(waitingForEvidence, new CheckCompleted(at(246), Verdict.INCONCLUSIVE));
     ReleaseState stage2Soaking = drive(soakingPassed, new SoakElapsed(at(65)), new SplitApplied(at(70), 50),
       new CheckCompleted(at(80), Verdict.PASS));
     ReleaseState manualGate = drive(stage2Soaking, new SoakElapsed(at(130)));
     ReleaseState lastSoakingPassed = drive(manualGate, new Approve(at(140)), new SplitApplied(at(145), 100),
       new CheckCompleted(at(155), Verdict.PASS));
+    // the last stage's soak time is up with a pass, but its windows up to the soak's end are not all checked
+    ReleaseState confirming = drive(lastSoakingPassed, new SoakElapsed(at(205)));
     states.put("not started", initial);
     states.put("split pending", splitPending);
     states.put("soaking", soaking);
     states.put("soaking with a pass", soakingPassed);
     states.put("soaking with 1 of 2 fails", soakingFailed);
     states.put("soaking with 4 errors", soakingErrors);
+    states.put("waiting for evidence", waitingForEvidence);
     states.put("paused for data", paused);
     states.put("manual gate", manualGate);
     states.put("last stage with a pass", lastSoakingPassed);
-    states.put("succeeded", drive(lastSoakingPassed, new SoakElapsed(at(205))));
+    states.put("confirming the last stage", confirming);
+    states.put("succeeded", drive(confirming, new CheckCompleted(at(206), Verdict.PASS)));
     states.put("rolled back", drive(soakingFailed, new CheckCompleted(at(25), Verdict.FAIL)));
     states.put("cancelled", drive(soaking, new Cancel(at(20))));
     states.put("failed", drive(soakingErrors, error(20)));
@@ -124,54 +132,62 @@ class ReleaseMachineMatrixTest {
     //                          start, split applied, other split, pass, fail, inconclusive, error,
     //                          soak early, soak elapsed, approve, deny, cancel, timeout early, timeout, external
     table.put("not started", List.of(
-      "running 0:soaking [split 10]", REJECTED, REJECTED, REJECTED, REJECTED, REJECTED, REJECTED,
-      REJECTED, REJECTED, REJECTED, REJECTED, "cancelled 0:cancelled [finished]", REJECTED, REJECTED, REJECTED));
+      "running 0:soaking [split 10]", REJECTED, REJECTED, REJECTED, REJECTED, REJECTED, REJECTED, REJECTED, REJECTED,
+      REJECTED, REJECTED, "cancelled 0:cancelled [finished]", REJECTED, REJECTED, REJECTED));
     table.put("split pending", List.of(
-      REJECTED, "running 0:soaking [soakEnd, check]", REJECTED,
-      "running 0:soaking [check]", "running 0:soaking [check]", "running 0:soaking [check]", "running 0:soaking [check]",
-      REJECTED, REJECTED, REJECTED, REJECTED, "cancelled 0:cancelled [split 0, finished]", REJECTED, REJECTED,
+      REJECTED, "running 0:soaking [soakEnd, check]", REJECTED, "running 0:soaking [check]",
+      "running 0:soaking [check]", "running 0:soaking [check]", "running 0:soaking [check]", REJECTED, REJECTED,
+      REJECTED, REJECTED, "cancelled 0:cancelled [split 0, finished]", REJECTED, REJECTED,
       "cancelled 0:cancelled [finished]"));
     table.put("soaking", List.of(
-      REJECTED, "running 0:soaking []", REJECTED,
-      "running 0:soaking [check]", "running 0:soaking [check]", "running 0:soaking [check]", "running 0:soaking [check]",
-      REJECTED, "awaiting_approval 0:awaiting_approval [await]", REJECTED, REJECTED,
+      REJECTED, "running 0:soaking []", REJECTED, "running 1:soaking [split 50, check]",
+      "awaiting_approval 0:awaiting_approval [await, check]", "awaiting_approval 0:awaiting_approval [await, check]",
+      "running 0:soaking [check]", REJECTED, "running 0:soaking []", REJECTED, REJECTED,
       "cancelled 0:cancelled [split 0, finished]", REJECTED, REJECTED, "cancelled 0:cancelled [finished]"));
     table.put("soaking with a pass", List.of(
-      REJECTED, "running 0:soaking []", REJECTED,
-      "running 0:soaking [check]", "running 0:soaking [check]", "running 0:soaking [check]", "running 0:soaking [check]",
-      REJECTED, "running 1:soaking [split 50]", REJECTED, REJECTED,
+      REJECTED, "running 0:soaking []", REJECTED, "running 1:soaking [split 50, check]",
+      "running 1:soaking [split 50, check]", "awaiting_approval 0:awaiting_approval [await, check]",
+      "running 0:soaking [check]", REJECTED, "running 1:soaking [split 50]", REJECTED, REJECTED,
       "cancelled 0:cancelled [split 0, finished]", REJECTED, REJECTED, "cancelled 0:cancelled [finished]"));
     table.put("soaking with 1 of 2 fails", List.of(
-      REJECTED, "running 0:soaking []", REJECTED,
-      "running 0:soaking [check]", "rolled_back 0:failed [split 0, finished]", "running 0:soaking [check]",
-      "running 0:soaking [check]",
-      REJECTED, "awaiting_approval 0:awaiting_approval [await]", REJECTED, REJECTED,
+      REJECTED, "running 0:soaking []", REJECTED, "running 1:soaking [split 50, check]",
+      "rolled_back 0:failed [split 0, finished]", "awaiting_approval 0:awaiting_approval [await, check]",
+      "running 0:soaking [check]", REJECTED, "running 0:soaking []", REJECTED, REJECTED,
       "cancelled 0:cancelled [split 0, finished]", REJECTED, REJECTED, "cancelled 0:cancelled [finished]"));
     table.put("soaking with 4 errors", List.of(
-      REJECTED, "running 0:soaking []", REJECTED,
-      "running 0:soaking [check]", "running 0:soaking [check]", "running 0:soaking [check]",
-      "failed 0:failed [split 0, finished]",
-      REJECTED, "awaiting_approval 0:awaiting_approval [await]", REJECTED, REJECTED,
+      REJECTED, "running 0:soaking []", REJECTED, "running 1:soaking [split 50, check]",
+      "awaiting_approval 0:awaiting_approval [await, check]", "awaiting_approval 0:awaiting_approval [await, check]",
+      "failed 0:failed [split 0, finished]", REJECTED, "running 0:soaking []", REJECTED, REJECTED,
+      "cancelled 0:cancelled [split 0, finished]", REJECTED, REJECTED, "cancelled 0:cancelled [finished]"));
+    table.put("waiting for evidence", List.of(
+      REJECTED, "running 0:soaking []", REJECTED, "running 1:soaking [split 50, check]",
+      "awaiting_approval 0:awaiting_approval [await, check]", "awaiting_approval 0:awaiting_approval [await, check]",
+      "running 0:soaking [check]", REJECTED, "running 0:soaking []", REJECTED, REJECTED,
       "cancelled 0:cancelled [split 0, finished]", REJECTED, REJECTED, "cancelled 0:cancelled [finished]"));
     table.put("paused for data", List.of(
       REJECTED, "awaiting_approval 0:awaiting_approval []", REJECTED,
       "awaiting_approval 0:awaiting_approval [check]", "awaiting_approval 0:awaiting_approval [check]",
-      "awaiting_approval 0:awaiting_approval [check]", "awaiting_approval 0:awaiting_approval [check]",
-      REJECTED, REJECTED, "running 1:soaking [split 50]", "rolled_back 0:failed [split 0, finished]",
+      "awaiting_approval 0:awaiting_approval [check]", "awaiting_approval 0:awaiting_approval [check]", REJECTED,
+      REJECTED, "running 1:soaking [split 50]", "rolled_back 0:failed [split 0, finished]",
       "cancelled 0:cancelled [split 0, finished]", REJECTED, "cancelled 0:cancelled [split 0, finished]",
       "cancelled 0:cancelled [finished]"));
     table.put("manual gate", List.of(
       REJECTED, "awaiting_approval 1:awaiting_approval []", REJECTED,
       "awaiting_approval 1:awaiting_approval [check]", "awaiting_approval 1:awaiting_approval [check]",
-      "awaiting_approval 1:awaiting_approval [check]", "awaiting_approval 1:awaiting_approval [check]",
-      REJECTED, REJECTED, "running 2:soaking [split 100]", "rolled_back 1:failed [split 0, finished]",
+      "awaiting_approval 1:awaiting_approval [check]", "awaiting_approval 1:awaiting_approval [check]", REJECTED,
+      REJECTED, "running 2:soaking [split 100]", "rolled_back 1:failed [split 0, finished]",
       "cancelled 1:cancelled [split 0, finished]", REJECTED, "cancelled 1:cancelled [split 0, finished]",
       "cancelled 1:cancelled [finished]"));
     table.put("last stage with a pass", List.of(
-      REJECTED, "running 2:soaking []", REJECTED,
-      "running 2:soaking [check]", "running 2:soaking [check]", "running 2:soaking [check]", "running 2:soaking [check]",
-      REJECTED, "succeeded 2:passed [finished]", REJECTED, REJECTED,
-      "cancelled 2:cancelled [split 0, finished]", REJECTED, REJECTED, "cancelled 2:cancelled [finished]"));
+      REJECTED, "running 2:soaking []", REJECTED, "succeeded 2:passed [finished]", "succeeded 2:passed [finished]",
+      "awaiting_approval 2:awaiting_approval [await, check]", "running 2:soaking [check]", REJECTED,
+      "running 2:soaking []", REJECTED, REJECTED, "cancelled 2:cancelled [split 0, finished]", REJECTED, REJECTED,
+      "cancelled 2:cancelled [finished]"));
+    table.put("confirming the last stage", List.of(
+      REJECTED, "running 2:soaking []", REJECTED, "succeeded 2:passed [finished]", "succeeded 2:passed [finished]",
+      "awaiting_approval 2:awaiting_approval [await, check]", "running 2:soaking [check]", REJECTED,
+      "running 2:soaking []", REJECTED, REJECTED, "cancelled 2:cancelled [split 0, finished]", REJECTED, REJECTED,
+      "cancelled 2:cancelled [finished]"));
     for (String terminal : List.of("succeeded", "rolled back", "cancelled", "failed", "external deployment")) {
       table.put(terminal, java.util.Collections.nCopies(15, ENDED));
     }

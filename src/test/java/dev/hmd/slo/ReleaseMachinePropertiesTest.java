@@ -176,6 +176,8 @@ class ReleaseMachinePropertiesTest {
         assertThat(state.stages()).extracting(StageState::status).as("succeeded means every stage passed: " + context)
           .containsOnly(StageStatus.PASSED);
         assertThat(current).isEqualTo(plan.stageCount() - 1);
+        assertThat(state.currentStage().evidence().coveredUntil(state.currentStage().soakEndsAt()))
+          .as("succeeded only once the last stage's windows up to its soak's end were checked: " + context).isTrue();
         assertThat(state.outcome().code()).isEqualTo(OutcomeCode.COMPLETED);
         assertThat(wanted).isEqualTo(100);
       }
@@ -227,6 +229,12 @@ class ReleaseMachinePropertiesTest {
     }
   }
 
+  private static boolean stillSoaking(Transition transition, int index) {
+    ReleaseState state = transition.next();
+    return state.status() == ReleaseStatus.RUNNING && state.currentStageIndex() == index
+      && state.currentStage().status() == StageStatus.SOAKING;
+  }
+
   @Property(tries = 500)
   @Label("a version that passes every check succeeds, visiting every stage's split in order")
   void healthyVersionSucceeds(@ForAll("plans") Plan plan) {
@@ -245,11 +253,24 @@ class ReleaseMachinePropertiesTest {
         transition = machine.apply(state, new Approve(now));
         continue;
       }
+      int index = state.currentStageIndex();
       transition = machine.apply(state, new SplitApplied(now, target));
-      transition = machine.apply(transition.next(), new CheckCompleted(now.plusSeconds(1), Verdict.PASS));
-      now = transition.next().currentStage().soakEndsAt();
-      transition = machine.apply(transition.next(), new SoakElapsed(now));
-      assertThat(transition.rejection()).isNull();
+      Instant soakEnd = transition.next().currentStage().soakEndsAt();
+      now = now.plusSeconds(1);
+      transition = machine.apply(transition.next(), new CheckCompleted(now, Verdict.PASS));
+      if (stillSoaking(transition, index)) {
+        now = soakEnd.isAfter(now) ? soakEnd : now;
+        transition = machine.apply(transition.next(), new SoakElapsed(now));
+        assertThat(transition.rejection()).isNull();
+      }
+      if (stillSoaking(transition, index)) {
+        // the last stage: its windows up to the soak's end are checked before it succeeds
+        assertThat(index).isEqualTo(plan.stageCount() - 1);
+        assertThat(transition.next().currentStage().waiting()).isEqualTo(Waiting.TELEMETRY);
+        now = now.plusSeconds(1);
+        transition = machine.apply(transition.next(), new CheckCompleted(now, Verdict.PASS));
+        assertThat(transition.rejection()).isNull();
+      }
     }
     assertThat(transition.next().status()).isEqualTo(ReleaseStatus.SUCCEEDED);
     assertThat(splits).containsExactlyElementsOf(plan.stages().stream().map(Stage::targetPercent).toList());

@@ -102,6 +102,10 @@ class ReleaseMachineTest {
       d.then(new SplitApplied(at(65), 50), new CheckCompleted(at(75), Verdict.PASS), new SoakElapsed(at(125)));
       assertThat(d.wanted()).isEqualTo(100);
       d.then(new SplitApplied(at(126), 100), new CheckCompleted(at(136), Verdict.PASS), new SoakElapsed(at(186)));
+      // the last stage's soak time is up, but its last seconds are not checked yet
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
+      assertThat(d.state.currentStage().waiting()).isEqualTo(Waiting.TELEMETRY);
+      d.then(new CheckCompleted(at(191), Verdict.PASS));
 
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.SUCCEEDED);
       assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.COMPLETED);
@@ -136,7 +140,7 @@ class ReleaseMachineTest {
     void singleStage() {
       Driver d = new Driver(plan(1, InsufficientDataPolicy.PAUSE, null, new Stage(100, 5, true, null)))
         .then(new Start(T0), new SplitApplied(at(1), 100), new CheckCompleted(at(3), Verdict.PASS),
-          new SoakElapsed(at(6)));
+          new SoakElapsed(at(6)), new CheckCompleted(at(7), Verdict.PASS));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.SUCCEEDED);
       assertThat(d.state.outcome().message()).startsWith("all 1 stage passed");
     }
@@ -178,7 +182,7 @@ class ReleaseMachineTest {
     }
 
     @Test
-    @DisplayName("every verdict is counted in its stage: passes, fails and inconclusive checks")
+    @DisplayName("every verdict is counted in its stage: passes, fails and inconclusive checks; the stage's evidence is judged by the last")
     void counts() {
       Driver d = new Driver(plan(5, InsufficientDataPolicy.PAUSE, null, new Stage(100, 60, true, null)))
         .then(new Start(T0), new SplitApplied(at(1), 100), new CheckCompleted(at(11), Verdict.PASS),
@@ -189,7 +193,11 @@ class ReleaseMachineTest {
       assertThat(stage.inconclusiveChecks()).isEqualTo(2);
       assertThat(stage.failedChecks()).isEqualTo(1);
       assertThat(d.state.consecutiveErrors()).isEqualTo(1);
-      assertThat(stage.hadConclusivePass()).isTrue();
+      // a pass is the stage's evidence only while no later look says otherwise
+      assertThat(stage.hadConclusivePass()).isFalse();
+      assertThat(stage.evidence().verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+      assertThat(stage.evidence().windows()).isEqualTo(4);
+      assertThat(stage.evidence().checkedUntil()).isEqualTo(at(41));
     }
 
     @Test
@@ -224,11 +232,13 @@ class ReleaseMachineTest {
     }
 
     @Test
-    @DisplayName("a pass processed after soakEndsAt but before SoakElapsed still counts for the soak")
+    @DisplayName("a pass processed after soakEndsAt but before SoakElapsed counts for the soak and decides it")
     void lateCheckCounts() {
       Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
-        new CheckCompleted(at(61), Verdict.PASS), new SoakElapsed(at(62)));
+        new CheckCompleted(at(61), Verdict.PASS));
       assertThat(d.state.currentStageIndex()).isEqualTo(1);
+      assertThat(d.state.stages().get(0).status()).isEqualTo(StageStatus.PASSED);
+      assertThat(d.last.effects()).contains(new SetSplit(50));
     }
 
     @Test
@@ -279,10 +289,50 @@ class ReleaseMachineTest {
   @Nested
   class InsufficientData {
 
+    /**
+     * A soak of 60 s with maxSoakSeconds 120 and only inconclusive checks: at 60 s it waits for
+     * evidence; the longest soak is over at 120 s, and the check of a window that ends after it
+     * decides.
+     */
     private Driver soakWithoutPass(InsufficientDataPolicy policy, boolean autoProgress) {
-      return new Driver(plan(1, policy, 600, new Stage(10, 60, autoProgress, null), new Stage(100, 60, true, null)))
+      return new Driver(plan(1, policy, 600, new Stage(10, 60, autoProgress, null, 120), new Stage(100, 60, true, null)))
         .then(new Start(T0), new SplitApplied(at(0), 10), new CheckCompleted(at(10), Verdict.INCONCLUSIVE),
-          new SoakElapsed(at(60)));
+          new SoakElapsed(at(60)), new SoakElapsed(at(120)), new CheckCompleted(at(125), Verdict.INCONCLUSIVE));
+    }
+
+    @Test
+    @DisplayName("a soak without a pass keeps collecting evidence until maxSoakSeconds, and passes if a pass comes meanwhile")
+    void waitsForEvidence() {
+      Driver d = new Driver(plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(10, 60, true, null),
+        new Stage(100, 60, true, null)))
+        .then(new Start(T0), new SplitApplied(at(0), 10), new CheckCompleted(at(10), Verdict.INCONCLUSIVE));
+      assertThat(d.state.currentStage().maxSoakEndsAt()).isEqualTo(at(240));
+      d.then(new SoakElapsed(at(60)));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
+      assertThat(d.state.currentStage().waiting()).isEqualTo(Waiting.EVIDENCE);
+      assertThat(d.last.effects()).containsExactly(new ScheduleSoakEnd(at(240)));
+      d.then(new CheckCompleted(at(100), Verdict.INCONCLUSIVE));
+      assertThat(d.state.currentStage().waiting()).isEqualTo(Waiting.EVIDENCE);
+      d.then(new CheckCompleted(at(110), Verdict.PASS));
+      assertThat(d.state.currentStageIndex()).isEqualTo(1);
+      assertThat(d.state.stages().get(0).status()).isEqualTo(StageStatus.PASSED);
+      assertThat(d.state.stages().get(0).completedAt()).isEqualTo(at(110));
+    }
+
+    @Test
+    @DisplayName("at maxSoakSeconds the stage waits until its windows up to there are checked, then follows onInsufficientData")
+    void longestSoakIsChecked() {
+      Driver d = new Driver(plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(10, 60, true, null, 120),
+        new Stage(100, 60, true, null)))
+        .then(new Start(T0), new SplitApplied(at(0), 10), new CheckCompleted(at(10), Verdict.INCONCLUSIVE),
+          new SoakElapsed(at(60)), new SoakElapsed(at(120)));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
+      assertThat(d.state.currentStage().waiting()).isEqualTo(Waiting.TELEMETRY);
+      d.then(new CheckCompleted(at(121), Verdict.INCONCLUSIVE, at(110), at(119), null));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
+      d.then(new CheckCompleted(at(131), Verdict.INCONCLUSIVE, at(119), at(129), null));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
+      assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.INSUFFICIENT_DATA);
     }
 
     @Test
@@ -291,8 +341,8 @@ class ReleaseMachineTest {
       Driver d = soakWithoutPass(InsufficientDataPolicy.PAUSE, true);
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.AWAITING_APPROVAL);
       assertThat(d.state.currentStage().status()).isEqualTo(StageStatus.AWAITING_APPROVAL);
-      assertThat(d.state.currentStage().approvalDeadline()).isEqualTo(at(660));
-      assertThat(d.last.effects()).containsExactly(new AwaitApproval(at(660)));
+      assertThat(d.state.currentStage().approvalDeadline()).isEqualTo(at(725));
+      assertThat(d.last.effects()).containsExactly(new AwaitApproval(at(725)), new ScheduleCheck(at(135)));
       assertThat(d.wanted()).isEqualTo(10);
       d.then(new Approve(at(100)));
       assertThat(d.state.stages().get(0).status()).isEqualTo(StageStatus.PASSED);
@@ -318,7 +368,8 @@ class ReleaseMachineTest {
       Driver d = soakWithoutPass(InsufficientDataPolicy.ROLLBACK, true);
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
       assertThat(d.state.outcome()).isEqualTo(new Outcome(OutcomeCode.INSUFFICIENT_DATA,
-        "stage 1 (10%) soaked without a conclusive passing check (1 inconclusive)"));
+        "stage 1 (10%) soaked 120 s without conclusive evidence (0 requests to the new version over 2 windows, "
+          + "2 inconclusive checks)"));
       assertThat(d.state.currentStage().status()).isEqualTo(StageStatus.FAILED);
       assertThat(d.last.effects()).containsExactly(new SetSplit(0), new Finished(ReleaseStatus.ROLLED_BACK, d.state.outcome()));
     }
@@ -340,10 +391,13 @@ class ReleaseMachineTest {
     }
 
     @Test
-    @DisplayName("a soak with no checks at all is insufficient data too")
+    @DisplayName("a soak with no checks is not decided: it waits for the checks of its windows, then is insufficient data")
     void noChecksAtAll() {
       Driver d = new Driver(plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(100, 5, true, null)))
-        .then(new Start(T0), new SplitApplied(at(0), 100), new SoakElapsed(at(5)));
+        .then(new Start(T0), new SplitApplied(at(0), 100), new SoakElapsed(at(5)), new SoakElapsed(at(20)));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
+      assertThat(d.state.currentStage().waiting()).isEqualTo(Waiting.TELEMETRY);
+      d.then(new CheckCompleted(at(21), Verdict.INCONCLUSIVE));
       assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.INSUFFICIENT_DATA);
     }
   }
@@ -373,6 +427,9 @@ class ReleaseMachineTest {
     void approveLast() {
       Driver d = atManualGate(null).then(new Approve(at(70)), new SplitApplied(at(71), 100),
         new CheckCompleted(at(81), Verdict.PASS), new SoakElapsed(at(131)));
+      // a person is asked only once the last stage's windows up to its soak's end are checked
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
+      d.then(new CheckCompleted(at(135), Verdict.PASS));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.AWAITING_APPROVAL);
       d.then(new Approve(at(140)));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.SUCCEEDED);
@@ -462,6 +519,96 @@ class ReleaseMachineTest {
   }
 
   @Nested
+  class Evidence {
+
+    private final Plan plan = plan(1, InsufficientDataPolicy.PAUSE, null, new Stage(10, 60, true, null),
+      new Stage(50, 60, true, null), new Stage(100, 60, true, null));
+
+    /** Stage 1 split at 5 s, passed at 65 s; stage 2 asked for at 65 s, serving from 66 s. */
+    private Driver inStageTwo() {
+      return new Driver(plan).then(new Start(T0), new SplitApplied(at(5), 10),
+        new CheckCompleted(at(30), Verdict.PASS, at(10), at(20), null), new SoakElapsed(at(65)),
+        new SplitApplied(at(66), 50));
+    }
+
+    @Test
+    @DisplayName("a window belongs to the stage whose split served it whole; one that straddles a split change to none")
+    void attribution() {
+      Driver d = inStageTwo();
+      ReleaseMachine m = d.machine;
+      assertThat(m.attribute(d.state, at(10), at(20))).isEqualTo(new Attribution(0, true, 10, null));
+      assertThat(m.attribute(d.state, at(55), at(65))).isEqualTo(new Attribution(0, true, 10, null));
+      assertThat(m.attribute(d.state, at(70), at(80))).isEqualTo(new Attribution(1, true, 50, null));
+      Attribution first = m.attribute(d.state, at(0), at(10));
+      assertThat(first.counted()).isFalse();
+      assertThat(first.stageIndex()).isZero();
+      assertThat(first.reason()).isEqualTo("it began before stage 1 (10%)'s split was confirmed serving at Cloudflare");
+      Attribution across = m.attribute(d.state, at(60), at(70));
+      assertThat(across).extracting(Attribution::stageIndex, Attribution::counted, Attribution::servedPercent)
+        .containsExactly(1, false, null);
+      assertThat(across.reason()).isEqualTo("it began under stage 1 (10%)'s split and ended under stage 2 (50%)'s");
+      assertThat(m.attribute(d.state, at(65), at(75)).reason())
+        .isEqualTo("it began before stage 2 (50%)'s split was confirmed serving at Cloudflare");
+    }
+
+    @Test
+    @DisplayName("the windows of a stage's last seconds, checked after the next stage began, count for it; a fail among them rolls back")
+    void tailOfAnIntermediateStage() {
+      Driver d = inStageTwo();
+      StageEvidence judged = d.state.stages().get(0).evidence().pooled(null, null, at(60)).judged(Verdict.PASS, "ok");
+      d.then(new CheckCompleted(at(67), Verdict.PASS, at(50), at(60), judged));
+      assertThat(d.state.stages().get(0).evidence()).isEqualTo(judged);
+      assertThat(d.state.stages().get(0).passedChecks()).isEqualTo(2);
+      assertThat(d.state.currentStage().passedChecks()).isZero();
+      d.then(new CheckCompleted(at(70), Verdict.FAIL, at(60), at(65), null));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
+      assertThat(d.state.outcome().message())
+        .isEqualTo("1 failed check at stage 1 (10%) (in its last seconds, checked after stage 2 (50%) began) "
+          + "(failureThreshold 1)");
+      assertThat(d.wanted()).isZero();
+    }
+
+    @Test
+    @DisplayName("a pass of a window served partly under the previous split counts for no stage")
+    void straddlingPassDoesNotCount() {
+      Driver d = inStageTwo().then(new CheckCompleted(at(75), Verdict.PASS, at(60), at(70), null));
+      assertThat(d.state.stages().get(0).passedChecks()).isEqualTo(1);
+      assertThat(d.state.currentStage().passedChecks()).isZero();
+      assertThat(d.state.currentStage().evidence().looks()).isEqualTo(1);
+      assertThat(d.state.currentStage().evidence().windows()).isZero();
+    }
+
+    @Test
+    @DisplayName("the last stage succeeds only once its windows up to the soak's end are checked; a fail in them rolls back")
+    void lastStageTail() {
+      Plan single = plan(1, InsufficientDataPolicy.PAUSE, null, new Stage(100, 20, true, null));
+      Driver d = new Driver(single).then(new Start(T0), new SplitApplied(at(0), 100),
+        new CheckCompleted(at(16), Verdict.PASS, at(5), at(10), null), new SoakElapsed(at(20)));
+      assertThat(d.state.currentStage().waiting()).isEqualTo(Waiting.TELEMETRY);
+      Transition failing = d.attempt(new CheckCompleted(at(21), Verdict.FAIL, at(10), at(15), null));
+      assertThat(failing.next().status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
+      d.then(new CheckCompleted(at(21), Verdict.PASS, at(10), at(15), null));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
+      d.then(new CheckCompleted(at(26), Verdict.PASS, at(15), at(20), null));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.SUCCEEDED);
+      assertThat(d.state.currentStage().completedAt()).isEqualTo(at(26));
+    }
+
+    @Test
+    @DisplayName("the last stage's tail turning inconclusive keeps it collecting rather than succeeding")
+    void lastStageTailInconclusive() {
+      Plan single = plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(100, 20, true, null, 30));
+      Driver d = new Driver(single).then(new Start(T0), new SplitApplied(at(0), 100),
+        new CheckCompleted(at(16), Verdict.PASS, at(5), at(10), null), new SoakElapsed(at(20)),
+        new CheckCompleted(at(26), Verdict.INCONCLUSIVE, at(10), at(20), null));
+      assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
+      assertThat(d.state.currentStage().waiting()).isEqualTo(Waiting.EVIDENCE);
+      d.then(new CheckCompleted(at(36), Verdict.INCONCLUSIVE, at(20), at(30), null));
+      assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.INSUFFICIENT_DATA);
+    }
+  }
+
+  @Nested
   class Plumbing {
 
     @Test
@@ -489,9 +636,15 @@ class ReleaseMachineTest {
     void stageJson() {
       Driver d = new Driver(plan(1, InsufficientDataPolicy.PAUSE, 60, new Stage(10, 60, false, null),
         new Stage(100, 60, true, null)))
-        .then(new Start(T0), new SplitApplied(at(1), 10), new CheckCompleted(at(11), Verdict.PASS),
-          new CheckCompleted(at(21), Verdict.INCONCLUSIVE), new SoakElapsed(at(61)));
-      for (StageState stage : d.state.stages()) {
+        .then(new Start(T0), new SplitApplied(at(1), 10), new CheckCompleted(at(11), Verdict.INCONCLUSIVE),
+          new CheckCompleted(at(21), Verdict.PASS), new SoakElapsed(at(61)));
+      StageEvidence pooled = StageEvidence.empty().pooled(
+        new VersionStats(120, 2, 1, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 1.0, 2.0),
+        new VersionStats(900, 1, 0, 11.0, 21.0, 31.0, 41.0, 51.0, 61.0, 71.0, null, null), at(20))
+        .judged(Verdict.INCONCLUSIVE, "not yet");
+      List<StageState> stages = new java.util.ArrayList<>(d.state.stages());
+      stages.add(d.state.stages().get(0).withEvidence(pooled).waitingFor(Waiting.EVIDENCE));
+      for (StageState stage : stages) {
         JsonObject json = new JsonObject(new JsonObject(stage.toMap()).encode());
         assertThat(StageState.fromMap(json.getMap())).isEqualTo(stage);
       }

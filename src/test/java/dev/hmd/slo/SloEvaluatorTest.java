@@ -152,17 +152,17 @@ class SloEvaluatorTest {
       SloResult result = judge(1000, 10);
       assertThat(result.verdict()).isEqualTo(Verdict.PASS);
       assertThat(result.observed()).isEqualTo(0.01);
-      assertThat(result.bound()).isCloseTo(ConfidenceBounds.wilsonLower(10, 1000), within(1e-15));
+      assertThat(result.bound()).isCloseTo(ConfidenceBounds.exactLower(10, 1000, ConfidenceBounds.ALPHA), within(1e-15));
       assertThat(result.baseline()).isNull();
     }
 
     @Test
-    @DisplayName("fails when the Wilson lower bound is above the threshold: 30 of 1000")
+    @DisplayName("fails when the exact (Clopper-Pearson) lower bound is above the threshold: 30 of 1000")
     void fail() {
       SloResult result = judge(1000, 30);
       assertThat(result.verdict()).isEqualTo(Verdict.FAIL);
-      assertThat(result.bound()).isCloseTo(0.0207, within(0.0001));
-      assertThat(result.reason()).isEqualTo("observed 0.03, 95% lower bound 0.02068 > threshold 0.01");
+      assertThat(result.bound()).isCloseTo(0.0203, within(0.0001));
+      assertThat(result.reason()).isEqualTo("observed 0.03, 95% lower bound 0.02033 > threshold 0.01");
     }
 
     @Test
@@ -170,7 +170,7 @@ class SloEvaluatorTest {
     void inconclusive() {
       SloResult result = judge(1000, 15);
       assertThat(result.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
-      assertThat(result.bound()).isCloseTo(0.0087, within(0.0001));
+      assertThat(result.bound()).isCloseTo(0.0084, within(0.0001));
     }
 
     @Test
@@ -305,8 +305,8 @@ class SloEvaluatorTest {
     @DisplayName("fails when the new lower bound is above factor x the old upper bound")
     void fail() {
       SloResult result = judge(ERRORS_X2, counts(1000, 50), counts(9000, 90), null);
-      double oldUpper = ConfidenceBounds.wilsonUpper(90, 9000);
-      assertThat(ConfidenceBounds.wilsonLower(50, 1000)).isGreaterThan(2 * oldUpper);
+      double oldUpper = ConfidenceBounds.exactUpper(90, 9000, ConfidenceBounds.ALPHA);
+      assertThat(ConfidenceBounds.exactLower(50, 1000, ConfidenceBounds.ALPHA)).isGreaterThan(2 * oldUpper);
       assertThat(result.verdict()).isEqualTo(Verdict.FAIL);
     }
 

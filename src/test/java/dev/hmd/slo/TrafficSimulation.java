@@ -94,6 +94,97 @@ final class TrafficSimulation {
     return result;
   }
 
+  private static final org.apache.commons.math3.distribution.NormalDistribution NORMAL =
+    new org.apache.commons.math3.distribution.NormalDistribution(null, 0, 1);
+
+  /**
+   * The same window as {@link #window}, in distribution, without drawing every request: the
+   * sample quantiles need only a few order statistics, and the k-th smallest of n uniforms given
+   * the j-th is u is u + (1 - u) Beta(k - j, n - k + 1). Fast enough for thousands of whole
+   * releases at 200 requests a second.
+   */
+  static VersionStats fastWindow(SplittableRandom random, Profile profile, int requests, Set<Sli.Kind> measures) {
+    int errors = binomial(random, requests, profile.errorRate());
+    int successes = requests - errors;
+    if (successes == 0) {
+      return new VersionStats(requests, errors, null, null, null, null, null, null, null, null, null);
+    }
+    Double[] w = measures.contains(Sli.Kind.WALL_TIME)
+      ? orderStatisticQuantiles(random, successes, profile.wallMedian(), profile.wallSigma(), WALL_LEVELS)
+      : new Double[WALL_LEVELS.length];
+    Double[] c = measures.contains(Sli.Kind.CPU_TIME)
+      ? orderStatisticQuantiles(random, successes, profile.cpuMedian(), profile.cpuSigma(), CPU_LEVELS)
+      : new Double[CPU_LEVELS.length];
+    return new VersionStats(requests, errors, w[0], w[1], w[2], w[3], w[4], w[5], w[6], c[0], c[1]);
+  }
+
+  /** Requests and errors only. */
+  static VersionStats countsOnly(SplittableRandom random, Profile profile, int requests) {
+    int errors = binomial(random, requests, profile.errorRate());
+    return new VersionStats(requests, errors, null, null, null, null, null, null, null, null, null);
+  }
+
+  static int binomial(SplittableRandom random, int n, double p) {
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      if (random.nextDouble() < p) {
+        k++;
+      }
+    }
+    return k;
+  }
+
+  private static Double[] orderStatisticQuantiles(SplittableRandom random, int n, double median, double sigma,
+    double[] levels) {
+    java.util.TreeMap<Integer, Double> values = new java.util.TreeMap<>();
+    for (double level : levels) {
+      int lo = (int) Math.floor((n - 1) * level);
+      values.put(lo, null);
+      values.put(Math.min(lo + 1, n - 1), null);
+    }
+    int previous = -1;
+    double u = 0;
+    for (int rank : new java.util.ArrayList<>(values.keySet())) {
+      // rank is 0-based: the (rank + 1)-th smallest of n
+      double step = beta(random, rank - previous, n - rank);
+      u = u + (1 - u) * step;
+      values.put(rank, median * Math.exp(sigma * NORMAL.inverseCumulativeProbability(Math.min(u, 1 - 1e-16))));
+      previous = rank;
+    }
+    Double[] result = new Double[levels.length];
+    for (int i = 0; i < levels.length; i++) {
+      double h = (n - 1) * levels[i];
+      int lo = (int) Math.floor(h);
+      int hi = Math.min(lo + 1, n - 1);
+      result[i] = values.get(lo) + (h - lo) * (values.get(hi) - values.get(lo));
+    }
+    return result;
+  }
+
+  private static double beta(SplittableRandom random, double a, double b) {
+    double x = gamma(random, a);
+    double y = gamma(random, b);
+    return x / (x + y);
+  }
+
+  /** Marsaglia and Tsang's method, for shape >= 1. */
+  private static double gamma(SplittableRandom random, double shape) {
+    double d = shape - 1.0 / 3;
+    double c = 1 / Math.sqrt(9 * d);
+    while (true) {
+      double x = random.nextGaussian();
+      double v = 1 + c * x;
+      if (v <= 0) {
+        continue;
+      }
+      v = v * v * v;
+      double u = random.nextDouble();
+      if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) {
+        return d * v;
+      }
+    }
+  }
+
   static double inverseNormal(double q) {
     return new org.apache.commons.math3.distribution.NormalDistribution(null, 0, 1).inverseCumulativeProbability(q);
   }
