@@ -373,7 +373,7 @@ public final class ReleaseMachine {
       Instant stoppedAt = latest(state.controls().pausedAt(), stage.soakStartedAt());
       Duration paused = stoppedAt == null || resume.now().isBefore(stoppedAt)
         ? Duration.ZERO : Duration.between(stoppedAt, resume.now());
-      stage = stage.soakEndingAt(stage.soakEndsAt().plus(paused));
+      stage = stage.soakEndingAt(stage.soakEndsAt().plus(paused), longestSoakEnd(stage).plus(paused));
       effects.add(new ScheduleSoakEnd(stage.soakEndsAt()));
     }
     ReleaseState resumed = withStage(state, index, stage, state.consecutiveErrors());

@@ -75,10 +75,10 @@ public record StageState(
       failedChecks, inconclusiveChecks, longestEndsAt, waiting, evidence);
   }
 
-  /** The soak ends at {@code endsAt} instead (a pause moved it). */
-  StageState soakEndingAt(Instant endsAt) {
+  /** The soak ends at {@code endsAt} and its longest extension at {@code longestEndsAt} instead (a pause moved both). */
+  StageState soakEndingAt(Instant endsAt, Instant longestEndsAt) {
     return new StageState(index, status, startedAt, soakStartedAt, endsAt, completedAt, approvalDeadline, passedChecks,
-      failedChecks, inconclusiveChecks);
+      failedChecks, inconclusiveChecks, longestEndsAt, waiting, evidence);
   }
 
   StageState completed(StageStatus newStatus, Instant now) {

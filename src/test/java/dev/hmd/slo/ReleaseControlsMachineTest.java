@@ -256,6 +256,9 @@ class ReleaseControlsMachineTest {
       d.then(new Resume(at(41), null));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
       assertThat(d.state.currentStage().soakEndsAt()).isEqualTo(at(91));
+      assertThat(d.state.currentStage().maxSoakEndsAt()).as("the longest soak (4 × 60 s) moves too").isEqualTo(at(271));
+      assertThat(d.state.currentStage().evidence().verdict()).as("the pause keeps the stage's evidence")
+        .isEqualTo(Verdict.PASS);
       assertThat(d.last.effects()).containsExactly(new ScheduleSoakEnd(at(91)));
       assertThat(d.attempt(new SoakElapsed(at(61))).isRejected()).isTrue();
       d.then(new SoakElapsed(at(91)));
