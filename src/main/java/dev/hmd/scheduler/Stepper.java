@@ -510,6 +510,9 @@ final class Stepper {
         });
         if (!error) {
           s.row = s.row.withCheckedUntil(windowEnd);
+        } else if (s.row.checkedUntil() == null) {
+          // the first check failed: the next one reads this window again, not the one after it
+          s.row = s.row.withCheckedUntil(windowStart);
         }
         if (!s.state.isTerminal() && s.machine.acceptsChecks(s.state)) {
           // the grid instant whose window follows this one: now already when the release is behind
@@ -539,7 +542,9 @@ final class Stepper {
   /**
    * Where the next check reads from: the end of the last window checked, or, before the first
    * check, the last grid window end at or before the first split's confirmation (so that the
-   * first window is the one that holds it); null while the first split is not serving.
+   * first window is the one that holds it); null while the first split is not serving. A release
+   * in flight when the service was upgraded to record where checks ended has a check placed
+   * already: it reads on from the window that check was placed for, not again from its start.
    */
   private Instant cursor(Step s) {
     if (s.row.checkedUntil() != null) {
@@ -549,7 +554,10 @@ final class Stepper {
     if (firstSplit == null) {
       return null;
     }
-    return CheckGrid.atOrBefore(firstSplit.plus(telemetryLag), s.interval(), s.row.accountId()).minus(telemetryLag);
+    Instant first = CheckGrid.atOrBefore(firstSplit.plus(telemetryLag), s.interval(), s.row.accountId())
+      .minus(telemetryLag);
+    Instant placed = s.row.nextCheckAt() == null ? null : s.row.nextCheckAt().minus(telemetryLag).minus(s.interval());
+    return placed != null && placed.isAfter(first) ? placed : first;
   }
 
   /** The stage's pooled evidence as a check shows it ({@code stage}); null when the window was not its own. */

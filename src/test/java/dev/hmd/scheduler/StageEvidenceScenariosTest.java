@@ -238,4 +238,32 @@ class StageEvidenceScenariosTest {
       .isBefore(soakEnd.plusSeconds(5 + 2 + 2));
     assertAligned(done, checks(f, id));
   }
+
+  @Test
+  @DisplayName("a release's first check that cannot be made is made again for the same window, not skipped")
+  void firstCheckErrorReadsItsWindowAgain() {
+    Fixture f = Fixture.create(api, sim, 120);
+    String next = f.version(sim, Fixture.healthy());
+    f.plan(Fixture.quickPlan(6, 1, 10, 100));
+    String id = f.start(next).getString("id");
+    await().atMost(Duration.ofSeconds(30)).until(() -> stage(f.release(id), 0).getString("soakStartedAt") != null);
+    JsonObject error;
+    try {
+      // every Cloudflare call fails until the first check has been recorded as an error
+      sim.faults(new JsonObject().put("errorRate", 1.0).put("errorStatus", 503));
+      error = await().atMost(Duration.ofSeconds(60)).until(() -> checks(f, id).stream().findFirst().orElse(null),
+        c -> c != null);
+    } finally {
+      sim.faults(new JsonObject());
+    }
+    assertThat(error.getString("verdict")).isEqualTo("error");
+
+    JsonObject done = end(f, id, Duration.ofSeconds(120));
+    assertThat(done.getString("state")).as(done.encodePrettily()).isEqualTo("succeeded");
+    List<JsonObject> checks = checks(f, id);
+    JsonObject firstMade = checks.stream().filter(c -> !"error".equals(c.getString("verdict"))).findFirst().orElseThrow();
+    assertThat(firstMade.getString("windowStart")).as("the first window read after the errors")
+      .isEqualTo(error.getString("windowStart"));
+    assertAligned(done, checks);
+  }
 }
