@@ -29,7 +29,8 @@ class ArchitectureTest {
   }
 
   @Test
-  @DisplayName("slo is pure: the JDK and commons-math's distributions only, no Vert.x, no I/O, no other package of ours")
+  @DisplayName(
+    "slo is pure: the JDK and commons-math's distributions only, no Vert.x, no I/O, no other package of ours")
   void sloIsPure() {
     classes().that().resideInAPackage("dev.hmd.slo..")
       .should().onlyDependOnClassesThat().resideInAnyPackage("dev.hmd.slo..", "java.lang..", "java.util..",

@@ -1,8 +1,10 @@
 package dev.hmd.api;
 
+import static dev.hmd.tenancy.Authenticator.require;
+
 import dev.hmd.connections.ConnectionsApi;
-import dev.hmd.controls.GateSecretsApi;
 import dev.hmd.connections.PlansApi;
+import dev.hmd.controls.GateSecretsApi;
 import dev.hmd.events.ChangeFeed;
 import dev.hmd.events.EventHub;
 import dev.hmd.events.EventLog;
@@ -15,8 +17,6 @@ import dev.hmd.releases.ReleasesApi;
 import dev.hmd.tenancy.Authenticator;
 import dev.hmd.tenancy.Role;
 import dev.hmd.tenancy.TenancyApi;
-import static dev.hmd.tenancy.Authenticator.require;
-
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -97,7 +97,8 @@ public final class ApiVerticle extends VerticleBase {
     streams = streams(vertx, s, hub);
     // a revoked key (or ended session) ends its streams here; after a reconnect, every stream's key is checked
     Context context = vertx.getOrCreateContext();
-    unlisten = s.changes().listen(ChangeFeed.KEYS_CHANNEL, keyId -> context.runOnContext(v -> streams.keyChanged(keyId)));
+    unlisten = s.changes()
+      .listen(ChangeFeed.KEYS_CHANNEL, keyId -> context.runOnContext(v -> streams.keyChanged(keyId)));
     unresync = s.changes().onResync(() -> context.runOnContext(v -> streams.recheckAll()));
     Network c = handlers.network();
     ConnectionGuard guard = new ConnectionGuard(vertx, c.readTimeout(), c.idleTimeout(), c.maxPerAddress(),
@@ -112,7 +113,8 @@ public final class ApiVerticle extends VerticleBase {
           .setIdleTimeout((int) c.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
         .connectionHandler(guard::connected)
         .requestHandler(guard.requests(router))
-        // requests the HTTP decoder refused (a request line or headers too long, a malformed header) never reach the router
+        // requests the HTTP decoder refused (a request line or headers too long, a malformed header) never reach the
+        // router
         .invalidRequestHandler(Problems::invalidRequest)
         .listen(port))
       .onSuccess(listening -> server = listening);
@@ -142,7 +144,8 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/health/ready").handler(health::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     Buffer openapi = classpathResource("openapi.yaml");
-    router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openapi));
+    router.get("/openapi.yaml")
+      .handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openapi));
 
     // the media type is checked before the body is read (a route takes its body handler first, hence two)
     router.route("/v1/*").handler(InputFilter::mediaType);

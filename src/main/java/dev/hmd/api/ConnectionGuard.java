@@ -9,7 +9,6 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -61,7 +60,8 @@ final class ConnectionGuard {
     this.idleTimeoutMillis = idleTimeout.toMillis();
     this.maxPerAddress = maxPerAddress;
     this.refused = Counter.builder("hmd.http.connections.refused")
-      .description("connections closed as they opened: their client address had the most it may have").register(registry);
+      .description("connections closed as they opened: their client address had the most it may have")
+        .register(registry);
     this.timedOut = Counter.builder("hmd.http.requests.timed.out")
       .description("connections closed because a request's head or body did not arrive in time (idle keep-alive "
         + "connections closed after the idle timeout are not counted)").register(registry);

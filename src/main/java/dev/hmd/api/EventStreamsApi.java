@@ -67,7 +67,9 @@ public final class EventStreamsApi {
   private final ReleaseRepository releases;
   private final Set<Stream> streams = new HashSet<>();
   private final Limits limits;
-  /** Of some key ids, the active ones with their generation of sessions: what a stream's credentials must still match. */
+  /**
+   * Of some key ids, the active ones with their generation of sessions: what a stream's credentials must still match.
+   */
   private final Function<Collection<String>, Future<Map<String, Integer>>> activeKeys;
   private final long recheckTimer;
   private final AtomicInteger clients;
@@ -122,7 +124,8 @@ public final class EventStreamsApi {
   }
 
   public EventStreamsApi(Vertx vertx, Duration heartbeat, EventLog log, EventHub hub, ReleaseRepository releases,
-                         Meters meters, Limits limits, Function<Collection<String>, Future<Map<String, Integer>>> activeKeys) {
+                         Meters meters, Limits limits, Function<Collection<String>, Future<Map<String,
+                           Integer>>> activeKeys) {
     this.vertx = vertx;
     this.activeKeys = activeKeys;
     this.limits = limits;

@@ -8,14 +8,14 @@ import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.cloudflare.CloudflareClientOptions;
 import dev.hmd.config.Config;
 import dev.hmd.connections.ConnectionRepository;
-import dev.hmd.controls.ControlSettings;
-import dev.hmd.controls.ControlsVerticle;
-import dev.hmd.controls.GateSecrets;
-import dev.hmd.controls.GateSecretsApi;
 import dev.hmd.connections.ConnectionTokens;
 import dev.hmd.connections.ConnectionsApi;
 import dev.hmd.connections.PlanRepository;
 import dev.hmd.connections.PlansApi;
+import dev.hmd.controls.ControlSettings;
+import dev.hmd.controls.ControlsVerticle;
+import dev.hmd.controls.GateSecrets;
+import dev.hmd.controls.GateSecretsApi;
 import dev.hmd.db.Database;
 import dev.hmd.db.DatabaseUrl;
 import dev.hmd.db.EmbeddedDatabase;
@@ -131,7 +131,8 @@ public final class Service implements AutoCloseable {
 
     Parts(Config config, Vertx vertx, Pool pool, PrometheusMeterRegistry registry, Secrets secrets, ChangeFeed changes,
           String schemaVersion) {
-      cloudflare = new CloudflareClient(vertx, CloudflareClientOptions.defaults().withBaseUrl(config.cloudflareApiBase()),
+      cloudflare = new CloudflareClient(vertx,
+        CloudflareClientOptions.defaults().withBaseUrl(config.cloudflareApiBase()),
         registry);
       ReleaseRepository releaseRows = new ReleaseRepository(pool);
       CheckRepository checks = new CheckRepository(pool);
@@ -231,7 +232,8 @@ public final class Service implements AutoCloseable {
         .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
           .setEnabled(true)
           .setJvmMetricsEnabled(false)
-          .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE, Label.POOL_NAME))))
+          .setLabels(
+            EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE, Label.POOL_NAME))))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
       started.set(vertx);
@@ -248,7 +250,8 @@ public final class Service implements AutoCloseable {
         .compose(v -> vertx.deployVerticle(new ControlsVerticle(parts.cloudflare, parts.gateSecrets,
           ControlSettings.from(config), Clock.systemUTC())).map(deployments::add))
         .compose(v -> vertx.deployVerticle(new ReleaseSchedulerVerticle(pool, parts.releases, parts.tokens, registry,
-          config.instanceId(), config.leaseDuration(), config.schedulerTick(), config.telemetryLag(), Clock.systemUTC()))
+          config.instanceId(), config.leaseDuration(), config.schedulerTick(), config.telemetryLag(),
+            Clock.systemUTC()))
           .map(deployments::add))
         .compose(v -> vertx.deployVerticle(new NotifierVerticle(parts.deliveries, parts.webhooks, registry,
           WebhookSettings.from(config), config.instanceId(), changes, Clock.systemUTC())).map(deployments::add))

@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * {@code GET /v1/releases/{id}} (API key, rate limit, release view: from this process's cache
  * when it is current, else from Postgres) at a fixed concurrency, beside a bare Vert.x Web endpoint
- * answering a JSON document of the same size from memory (encoded per request, and encoded once), on the same Vert.x instance of the same process, measured one after the other with the
+ * answering a JSON document of the same size from memory (encoded per request, and encoded once), on the same Vert.x
+ * instance of the same process, measured one after the other with the
  * same load generator.
  */
 final class ApiBench {
@@ -57,7 +58,8 @@ final class ApiBench {
       Profiler profiler = Profiler.startIf(s.profile(), s.out().resolve("api.jfr"));
       double hitsBefore = viewLookups(world, "hit");
       double missesBefore = viewLookups(world, "miss");
-      Phase apiRun = Phase.measure(world, () -> load.run(world.servicePort(), apiPaths, key, s.concurrency(), s.duration()));
+      Phase apiRun = Phase.measure(world,
+        () -> load.run(world.servicePort(), apiPaths, key, s.concurrency(), s.duration()));
       double hits = viewLookups(world, "hit") - hitsBefore;
       double misses = viewLookups(world, "miss") - missesBefore;
       JsonObject profile = profiler == null ? null : profiler.stop();
@@ -86,7 +88,8 @@ final class ApiBench {
       if (profile != null) {
         Profiler.lines(profile).forEach(report::note);
       }
-      report.note(String.format(Locale.ROOT, "target API >= %.0f%% of the bare endpoint: %s (%.0f%%)", TARGET_RATIO * 100,
+      report.note(
+        String.format(Locale.ROOT, "target API >= %.0f%% of the bare endpoint: %s (%.0f%%)", TARGET_RATIO * 100,
         ratio >= TARGET_RATIO ? "MET" : "MISSED", ratio * 100));
       report.note(String.format(Locale.ROOT, "API against the bare endpoint sending pre-encoded bytes: %.0f%%",
         encodedRatio * 100));

@@ -39,7 +39,8 @@ public final class BenchCommand implements Callable<Integer> {
     defaultValue = "1000,5000,10000")
   List<Integer> releases;
 
-  @Option(names = "--accounts", description = "scale: Cloudflare accounts, one tenant and token each (default: ${DEFAULT-VALUE})",
+  @Option(names = "--accounts",
+    description = "scale: Cloudflare accounts, one tenant and token each (default: ${DEFAULT-VALUE})",
     defaultValue = "100")
   int accounts;
 
@@ -51,7 +52,8 @@ public final class BenchCommand implements Callable<Integer> {
     description = "seconds between set-up and measurement (default: scale 2 poll intervals, sse 5, api 10)")
   Integer warmup;
 
-  @Option(names = "--poll", paramLabel = "SECONDS", description = "the plans' pollIntervalSeconds (default: ${DEFAULT-VALUE})",
+  @Option(names = "--poll", paramLabel = "SECONDS",
+    description = "the plans' pollIntervalSeconds (default: ${DEFAULT-VALUE})",
     defaultValue = "10")
   int poll;
 
@@ -70,7 +72,8 @@ public final class BenchCommand implements Callable<Integer> {
     defaultValue = "5")
   double eventsPerSecond;
 
-  @Option(names = "--concurrency", description = "api: requests in flight (default: ${DEFAULT-VALUE})", defaultValue = "64")
+  @Option(names = "--concurrency", description = "api: requests in flight (default: ${DEFAULT-VALUE})",
+    defaultValue = "64")
   int concurrency;
 
   @Option(names = "--rollbacks", description = "rollback: releases that turn bad (default: ${DEFAULT-VALUE})",
@@ -80,7 +83,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--profile", description = "record a JFR profile of the measurement and print its hot spots")
   boolean profile;
 
-  @Option(names = "--durable-db", description = "Postgres with fsync and synchronous_commit on (default: off, throw-away data)")
+  @Option(names = "--durable-db",
+    description = "Postgres with fsync and synchronous_commit on (default: off, throw-away data)")
   boolean durableDb;
 
   @Option(names = "--env", paramLabel = "HMD_X=VALUE", description = "another service setting (repeatable)")

@@ -30,7 +30,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * One benchmark's world in this process: a throw-away embedded Postgres ({@link BenchDatabase}), the Cloudflare simulator
+ * One benchmark's world in this process: a throw-away embedded Postgres ({@link BenchDatabase}), the Cloudflare
+ * simulator
  * on its own Vert.x instance, the service (started exactly as {@code serve} starts it) and a
  * client Vert.x instance that seeds and drives them over real sockets. The three Vert.x
  * instances keep the load generator's and the simulator's event loops off the service's.
@@ -159,8 +160,10 @@ final class BenchEnvironment implements AutoCloseable {
   }
 
   Future<Tenant> newTenant(String name) {
-    return call(HttpMethod.POST, servicePort(), "/v1/admin/tenants", ADMIN_TOKEN, new JsonObject().put("name", name), 201)
-      .map(json -> new Tenant(json.getJsonObject("tenant").getString("id"), json.getJsonObject("apiKey").getString("key")));
+    return call(HttpMethod.POST, servicePort(), "/v1/admin/tenants", ADMIN_TOKEN, new JsonObject().put("name", name),
+      201)
+      .map(json ->
+        new Tenant(json.getJsonObject("tenant").getString("id"), json.getJsonObject("apiKey").getString("key")));
   }
 
   /** A simulated account with a token bound to it; ids are derived from {@code seed}, so runs repeat. */
@@ -182,12 +185,14 @@ final class BenchEnvironment implements AutoCloseable {
 
   /** Uploads a version (not deployed); the answer is its id. */
   Future<String> newVersion(Account account, String script, JsonObject profile) {
-    return sim(HttpMethod.POST, "/sim/accounts/" + account.accountId() + "/workers/" + script + "/versions", profile, 201)
+    return sim(HttpMethod.POST, "/sim/accounts/" + account.accountId() + "/workers/" + script + "/versions", profile,
+      201)
       .map(json -> json.getString("id"));
   }
 
   Future<JsonObject> changeVersion(Account account, String script, String versionId, JsonObject profile) {
-    return sim(HttpMethod.PATCH, "/sim/accounts/" + account.accountId() + "/workers/" + script + "/versions/" + versionId,
+    return sim(HttpMethod.PATCH,
+      "/sim/accounts/" + account.accountId() + "/workers/" + script + "/versions/" + versionId,
       profile, 200);
   }
 
@@ -205,7 +210,8 @@ final class BenchEnvironment implements AutoCloseable {
     return call(method, servicePort(), path, key, body, expected);
   }
 
-  private Future<JsonObject> call(HttpMethod method, int port, String path, String bearer, JsonObject body, int expected) {
+  private Future<JsonObject> call(HttpMethod method, int port, String path, String bearer, JsonObject body,
+    int expected) {
     HttpRequest<Buffer> request = http.request(method, port, "localhost", path).timeout(60_000);
     if (bearer != null) {
       request.putHeader("Authorization", "Bearer " + bearer);

@@ -34,6 +34,7 @@ record BenchSettings(String scenario, List<Integer> releases, int accounts, int 
       .put("durationSeconds", duration).put("warmupSeconds", warmup).put("pollIntervalSeconds", poll)
       .put("workerRps", rps).put("dbPoolSize", poolSize).put("clients", new JsonArray(clients))
       .put("eventsPerSecond", eventsPerSecond).put("concurrency", concurrency).put("rollbacks", rollbacks)
-      .put("profile", profile).put("durableDb", durableDb).put("env", new JsonObject(new java.util.HashMap<String, Object>(env)));
+      .put("profile", profile).put("durableDb", durableDb)
+        .put("env", new JsonObject(new java.util.HashMap<String, Object>(env)));
   }
 }

@@ -8,7 +8,10 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
-/** Runs an asynchronous call per item with at most {@code concurrency} in flight; blocks the calling (non event-loop) thread. */
+/**
+ * Runs an asynchronous call per item with at most {@code concurrency} in flight; blocks the calling (non event-loop)
+ * thread.
+ */
 final class Bounded {
 
   private Bounded() {

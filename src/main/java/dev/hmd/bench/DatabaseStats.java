@@ -13,7 +13,8 @@ import java.util.TreeMap;
  */
 final class DatabaseStats {
 
-  private static final String DATABASE = "select xact_commit, xact_rollback from pg_stat_database where datname = current_database()";
+  private static final String DATABASE = "select xact_commit, xact_rollback from pg_stat_database where datname = "
+    + "current_database()";
   private static final String TABLES = "select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd from pg_stat_user_tables";
 
   private final Map<String, Long> counters;

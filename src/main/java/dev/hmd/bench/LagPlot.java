@@ -44,7 +44,8 @@ final class LagPlot {
     svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, HEIGHT));
     svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">Scheduler lag "
       + "against active releases</text>%n", LEFT));
-    svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"38\" fill=\"#555\">%d accounts, poll %d s, %d s measured, "
+    svg.append(
+      String.format(Locale.ROOT, "<text x=\"%d\" y=\"38\" fill=\"#555\">%d accounts, poll %d s, %d s measured, "
       + "%d cores; lag = check start - due time</text>%n", LEFT, s.accounts(), s.poll(), s.duration(),
       Runtime.getRuntime().availableProcessors()));
     // grid and axes
@@ -53,7 +54,8 @@ final class LagPlot {
       double y = TOP + plotH - plotH * i / 5.0;
       svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>%n",
         LEFT, y, LEFT + plotW, y));
-      svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT - 8, y + 4,
+      svg.append(
+        String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT - 8, y + 4,
         label(v)));
     }
     for (int i = 0; i <= 5; i++) {
@@ -89,7 +91,8 @@ final class LagPlot {
           + "%.0f ms</title></circle>%n", x, y, color, run.getInteger("releases"), key,
           run.getJsonObject("lagMs").getDouble(key, 0.0)));
       }
-      svg.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n",
+      svg.append(
+        String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n",
         points.toString().trim(), color));
       int ly = TOP + 14 + k * 18;
       svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "

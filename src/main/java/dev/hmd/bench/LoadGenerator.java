@@ -31,7 +31,8 @@ final class LoadGenerator {
     JsonObject toJson() {
       return new JsonObject().put("requests", requests).put("errors", errors).put("seconds", Report.round(seconds))
         .put("requestsPerSecond", Report.round(throughput()))
-        .put("latencyMs", new JsonObject().put("p50", ms(50)).put("p90", ms(90)).put("p99", ms(99)).put("p999", ms(99.9))
+        .put("latencyMs",
+          new JsonObject().put("p50", ms(50)).put("p90", ms(90)).put("p99", ms(99)).put("p999", ms(99.9))
           .put("max", Report.round(latencyMicros.getMaxValue() / 1000.0)));
     }
 
@@ -86,7 +87,8 @@ final class LoadGenerator {
     return new Result(requests.get(), errors.get(), (System.nanoTime() - start) / 1e9, latencies);
   }
 
-  private void loop(HttpClient http, int port, List<String> paths, String bearer, long end, AtomicLong next, AtomicLong requests,
+  private void loop(HttpClient http, int port, List<String> paths, String bearer, long end, AtomicLong next,
+    AtomicLong requests,
                     AtomicLong errors, Histogram latencies, CountDownLatch finished) {
     if (System.nanoTime() >= end) {
       finished.countDown();
@@ -105,7 +107,8 @@ final class LoadGenerator {
       .timeout(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS)
       .onComplete(result -> {
         try {
-          latencies.recordValue(Math.min(latencies.getHighestTrackableValue(), Math.max(0, (System.nanoTime() - sent) / 1000)));
+          latencies.recordValue(
+            Math.min(latencies.getHighestTrackableValue(), Math.max(0, (System.nanoTime() - sent) / 1000)));
           requests.incrementAndGet();
           if (result.failed() || result.result() != 200) {
             errors.incrementAndGet();

@@ -37,7 +37,8 @@ final class Machine {
 
   /** CPU time this JVM used so far, in nanoseconds (every thread: service, simulator, load generator). */
   static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+      .getProcessCpuTime();
   }
 
   /** User and system CPU time of this process so far, in nanoseconds ({0, 0} when unknown). */

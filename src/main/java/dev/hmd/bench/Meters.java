@@ -17,7 +17,9 @@ final class Meters {
   private Meters() {
   }
 
-  /** Events counted so far by every meter named {@code name}, summed per value of {@code tag} (all under "" when null). */
+  /**
+   * Events counted so far by every meter named {@code name}, summed per value of {@code tag} (all under "" when null).
+   */
   static Map<String, Double> counts(MeterRegistry registry, String name, String tag) {
     Map<String, Double> counts = new TreeMap<>();
     for (Meter meter : registry.find(name).meters()) {

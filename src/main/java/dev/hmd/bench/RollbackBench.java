@@ -50,8 +50,10 @@ final class RollbackBench {
     int accounts = Math.min(ACCOUNTS, n);
     Map<String, String> env = new HashMap<>(s.env());
     env.putIfAbsent(Config.DB_POOL_SIZE, String.valueOf(s.poolSize()));
-    System.out.printf("rollback: %d releases over %d accounts: starting Postgres, simulator and service%n", n, accounts);
-    try (BenchEnvironment world = BenchEnvironment.start(SimOptions.defaults().withRetention(Duration.ofMinutes(5)), env,
+    System.out.printf("rollback: %d releases over %d accounts: starting Postgres, simulator and service%n", n,
+      accounts);
+    try (BenchEnvironment world = BenchEnvironment.start(SimOptions.defaults().withRetention(Duration.ofMinutes(5)),
+      env,
       s.durableDb())) {
       Pool pool = world.service().pool();
       MeterRegistry registry = world.service().registry();
@@ -86,7 +88,8 @@ final class RollbackBench {
         }
         long sent = System.currentTimeMillis();
         Workload.Target t = targets.get(i);
-        world.changeVersion(t.account(), t.script(), t.newVersion(), new JsonObject().put("errorRate", BAD_ERROR_RATE)).await();
+        world.changeVersion(t.account(), t.script(), t.newVersion(), new JsonObject().put("errorRate", BAD_ERROR_RATE))
+          .await();
         long answered = System.currentTimeMillis();
         if (answered / 1000 != sent / 1000) {
           throw new IllegalStateException("the PATCH crossed a second's edge (" + sent + " -> " + answered + ")");
@@ -145,9 +148,11 @@ final class RollbackBench {
         latencies.add(latency);
         detectedAtWindow.merge(failedEnd == null ? -1 : windowsAfter + 1, 1, Integer::sum);
         // the simulator puts a second into a window when the second starts inside it
-        long badSecondsInWindow = Math.min(s.poll(), (Duration.between(badFrom[i], firstBadEnd).toMillis() + 999) / 1000);
+        long badSecondsInWindow = Math.min(s.poll(),
+          (Duration.between(badFrom[i], firstBadEnd).toMillis() + 999) / 1000);
         releases.add(new JsonObject().put("releaseId", t.releaseId()).put("state", release.getString("state"))
-          .put("outcome", release.getJsonObject("outcome") == null ? null : release.getJsonObject("outcome").getString("code"))
+          .put("outcome",
+            release.getJsonObject("outcome") == null ? null : release.getJsonObject("outcome").getString("code"))
           .put("badFrom", badFrom[i].toString()).put("firstBadWindowEnd", firstBadEnd.toString())
           .put("badSecondsInFirstWindow", badSecondsInWindow)
           .put("failedWindowEnd", failedEnd == null ? null : failedEnd.toString())
@@ -192,9 +197,12 @@ final class RollbackBench {
         detection.row(k < 0 ? "none" : k == 1 ? "the first" : "#" + k, v, bad.getMin() + ".." + bad.getMax());
       });
       report.table("which bad window's check rolled back", detection);
-      report.note(String.format(Locale.ROOT, "rolled back: %d of %d; false rollbacks before the change: %d", rolledBack, n,
+      report.note(
+        String.format(Locale.ROOT, "rolled back: %d of %d; false rollbacks before the change: %d", rolledBack, n,
         falseRollbacks));
-      report.note(String.format(Locale.ROOT, "target p99 <= 1 poll interval + 1 s (%.1f s): %s (p99 %.2f s = %.2f poll intervals)",
+      report.note(
+        String.format(Locale.ROOT,
+        "target p99 <= 1 poll interval + 1 s (%.1f s): %s (p99 %.2f s = %.2f poll intervals)",
         target, p99 <= target ? "MET" : "MISSED", p99, p99 / s.poll()));
       return report;
     }

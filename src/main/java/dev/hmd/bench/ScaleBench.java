@@ -34,8 +34,9 @@ final class ScaleBench {
   /** Statements the Vert.x SQL client ran (its count is one per statement, a batch being one). */
   static final String SQL_STATEMENTS = "vertx.sql.processing.time";
   private static final String LAG_SQL = """
-    select count(*), percentile_cont(0.5) within group (order by lag), percentile_cont(0.99) within group (order by lag),
-      max(lag), count(*) filter (where verdict = 'pass'), count(distinct release_id)
+    select count(*), percentile_cont(0.5) within group (order by lag),
+      percentile_cont(0.99) within group (order by lag), max(lag), count(*) filter (where verdict = 'pass'),
+      count(distinct release_id)
     from (select extract(epoch from (at - window_end)) * 1000 - $3 as lag, verdict, release_id from checks
           where at >= $1 and at < $2) c""";
 
@@ -56,7 +57,8 @@ final class ScaleBench {
     row(table, runs, "scheduler lag p50 (ms)", r -> Report.fmt(r.getJsonObject("lagMs").getDouble("p50")));
     row(table, runs, "scheduler lag p99 (ms)", r -> Report.fmt(r.getJsonObject("lagMs").getDouble("p99")));
     row(table, runs, "scheduler lag max (ms)", r -> Report.fmt(r.getJsonObject("lagMs").getDouble("max")));
-    row(table, runs, "check duration p50 / p99 (ms)", r -> Report.fmt(r.getJsonObject("checkDurationMs").getDouble("p50"))
+    row(table, runs, "check duration p50 / p99 (ms)",
+      r -> Report.fmt(r.getJsonObject("checkDurationMs").getDouble("p50"))
       + " / " + Report.fmt(r.getJsonObject("checkDurationMs").getDouble("p99")));
     row(table, runs, "checks per second", r -> Report.fmt(r.getDouble("checksPerSecond")));
     row(table, runs, "  of which pass (%)", r -> Report.fmt(r.getDouble("passPercent")));
@@ -69,13 +71,16 @@ final class ScaleBench {
     row(table, runs, "heap after GC, whole JVM (MiB)", r -> Report.fmt(r.getJsonObject("heapMiB").getDouble("end")));
     row(table, runs, "  of which the service (MiB)", r -> Report.fmt(r.getJsonObject("heapMiB").getDouble("service")));
     row(table, runs, "CPU, this JVM (cores)", r -> Report.fmt(r.getJsonObject("cpuCores").getDouble("jvm")));
-    row(table, runs, "CPU, Postgres (cores)", r -> Report.fmt(r.getJsonObject("cpuCores").getDouble("postgres", Double.NaN)));
+    row(table, runs, "CPU, Postgres (cores)",
+      r -> Report.fmt(r.getJsonObject("cpuCores").getDouble("postgres", Double.NaN)));
     row(table, runs, "GC pauses (ms/s)", r -> Report.fmt(r.getJsonObject("gc").getDouble("millisPerSecond")));
-    row(table, runs, "releases created / s (API)", r -> Report.fmt(r.getJsonObject("seeding").getDouble("releasesPerSecond")));
+    row(table, runs, "releases created / s (API)",
+      r -> Report.fmt(r.getJsonObject("seeding").getDouble("releasesPerSecond")));
     report.table("scale: " + s.accounts() + " accounts, poll " + s.poll() + " s, Workers at " + s.rps() + " rps, "
       + s.duration() + " s measured after " + s.warmup() + " s", table);
     for (JsonObject run : runs) {
-      report.note("N = " + run.getInteger("releases") + ", Postgres statements by execution time (pg_stat_statements):");
+      report.note("N = " + run.getInteger("releases")
+        + ", Postgres statements by execution time (pg_stat_statements):");
       run.getJsonArray("topStatements").stream().limit(6).map(JsonObject.class::cast).forEach(st -> report.note(
         String.format(java.util.Locale.ROOT, "  %5.1f%%  %7.1f/s  %6.3f ms  %s", st.getDouble("execShare") * 100,
           st.getDouble("callsPerSecond"), st.getDouble("meanMs"), st.getString("query"))));
@@ -111,7 +116,8 @@ final class ScaleBench {
     return header.toArray(String[]::new);
   }
 
-  private static void row(Table table, List<JsonObject> runs, String label, java.util.function.Function<JsonObject, Object> cell) {
+  private static void row(Table table, List<JsonObject> runs, String label, java.util.function.Function<JsonObject,
+    Object> cell) {
     List<Object> cells = new ArrayList<>();
     cells.add(label);
     runs.forEach(r -> cells.add(cell.apply(r)));
@@ -157,7 +163,8 @@ final class ScaleBench {
       Row lag = pool.preparedQuery(LAG_SQL).execute(Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC),
         world.service().config().telemetryLag().toMillis())).await().iterator().next();
       long checks = lag.getLong(0);
-      long active = count(pool, "select count(*) from releases where state in ('running', 'awaiting_approval', 'paused')");
+      long active = count(pool,
+        "select count(*) from releases where state in ('running', 'awaiting_approval', 'paused')");
       JsonObject states = new JsonObject();
       pool.query("select state, count(*) from releases group by state").execute().await()
         .forEach(r -> states.put(r.getString(0), r.getLong(1)));
@@ -214,7 +221,9 @@ final class ScaleBench {
     }
   }
 
-  /** Waits (at most 60 s) until no more checks of [from, to) are being saved; returns how many came after {@code to}. */
+  /**
+   * Waits (at most 60 s) until no more checks of [from, to) are being saved; returns how many came after {@code to}.
+   */
   private static long settle(Pool pool, Instant from, Instant to) {
     String sql = "select count(*) from checks where at >= $1 and at < $2";
     Tuple window = Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC));

@@ -59,7 +59,8 @@ final class SseBench {
         Report.fmt(r.getJsonObject("cpuCores").getDouble("jvm")),
         Report.fmt(r.getJsonObject("cpuCores").getDouble("postgres", Double.NaN)));
     }
-    report.table(String.format(Locale.ROOT, "sse: one tenant, %.1f events/s of ~%d bytes, %d s measured; latency = commit "
+    report.table(
+      String.format(Locale.ROOT, "sse: one tenant, %.1f events/s of ~%d bytes, %d s measured; latency = commit "
       + "-> arrival at the client", s.eventsPerSecond(), EVENT_BYTES, s.duration()), table);
     report.note("open files limit (ulimit -n) of this process: " + Machine.openFilesLimit()
       + "; the clients run in a child JVM with the same limit");
@@ -100,10 +101,12 @@ final class SseBench {
       long heapBefore = Machine.heapAfterGc();
       Process child = startClients(world.servicePort(), tenant.key(), clients);
       try (PrintWriter toChild = new PrintWriter(child.getOutputStream(), true, StandardCharsets.UTF_8);
-           BufferedReader fromChild = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+           BufferedReader fromChild = new BufferedReader(
+             new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
         String connected = expect(fromChild, "connected", child);
         long opened = Long.parseLong(connected.split(" ")[1]);
-        Workload.await(opened + " streams open at the service", 120, () -> gauge(registry, "hmd.sse.clients") >= opened);
+        Workload.await(opened + " streams open at the service", 120,
+          () -> gauge(registry, "hmd.sse.clients") >= opened);
         long heapAfter = Machine.heapAfterGc();
         long fdsAfter = Machine.openFiles();
         System.out.printf("sse: %d streams open; %d s of warm-up events, then %d s measured%n", opened, s.warmup(),
@@ -132,7 +135,8 @@ final class SseBench {
             .put("limit", Machine.openFilesLimit()))
           .put("framesSent", Meters.total(registry, "hmd.sse.events.sent") - sentBefore)
           .put("droppedAsSlow", Meters.total(registry, "hmd.sse.connections.dropped") - droppedBefore)
-          .put("cpuCores", new JsonObject().put("jvm", Report.round((Machine.processCpuNanos() - cpuBefore) / 1e9 / seconds))
+          .put("cpuCores",
+            new JsonObject().put("jvm", Report.round((Machine.processCpuNanos() - cpuBefore) / 1e9 / seconds))
             .put("postgres", pgBefore < 0 ? null
               : Report.round((Machine.postgresCpuNanos(world.databasePort()) - pgBefore) / 1e9 / seconds))
             .put("note", "the service JVM; the clients' JVM is not counted"))
@@ -211,7 +215,8 @@ final class SseBench {
         return line;
       }
     }
-    throw new IllegalStateException("the SSE clients' JVM ended (exit " + waitFor(child) + ") before saying '" + prefix + "'");
+    throw new IllegalStateException("the SSE clients' JVM ended (exit " + waitFor(child) + ") before saying '" + prefix
+      + "'");
   }
 
   private static int waitFor(Process child) {

@@ -119,7 +119,8 @@ public final class SseClients {
       .put("expectedDeliveries", (long) commits.size() * (clients - failed.get())).put("deliveries", received)
       .put("latencyMs", new JsonObject()
         .put("p50", latencies.getValueAtPercentile(50) / 1000.0).put("p90", latencies.getValueAtPercentile(90) / 1000.0)
-        .put("p99", latencies.getValueAtPercentile(99) / 1000.0).put("p999", latencies.getValueAtPercentile(99.9) / 1000.0)
+        .put("p99", latencies.getValueAtPercentile(99) / 1000.0)
+          .put("p999", latencies.getValueAtPercentile(99.9) / 1000.0)
         .put("max", latencies.getMaxValue() / 1000.0).put("mean", latencies.getMean() / 1000.0));
     System.out.println("result " + result.encode());
     System.out.flush();

@@ -1,6 +1,5 @@
 package dev.hmd.bench;
 
-import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,7 +34,8 @@ final class Workload {
   record Timings(double accounts, double workers, double connections, double releases) {
 
     JsonObject toJson(int n) {
-      return new JsonObject().put("accountsSeconds", Report.round(accounts)).put("workersSeconds", Report.round(workers))
+      return new JsonObject().put("accountsSeconds", Report.round(accounts))
+        .put("workersSeconds", Report.round(workers))
         .put("connectionsAndPlansSeconds", Report.round(connections)).put("releasesSeconds", Report.round(releases))
         .put("releasesPerSecond", Report.round(n / Math.max(releases, 1e-9)))
         .put("releasesCreatedThrough", "POST /v1/connections/{id}/releases");
@@ -73,7 +73,8 @@ final class Workload {
     targets = Bounded.map(targets, SEED_CONCURRENCY, t -> env.api(HttpMethod.POST, "/v1/connections", t.tenant().key(),
         new JsonObject().put("accountId", t.account().accountId()).put("workerName", t.script())
           .put("apiToken", t.account().token()), 201)
-      .compose(c -> env.api(HttpMethod.PUT, "/v1/connections/" + c.getString("id") + "/plan", t.tenant().key(), plan, 200)
+      .compose(c ->
+        env.api(HttpMethod.PUT, "/v1/connections/" + c.getString("id") + "/plan", t.tenant().key(), plan, 200)
         .map(p -> t.withConnection(c.getString("id")))));
     long t3 = System.nanoTime();
     // A real Worker has traffic before its release; here the first check's window (which ends
@@ -93,7 +94,8 @@ final class Workload {
   /** Starts a release of each target's new version, through the API. */
   List<Target> startReleases(List<Target> targets) {
     return Bounded.map(targets, SEED_CONCURRENCY, t -> env.api(HttpMethod.POST,
-        "/v1/connections/" + t.connectionId() + "/releases", t.tenant().key(), new JsonObject().put("newVersionId", t.newVersion()), 201)
+        "/v1/connections/" + t.connectionId() + "/releases", t.tenant().key(),
+          new JsonObject().put("newVersionId", t.newVersion()), 201)
       .map(r -> t.withRelease(r.getString("id"))));
   }
 
@@ -132,7 +134,8 @@ final class Workload {
   }
 
   static JsonObject healthy() {
-    return new JsonObject().put("message", "bench: healthy").put("latencyMs", new JsonObject().put("p50", 30).put("p99", 200))
+    return new JsonObject().put("message", "bench: healthy")
+      .put("latencyMs", new JsonObject().put("p50", 30).put("p99", 200))
       .put("errorRate", 0.0005);
   }
 

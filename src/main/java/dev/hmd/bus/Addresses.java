@@ -15,7 +15,10 @@ public final class Addresses {
    */
   public static final String DEPLOY_APPLY = "hmd.deploy.apply";
 
-  /** Per-version telemetry for one release window, batched per account. Body: {@link Messages.CheckRequest}; reply: {@link Messages.CheckTelemetry}. */
+  /**
+   * Per-version telemetry for one release window, batched per account. Body: {@link Messages.CheckRequest}; reply:
+   * {@link Messages.CheckTelemetry}.
+   */
   public static final String OBSERVE_CHECK = "hmd.observe.check";
 
   /**
@@ -30,7 +33,10 @@ public final class Addresses {
    */
   public static final String CONTROLS_SMOKE = "hmd.controls.smoke";
 
-  /** Published after events were committed, so SSE streams of this process read them at once. Body: {@link Messages.EventsCommitted}. */
+  /**
+   * Published after events were committed, so SSE streams of this process read them at once. Body: {@link
+   * Messages.EventsCommitted}.
+   */
   public static final String EVENTS_COMMITTED = "hmd.events.committed";
 
   /** Look for due webhook deliveries now: some were just committed. Body: {@link Messages.DeliveriesDue}. */

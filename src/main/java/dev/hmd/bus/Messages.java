@@ -3,9 +3,9 @@ package dev.hmd.bus;
 import dev.hmd.cloudflare.TrafficSplit;
 import dev.hmd.cloudflare.VersionTelemetry;
 import dev.hmd.cloudflare.WorkerDeployment;
+import dev.hmd.slo.SmokeTest;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import dev.hmd.slo.SmokeTest;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
@@ -146,7 +146,10 @@ public final class Messages {
     }
   }
 
-  /** One answer of a smoke request: its status (null when none came, {@code error} says why) and whether it was expected. */
+  /**
+   * One answer of a smoke request: its status (null when none came, {@code error} says why) and whether it was
+   * expected.
+   */
   public record SmokeAnswer(String method, String path, Integer status, boolean ok, String error, long durationMs) {
   }
 

@@ -54,7 +54,8 @@ public final class DemoCommand implements Callable<Integer> {
       simVertx.close();
       return 1;
     }
-    DemoSeed.Result seeded = Startup.run(() -> DemoSeed.seed(service, boundSim, serviceConfig.dataDir().resolve("demo-api-key")));
+    DemoSeed.Result seeded = Startup.run(() ->
+      DemoSeed.seed(service, boundSim, serviceConfig.dataDir().resolve("demo-api-key")));
     if (seeded == null) {
       service.close();
       simVertx.close();

@@ -57,14 +57,17 @@ final class DemoSeed {
     sim(HttpMethod.POST, "/sim/tokens", new JsonObject().put("token", CLOUDFLARE_TOKEN).put("accountId", ACCOUNT_ID));
     String worker = "/sim/accounts/" + ACCOUNT_ID + "/workers/" + WORKER;
     String current = sim(HttpMethod.POST, worker, new JsonObject().put("rps", 50)).getString("versionId");
-    String healthy = sim(HttpMethod.POST, worker + "/versions", new JsonObject().put("message", "v2: healthy, faster cart")
+    String healthy = sim(HttpMethod.POST, worker + "/versions",
+      new JsonObject().put("message", "v2: healthy, faster cart")
       .put("latencyMs", new JsonObject().put("p50", 35).put("p99", 220)).put("errorRate", 0.001)).getString("id");
-    String faulty = sim(HttpMethod.POST, worker + "/versions", new JsonObject().put("message", "v3: faulty (5% errors, p99 900 ms)")
+    String faulty = sim(HttpMethod.POST, worker + "/versions",
+      new JsonObject().put("message", "v3: faulty (5% errors, p99 900 ms)")
       .put("latencyMs", new JsonObject().put("p50", 80).put("p99", 900)).put("errorRate", 0.05)).getString("id");
 
     String key = existingKey(keyFile);
     if (key == null) {
-      JsonObject tenant = api(HttpMethod.POST, "/v1/admin/tenants", adminToken, new JsonObject().put("name", "Demo"), 201);
+      JsonObject tenant = api(HttpMethod.POST, "/v1/admin/tenants", adminToken, new JsonObject().put("name", "Demo"),
+        201);
       key = tenant.getJsonObject("apiKey").getString("key");
       writeKey(keyFile, key);
     }
@@ -92,9 +95,12 @@ final class DemoSeed {
   static JsonObject demoPlan() {
     return new JsonObject()
       .put("stages", new JsonArray()
-        .add(new JsonObject().put("targetPercent", 10).put("soakSeconds", 20).put("autoProgress", true).put("description", "canary"))
-        .add(new JsonObject().put("targetPercent", 50).put("soakSeconds", 20).put("autoProgress", true).put("description", "half"))
-        .add(new JsonObject().put("targetPercent", 100).put("soakSeconds", 20).put("autoProgress", true).put("description", "all")))
+        .add(new JsonObject().put("targetPercent", 10).put("soakSeconds", 20).put("autoProgress", true)
+          .put("description", "canary"))
+        .add(new JsonObject().put("targetPercent", 50).put("soakSeconds", 20).put("autoProgress", true)
+          .put("description", "half"))
+        .add(new JsonObject().put("targetPercent", 100).put("soakSeconds", 20).put("autoProgress", true)
+          .put("description", "all")))
       .put("slos", new JsonArray()
         .add(new JsonObject().put("sli", "latency_p99").put("threshold", 500))
         .add(new JsonObject().put("sli", "error_rate").put("threshold", 0.01)))
@@ -128,7 +134,8 @@ final class DemoSeed {
   private JsonObject sim(HttpMethod method, String path, JsonObject body) {
     HttpResponse<Buffer> res = send(http.request(method, simPort, "localhost", path), body);
     if (res.statusCode() >= 300) {
-      throw new IllegalStateException("simulator " + method + " " + path + ": " + res.statusCode() + " " + res.bodyAsString());
+      throw new IllegalStateException("simulator " + method + " " + path + ": " + res.statusCode() + " "
+        + res.bodyAsString());
     }
     return res.body() == null ? new JsonObject() : res.bodyAsJsonObject();
   }
@@ -137,7 +144,8 @@ final class DemoSeed {
     HttpResponse<Buffer> res = send(http.request(method, servicePort, "localhost", path)
       .putHeader("Authorization", "Bearer " + bearer), body);
     if (res.statusCode() != expected) {
-      throw new IllegalStateException("demo set-up " + method + " " + path + ": " + res.statusCode() + " " + res.bodyAsString());
+      throw new IllegalStateException("demo set-up " + method + " " + path + ": " + res.statusCode() + " "
+        + res.bodyAsString());
     }
     return res.bodyAsJsonObject();
   }

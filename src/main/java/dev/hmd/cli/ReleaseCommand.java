@@ -178,9 +178,14 @@ public final class ReleaseCommand implements Callable<Integer> {
       description = "why, kept in the release's decisions and the audit log")
     String note;
 
-    abstract String action();
+    /** The path segment after the release ({@code approve}) and what the command prints it did ({@code approved}). */
+    private final String action;
+    private final String past;
 
-    abstract String past();
+    Decision(String action, String past) {
+      this.action = action;
+      this.past = past;
+    }
 
     /** The request's body beside the note. */
     JsonObject body() {
@@ -193,36 +198,25 @@ public final class ReleaseCommand implements Callable<Integer> {
       if (note != null) {
         body.put("note", note);
       }
-      JsonObject release = client.post("/v1/releases/" + HmdClient.segment(releaseId) + "/" + action(),
+      JsonObject release = client.post("/v1/releases/" + HmdClient.segment(releaseId) + "/" + action,
         body.isEmpty() ? null : body);
-      out.println(past() + ": " + ReleaseProgress.summary(release));
+      out.println(past + ": " + ReleaseProgress.summary(release));
       return SUCCEEDED;
     }
   }
 
-  @Command(name = "pause", description = "Pause the soak of a running release: its clock stops, checks go on, a failure still rolls back.")
+  @Command(name = "pause",
+    description = "Pause the soak of a running release: its clock stops, checks go on, a failure still rolls back.")
   public static final class Pause extends Decision {
-    @Override
-    String action() {
-      return "pause";
-    }
-
-    @Override
-    String past() {
-      return "paused";
+    public Pause() {
+      super("pause", "paused");
     }
   }
 
   @Command(name = "resume", description = "Resume a paused release; its soak ends as much later as it was paused.")
   public static final class Resume extends Decision {
-    @Override
-    String action() {
-      return "resume";
-    }
-
-    @Override
-    String past() {
-      return "resumed";
+    public Resume() {
+      super("resume", "resumed");
     }
   }
 
@@ -234,19 +228,13 @@ public final class ReleaseCommand implements Callable<Integer> {
     @Option(names = "--full", description = "go straight to 100%%, skipping the stages between")
     boolean full;
 
+    public Promote() {
+      super("promote", "promoted");
+    }
+
     @Override
     JsonObject body() {
       return full ? new JsonObject().put("full", true) : new JsonObject();
-    }
-
-    @Override
-    String action() {
-      return "promote";
-    }
-
-    @Override
-    String past() {
-      return "promoted";
     }
   }
 
@@ -286,40 +274,22 @@ public final class ReleaseCommand implements Callable<Integer> {
 
   @Command(name = "approve", description = "Approve a stage that waits for a person; the release moves on.")
   public static final class Approve extends Decision {
-    @Override
-    String action() {
-      return "approve";
-    }
-
-    @Override
-    String past() {
-      return "approved";
+    public Approve() {
+      super("approve", "approved");
     }
   }
 
   @Command(name = "deny", description = "Deny a stage that waits for a person; the release rolls back to 100%% old.")
   public static final class Deny extends Decision {
-    @Override
-    String action() {
-      return "deny";
-    }
-
-    @Override
-    String past() {
-      return "denied";
+    public Deny() {
+      super("deny", "denied");
     }
   }
 
   @Command(name = "cancel", description = "Cancel an active release; it rolls back to 100%% old.")
   public static final class Cancel extends Decision {
-    @Override
-    String action() {
-      return "cancel";
-    }
-
-    @Override
-    String past() {
-      return "cancelled";
+    public Cancel() {
+      super("cancel", "cancelled");
     }
   }
 }

@@ -55,12 +55,13 @@ final class ReleaseProgress {
     String where = stage == null ? "before the start" : "before stage " + (stage + 1) + "/" + stages(release).size();
     String state = g.getString("state", "waiting");
     String answer = g.getString("error") != null ? g.getString("error") : "HTTP " + g.getInteger("status");
+    String next = switch (state) {
+      case "passed" -> ", goes on";
+      case "failed" -> ", GAVE UP";
+      default -> ", asking again until " + g.getString("deadline", "its timeout");
+    };
     return "gate '" + g.getString("gate") + "' " + where + ", attempt " + g.getInteger("attempt", 0) + ": " + answer
-      + switch (state) {
-        case "passed" -> ", goes on";
-        case "failed" -> ", GAVE UP";
-        default -> ", asking again until " + g.getString("deadline", "its timeout");
-      };
+      + next;
   }
 
   /** The release reached a terminal state and Cloudflare serves the split it ended with. */
@@ -106,7 +107,8 @@ final class ReleaseProgress {
       String waited = before == null || i >= stages(before).size() ? null
         : stages(before).getJsonObject(i).getString("waitingFor");
       if (waiting != null && !waitingKind(waiting).equals(waited == null ? "" : waitingKind(waited))) {
-        lines.add("stage " + (i + 1) + "/" + stages.size() + " (" + stage.getInteger("targetPercent") + "%): " + waiting);
+        lines.add("stage " + (i + 1) + "/" + stages.size() + " (" + stage.getInteger("targetPercent") + "%): "
+          + waiting);
       }
     }
     String state = next.getString("state");
@@ -170,7 +172,8 @@ final class ReleaseProgress {
   static String header(JsonObject r) {
     StringBuilder percents = new StringBuilder();
     for (Object s : stages(r)) {
-      percents.append(percents.length() > 0 ? " " : "").append(((JsonObject) s).getInteger("targetPercent")).append('%');
+      percents.append(percents.length() > 0 ? " " : "").append(((JsonObject) s).getInteger("targetPercent"))
+        .append('%');
     }
     String worker = r.getString("workerName");
     return "release " + r.getString("id") + (worker == null ? "" : " of " + worker) + ": "
@@ -179,7 +182,8 @@ final class ReleaseProgress {
   }
 
   private static String stageLine(JsonObject r, JsonObject stage, int count) {
-    String name = "stage " + (stage.getInteger("index", 0) + 1) + "/" + count + " (" + stage.getInteger("targetPercent") + "%)";
+    String name = "stage " + (stage.getInteger("index", 0) + 1) + "/" + count + " ("
+      + stage.getInteger("targetPercent") + "%)";
     String state = stage.getString("state", "pending");
     return switch (state) {
       case "soaking" -> name + ": soaking " + stage.getInteger("soakSeconds") + " s"

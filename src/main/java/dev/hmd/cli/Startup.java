@@ -19,7 +19,8 @@ final class Startup {
       // Future.await() rethrows checked causes such as BindException unwrapped, hence Exception
       LoggerFactory.getLogger(Startup.class).debug("start-up failed", e);
       String reason = e instanceof java.net.BindException
-        ? "a port is already in use (" + e.getMessage() + "); choose another with --port or HMD_HTTP_PORT / HMD_SIM_PORT"
+        ? "a port is already in use (" + e.getMessage()
+          + "); choose another with --port or HMD_HTTP_PORT / HMD_SIM_PORT"
         : e.getMessage();
       System.err.println("hmd: cannot start: " + reason);
     }

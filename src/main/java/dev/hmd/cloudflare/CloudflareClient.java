@@ -17,7 +17,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -217,7 +216,8 @@ public final class CloudflareClient implements AutoCloseable {
     return guarded(() -> {
       segment(script);
       String path = accountPath(accountId) + "/workers/observability/telemetry/query";
-      return send(token, Call.post(TELEMETRY_QUERY, path, ObservabilityQuery.versionRequestsBody("hmd-" + UUID.randomUUID(),
+      return send(token,
+        Call.post(TELEMETRY_QUERY, path, ObservabilityQuery.versionRequestsBody("hmd-" + UUID.randomUUID(),
         script, versionId, from, to)), env -> ObservabilityQuery.foldVersionRequests(env.result(), versionId));
     });
   }

@@ -234,7 +234,10 @@ public final class ObservabilityQuery {
     return out;
   }
 
-  /** Adds each version's server errors to its telemetry (a version with only those gets none: it has a count of its own). */
+  /**
+   * Adds each version's server errors to its telemetry (a version with only those gets none: it has a count of its
+   * own).
+   */
   public static Map<ScriptVersion, VersionTelemetry> withServerErrors(Map<ScriptVersion, VersionTelemetry> stats,
                                                                         Map<ScriptVersion, Long> serverErrors) {
     Map<ScriptVersion, VersionTelemetry> out = new LinkedHashMap<>(stats);

@@ -77,7 +77,8 @@ public record TrafficSplit(List<VersionSplit> versions) {
 
   private Map<String, Integer> shares() {
     Map<String, Integer> shares = new HashMap<>();
-    versions.stream().filter(v -> v.percentage() > 0).forEach(v -> shares.merge(v.versionId(), v.percentage(), Integer::sum));
+    versions.stream().filter(v -> v.percentage() > 0)
+      .forEach(v -> shares.merge(v.versionId(), v.percentage(), Integer::sum));
     return shares;
   }
 
@@ -102,8 +103,10 @@ public record TrafficSplit(List<VersionSplit> versions) {
         throw new IllegalArgumentException("[" + i + "].versionId is " + quote(versionId) + ", not a version id");
       }
       Object percentage = entry.getValue("percentage");
-      if (!(percentage instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 0 || n.intValue() > 100) {
-        throw new IllegalArgumentException("[" + i + "].percentage is " + quote(percentage) + ", not an integer 0..100");
+      if (!(percentage instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 0
+        || n.intValue() > 100) {
+        throw new IllegalArgumentException("[" + i + "].percentage is " + quote(percentage)
+          + ", not an integer 0..100");
       }
       versions.add(new VersionSplit(id, n.intValue()));
     }

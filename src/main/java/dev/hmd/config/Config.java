@@ -117,11 +117,15 @@ public record Config(
    * client closes an idle connection first; above the SSE heartbeat, which keeps streams open.
    */
   public static final int DEFAULT_HTTP_IDLE_TIMEOUT_MS = 75_000;
-  /** A request's head must arrive in full this soon after the connection opens, and its body this soon after the head. */
+  /**
+   * A request's head must arrive in full this soon after the connection opens, and its body this soon after the head.
+   */
   public static final int DEFAULT_HTTP_READ_TIMEOUT_MS = 10_000;
   /** Open connections from one client address (an IPv6 /64 counts as one); 0 lifts the cap. */
   public static final int DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
-  /** Active API keys of one tenant: each is cached and checked, and a leaked admin key could otherwise mint any number. */
+  /**
+   * Active API keys of one tenant: each is cached and checked, and a leaked admin key could otherwise mint any number.
+   */
   public static final int DEFAULT_MAX_KEYS_PER_TENANT = 50;
   /** Open event streams per API key (a dashboard tab holds one or two), per process. */
   public static final int DEFAULT_SSE_MAX_STREAMS_PER_KEY = 20;

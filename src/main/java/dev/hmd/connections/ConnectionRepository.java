@@ -38,10 +38,12 @@ public final class ConnectionRepository {
     }
   }
 
-  private static final String COLUMNS = "id, tenant_id, name, account_id, worker_name, token_hint, created_at, updated_at";
+  private static final String COLUMNS = "id, tenant_id, name, account_id, worker_name, token_hint, created_at, "
+    + "updated_at";
   private static final String INSERT = "insert into connections (id, tenant_id, name, account_id, worker_name, "
     + "token_ciphertext, token_key_id, token_hint) values ($1, $2, $3, $4, $5, $6, $7, $8) returning " + COLUMNS;
-  private static final String LIST = "select " + COLUMNS + " from connections where tenant_id = $1 order by created_at, id";
+  private static final String LIST = "select " + COLUMNS
+    + " from connections where tenant_id = $1 order by created_at, id";
   private static final String GET = "select " + COLUMNS + " from connections where tenant_id = $1 and id = $2";
   private static final String GET_SEALED = "select " + COLUMNS + ", token_ciphertext, token_key_id from connections "
     + "where tenant_id = $1 and id = $2";

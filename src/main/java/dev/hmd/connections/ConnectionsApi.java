@@ -45,7 +45,8 @@ public final class ConnectionsApi {
     Principal principal = Principal.of(ctx);
     JsonObject body = Json.body(ctx);
     List<ApiException.FieldError> errors = new ArrayList<>();
-    String accountId = field(body, "accountId", ACCOUNT_ID, "must be a Cloudflare account id (32 hex characters)", errors);
+    String accountId = field(body, "accountId", ACCOUNT_ID, "must be a Cloudflare account id (32 hex characters)",
+      errors);
     String workerName = field(body, "workerName", WORKER_NAME,
       "must be a Worker script name (lowercase letters, digits, - and _)", errors);
     String token = token(body, true, errors);
@@ -101,7 +102,8 @@ public final class ConnectionsApi {
     connections.get(principal.tenantId(), id)
       .map(found -> found.orElseThrow(() -> unknown(id)))
       .compose(c -> token == null ? Future.succeededFuture(c)
-        : cloudflare.listVersions(token, c.accountId(), c.workerName()).recover(err -> Future.failedFuture(refused(err))).map(c))
+        : cloudflare.listVersions(token, c.accountId(), c.workerName())
+          .recover(err -> Future.failedFuture(refused(err))).map(c))
       .compose(c -> pool.withTransaction(tx -> connections.update(tx, principal.tenantId(), id, name, token)
         .compose(updated -> audit.record(tx, principal, token == null ? "connection.rename" : "connection.rotate_token",
           "connection", id, new JsonObject().put("name", name)).map(updated))))
@@ -117,7 +119,8 @@ public final class ConnectionsApi {
     pool.withTransaction(tx -> connections.activeRelease(tx, principal.tenantId(), id)
         .compose(active -> {
           if (active.isPresent()) {
-            return Future.failedFuture(ApiException.conflict("release " + active.get() + " is active on this connection; "
+            return Future.failedFuture(
+              ApiException.conflict("release " + active.get() + " is active on this connection; "
               + "cancel it or let it finish first"));
           }
           return connections.delete(tx, principal.tenantId(), id);
@@ -136,7 +139,8 @@ public final class ConnectionsApi {
       .onSuccess(versions -> {
         JsonArray items = new JsonArray();
         for (WorkerVersion v : versions) {
-          items.add(new JsonObject().put("id", v.id()).put("number", v.number()).put("createdOn", Json.time(v.createdOn()))
+          items.add(new JsonObject().put("id", v.id()).put("number", v.number())
+            .put("createdOn", Json.time(v.createdOn()))
             .put("message", v.message()).put("source", v.source()).put("tag", v.tag()));
         }
         ctx.json(new JsonObject().put("items", items));
@@ -154,12 +158,14 @@ public final class ConnectionsApi {
 
   public static JsonObject deploymentJson(WorkerDeployment d) {
     JsonArray versions = new JsonArray();
-    d.versions().forEach(v -> versions.add(new JsonObject().put("versionId", v.versionId()).put("percentage", v.percentage())));
+    d.versions()
+      .forEach(v -> versions.add(new JsonObject().put("versionId", v.versionId()).put("percentage", v.percentage())));
     return new JsonObject().put("id", d.id()).put("createdOn", Json.time(d.createdOn())).put("versions", versions)
       .put("message", d.message()).put("source", d.source());
   }
 
-  private <T> Future<T> withCredentials(RoutingContext ctx, java.util.function.Function<ConnectionRepository.Credentials, Future<T>> call) {
+  private <T> Future<T> withCredentials(RoutingContext ctx,
+    java.util.function.Function<ConnectionRepository.Credentials, Future<T>> call) {
     String id = ctx.pathParam("id");
     return connections.credentials(Principal.of(ctx).tenantId(), id)
       .map(found -> found.orElseThrow(() -> unknown(id)))
@@ -176,7 +182,8 @@ public final class ConnectionsApi {
       return switch (cf.kind()) {
         case UNAUTHORIZED, FORBIDDEN, NOT_FOUND, BAD_REQUEST ->
           new ApiException(400, "Cloudflare refused the connection", "Cloudflare refused: " + cf.getMessage(),
-            List.of(new ApiException.FieldError(cf.kind() == CloudflareException.Kind.NOT_FOUND ? "workerName" : "apiToken",
+            List.of(new ApiException.FieldError(cf.kind() == CloudflareException.Kind.NOT_FOUND ? "workerName"
+              : "apiToken",
               cf.getMessage())), null);
         default -> upstream(err);
       };
@@ -194,7 +201,8 @@ public final class ConnectionsApi {
 
   private static Throwable duplicate(Throwable err, String accountId, String workerName) {
     if (err instanceof PgException pg && "23505".equals(pg.getSqlState())) {
-      return ApiException.conflict("a connection to Worker " + workerName + " of account " + accountId + " already exists");
+      return ApiException.conflict("a connection to Worker " + workerName + " of account " + accountId
+        + " already exists");
     }
     return err;
   }
@@ -232,7 +240,8 @@ public final class ConnectionsApi {
       return null;
     }
     if (!(value instanceof String name) || name.isBlank() || name.length() > NAME_MAX) {
-      errors.add(new ApiException.FieldError("name", "must be a non-empty string of at most " + NAME_MAX + " characters"));
+      errors.add(
+        new ApiException.FieldError("name", "must be a non-empty string of at most " + NAME_MAX + " characters"));
       return null;
     }
     return name.trim();

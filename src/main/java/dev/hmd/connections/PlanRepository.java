@@ -21,7 +21,8 @@ public final class PlanRepository {
     }
   }
 
-  private static final String GET = "select body, revision, updated_at from plans where tenant_id = $1 and connection_id = $2";
+  private static final String GET = "select body, revision, updated_at from plans where tenant_id = $1 and "
+    + "connection_id = $2";
   private static final String SAVE = """
     insert into plans (connection_id, tenant_id, revision, body, updated_at) values ($2, $1, 1, $3, now())
     on conflict (connection_id) do update set revision = plans.revision + 1, body = excluded.body, updated_at = now()

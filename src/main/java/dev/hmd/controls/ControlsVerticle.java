@@ -208,7 +208,8 @@ public final class ControlsVerticle extends VerticleBase {
     Instant to = endedAt.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1).plus(TELEMETRY_SLACK);
     long wait = Math.max(1, Duration.between(clock.instant(), to.plus(run.telemetryLag())).toMillis());
     return vertx.timer(wait)
-      .compose(v -> cloudflare.versionRequests(run.token(), run.accountId(), run.script(), run.newVersionId(), from, to))
+      .compose(v ->
+        cloudflare.versionRequests(run.token(), run.accountId(), run.script(), run.newVersionId(), from, to))
       .map(count -> new SmokeResult(startedAt, endedAt, answers, count, null))
       .recover(err -> Future.succeededFuture(new SmokeResult(startedAt, endedAt, answers, null,
         "telemetry could not be read: " + shortened(String.valueOf(err.getMessage())))));

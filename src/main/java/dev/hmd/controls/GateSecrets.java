@@ -17,7 +17,8 @@ import java.time.OffsetDateTime;
  */
 public final class GateSecrets {
 
-  private static final String GET = "select secret_ciphertext, secret_key_id from gate_secrets where tenant_id = $1 and id = $2";
+  private static final String GET = "select secret_ciphertext, secret_key_id from gate_secrets where tenant_id = $1 "
+    + "and id = $2";
   private static final String INSERT_IF_NONE = """
     insert into gate_secrets (id, tenant_id, secret_ciphertext, secret_key_id) values ($1, $2, $3, $4)
     on conflict (id) do nothing""";
@@ -63,7 +64,8 @@ public final class GateSecrets {
         return null;
       }
       Row row = rows.iterator().next();
-      return cipher.open(new TokenCipher.Sealed(row.getString("secret_key_id"), row.getBuffer("secret_ciphertext").getBytes()),
+      return cipher.open(
+        new TokenCipher.Sealed(row.getString("secret_key_id"), row.getBuffer("secret_ciphertext").getBytes()),
         aad(tenantId, connectionId));
     });
   }

@@ -6,7 +6,6 @@ import dev.hmd.http.Json;
 import dev.hmd.notify.Signatures;
 import dev.hmd.tenancy.AuditLog;
 import dev.hmd.tenancy.Principal;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;

@@ -21,17 +21,20 @@ public record DatabaseUrl(String host, int port, String database, String user, S
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("HMD_DATABASE_URL is not a URL (" + e.getReason() + "); expected postgresql://user:pass@host:port/db");
+      throw new IllegalArgumentException("HMD_DATABASE_URL is not a URL (" + e.getReason()
+        + "); expected postgresql://user:pass@host:port/db");
     }
     if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme())) {
-      throw new IllegalArgumentException("HMD_DATABASE_URL must start with postgresql://, got scheme '" + uri.getScheme() + "'");
+      throw new IllegalArgumentException("HMD_DATABASE_URL must start with postgresql://, got scheme '"
+        + uri.getScheme() + "'");
     }
     if (uri.getHost() == null || uri.getHost().isBlank()) {
       throw new IllegalArgumentException("HMD_DATABASE_URL has no host; expected postgresql://user:pass@host:port/db");
     }
     String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceFirst("^/", "");
     if (path.isBlank()) {
-      throw new IllegalArgumentException("HMD_DATABASE_URL has no database name; expected postgresql://user:pass@host:port/db");
+      throw new IllegalArgumentException(
+        "HMD_DATABASE_URL has no database name; expected postgresql://user:pass@host:port/db");
     }
     String user = "postgres";
     String password = "";
@@ -49,7 +52,8 @@ public record DatabaseUrl(String host, int port, String database, String user, S
         throw new IllegalArgumentException("HMD_DATABASE_URL has an unknown sslmode '" + params.get("sslmode") + "'");
       }
     }
-    return new DatabaseUrl(uri.getHost(), uri.getPort() == -1 ? 5432 : uri.getPort(), decode(path), user, password, ssl);
+    return new DatabaseUrl(uri.getHost(), uri.getPort() == -1 ? 5432 : uri.getPort(), decode(path), user, password,
+      ssl);
   }
 
   public PgConnectOptions connectOptions() {

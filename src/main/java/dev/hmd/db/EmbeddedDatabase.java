@@ -67,7 +67,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
   private int failedRestarts;
   private Instant nextRestart = Instant.MIN;
 
-  private EmbeddedDatabase(Path binaries, Path dataDir, boolean temporary, int port, List<String> settings, FileChannel lock) {
+  private EmbeddedDatabase(Path binaries, Path dataDir, boolean temporary, int port, List<String> settings,
+    FileChannel lock) {
     this.binaries = binaries;
     this.dataDir = dataDir;
     this.temporary = temporary;
@@ -139,7 +140,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    supervisor.scheduleWithFixedDelay(this::check, CHECK_EVERY.toMillis(), CHECK_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    supervisor.scheduleWithFixedDelay(this::check, CHECK_EVERY.toMillis(), CHECK_EVERY.toMillis(),
+      TimeUnit.MILLISECONDS);
     return this;
   }
 
@@ -233,7 +235,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     StringBuilder options = new StringBuilder("-p ").append(port);
     settings.forEach(s -> options.append(" -c ").append(s));
     Run run = run(STARTUP_WAIT.plusSeconds(10), pgCtl(binaries), "start", "-D", dataDir.toString(), "-w",
-      "-t", String.valueOf(STARTUP_WAIT.toSeconds()), "-l", dataDir.resolve(LOG_FILE).toString(), "-o", options.toString());
+      "-t", String.valueOf(STARTUP_WAIT.toSeconds()), "-l", dataDir.resolve(LOG_FILE).toString(), "-o",
+        options.toString());
     Optional<ProcessHandle> started = PostmasterPidFile.read(dataDir).flatMap(f -> f.runningPostmaster(dataDir));
     if (run.exitCode() != 0 || started.isEmpty()) {
       started.ifPresent(p -> stop(binaries, dataDir, p));
@@ -433,7 +436,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     try {
       List<String> lines = Files.readAllLines(dataDir.resolve(LOG_FILE), StandardCharsets.UTF_8);
       List<String> tail = lines.subList(Math.max(0, lines.size() - 3), lines.size());
-      return tail.isEmpty() ? "no output in " + LOG_FILE : "last output in " + LOG_FILE + ": " + String.join(" | ", tail);
+      return tail.isEmpty() ? "no output in " + LOG_FILE : "last output in " + LOG_FILE + ": "
+        + String.join(" | ", tail);
     } catch (IOException e) {
       return "no " + LOG_FILE;
     }
@@ -461,7 +465,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
       try {
         if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
           process.destroyForcibly();
-          throw new IOException(Path.of(program[0]).getFileName() + " did not finish within " + limit.toSeconds() + " s");
+          throw new IOException(Path.of(program[0]).getFileName() + " did not finish within " + limit.toSeconds()
+            + " s");
         }
       } catch (InterruptedException e) {
         process.destroyForcibly();

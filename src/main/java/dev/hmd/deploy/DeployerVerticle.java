@@ -1,12 +1,12 @@
 package dev.hmd.deploy;
 
 import dev.hmd.bus.Addresses;
-import dev.hmd.cloudflare.CloudflareClient;
-import dev.hmd.cloudflare.CloudflareException;
-import dev.hmd.cloudflare.WorkerDeployment;
 import dev.hmd.bus.Messages.ApplySplit;
 import dev.hmd.bus.Messages.SplitFailed;
 import dev.hmd.bus.Messages.SplitResult;
+import dev.hmd.cloudflare.CloudflareClient;
+import dev.hmd.cloudflare.CloudflareException;
+import dev.hmd.cloudflare.WorkerDeployment;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;

@@ -31,7 +31,8 @@ public final class ChangeFeed {
   /** Revoking an API key, or ending a session, notifies its id on this channel, in the revoking transaction. */
   public static final String KEYS_CHANNEL = "hmd_keys";
   /** Reconnecting: soon, then every 5 s while Postgres is away. */
-  public static final Backoff RECONNECT = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), Backoff.Jitter.HALF);
+  public static final Backoff RECONNECT = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5),
+    Backoff.Jitter.HALF);
 
   private final Vertx vertx;
   private final PgConnectOptions connectOptions;

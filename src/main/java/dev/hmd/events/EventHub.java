@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Fans committed events out to the live streams of one API instance. Postgres NOTIFY (sent in the
  * transaction that appended the events, so on commit, and heard through the process's
  * {@link ChangeFeed}) says "tenant T has events up to N"; the hub reads them from the table once
- * per tenant and hands them to every subscriber of that tenant, in id order. The table is the truth: a missed notification is repaired by the next one,
+ * per tenant and hands them to every subscriber of that tenant, in id order. The table is the truth: a missed
+ * notification is repaired by the next one,
  * by the resubscription after a reconnect, and by a periodic sweep.
  *
  * <p>Not thread-safe: create and use it on one event loop (its API instance's).

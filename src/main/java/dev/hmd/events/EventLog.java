@@ -24,14 +24,17 @@ public final class EventLog {
 
   public static final String CHANNEL = "hmd_events";
 
-  /** The tenant a notification on {@link #CHANNEL} is about (its payload is {@code tenantId:lastId}); null if malformed. */
+  /**
+   * The tenant a notification on {@link #CHANNEL} is about (its payload is {@code tenantId:lastId}); null if malformed.
+   */
   public static String tenantOf(String payload) {
     int colon = payload.lastIndexOf(':');
     return colon < 0 ? null : payload.substring(0, colon);
   }
 
   /** One stored event. */
-  public record Event(String tenantId, long id, String releaseId, String type, JsonObject data, OffsetDateTime createdAt) {
+  public record Event(String tenantId, long id, String releaseId, String type, JsonObject data,
+    OffsetDateTime createdAt) {
   }
 
   /** An event about to be appended. */
@@ -86,7 +89,8 @@ public final class EventLog {
       types[i] = events.get(i).type();
       data[i] = events.get(i).data().encode();
     }
-    return tx.preparedQuery(APPEND).execute(Tuple.of(tenantId, releaseIds, types, data)).compose(rows -> rows.size() == 0
+    return tx.preparedQuery(APPEND).execute(Tuple.of(tenantId, releaseIds, types, data))
+      .compose(rows -> rows.size() == 0
       ? Future.failedFuture(new IllegalStateException("tenant " + tenantId + " has no event counter"))
       : Future.succeededFuture(rows.iterator().next().getLong(0)));
   }
@@ -98,7 +102,8 @@ public final class EventLog {
       : pool.preparedQuery(AFTER_RELEASE).execute(Tuple.of(tenantId, releaseId, afterId, limit));
     return rows.map(set -> {
       List<Event> events = new ArrayList<>();
-      set.forEach(row -> events.add(new Event(row.getString("tenant_id"), row.getLong("id"), row.getString("release_id"),
+      set.forEach(row ->
+        events.add(new Event(row.getString("tenant_id"), row.getLong("id"), row.getString("release_id"),
         row.getString("type"), row.getJsonObject("data"), row.getOffsetDateTime("created_at"))));
       return events;
     });

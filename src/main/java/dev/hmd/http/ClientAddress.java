@@ -30,7 +30,8 @@ public final class ClientAddress {
         return address.getHostAddress();
       }
       byte[] b = address.getAddress();
-      return String.format("%x:%x:%x:%x::/64", ((b[0] & 0xff) << 8) | (b[1] & 0xff), ((b[2] & 0xff) << 8) | (b[3] & 0xff),
+      return String.format("%x:%x:%x:%x::/64", ((b[0] & 0xff) << 8) | (b[1] & 0xff),
+        ((b[2] & 0xff) << 8) | (b[3] & 0xff),
         ((b[4] & 0xff) << 8) | (b[5] & 0xff), ((b[6] & 0xff) << 8) | (b[7] & 0xff));
     } catch (UnknownHostException e) {
       return host;

@@ -208,7 +208,10 @@ public final class InputFilter {
     }
   }
 
-  /** Java's UTF-8 decoder refuses overlong forms and encoded surrogates; REPORT makes it say so instead of replacing them. */
+  /**
+   * Java's UTF-8 decoder refuses overlong forms and encoded surrogates; REPORT makes it say so instead of replacing
+   * them.
+   */
   private static CharsetDecoder strictUtf8() {
     return StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)

@@ -27,7 +27,8 @@ public final class Problems {
   public static final String CONTENT_TYPE = "application/problem+json";
   public static final String TYPE_BASE = "https://workers-hmd.dev/problems/";
   /** Every status the router or Vert.x itself may answer without a handler: each leaves as problem+json too. */
-  public static final int[] ROUTER_STATUSES = {400, 401, 403, 404, 405, 406, 408, 411, 413, 414, 415, 417, 431, 500, 501,
+  public static final int[] ROUTER_STATUSES = {400, 401, 403, 404, 405, 406, 408, 411, 413, 414, 415, 417, 431, 500,
+    501,
     502, 503, 505};
 
   private Problems() {
@@ -118,16 +119,21 @@ public final class Problems {
       case 401 -> ApiException.unauthorized("missing or invalid credentials");
       case 403 -> ApiException.forbidden("not allowed");
       case 404 -> ApiException.notFound("no such resource");
-      case 405 -> new ApiException(405, "Method Not Allowed", "this resource does not support that method", List.of(), null);
+      case 405 ->
+        new ApiException(405, "Method Not Allowed", "this resource does not support that method", List.of(), null);
       case 413 -> new ApiException(413, "Payload Too Large", "the body is larger than the limit", List.of(), null);
-      case 414 -> new ApiException(414, "URI Too Long", "the request line is longer than the server reads", List.of(), null);
+      case 414 ->
+        new ApiException(414, "URI Too Long", "the request line is longer than the server reads", List.of(), null);
       case 415 -> new ApiException(415, "Unsupported Media Type", "send the body as application/json", List.of(), null);
-      case 431 -> new ApiException(431, "Request Header Fields Too Large", "the headers are larger than the server reads",
+      case 431 ->
+        new ApiException(431, "Request Header Fields Too Large", "the headers are larger than the server reads",
         List.of(), null);
       case 501 -> new ApiException(501, "Not Implemented", "the server does not support this request", List.of(), null);
-      case 503 -> new ApiException(503, "Service Unavailable", "the service cannot answer now; retry later", List.of(), null);
+      case 503 ->
+        new ApiException(503, "Service Unavailable", "the service cannot answer now; retry later", List.of(), null);
       default -> status >= 400 && status < 500
-        ? new ApiException(status, "Client Error", payload == null ? "the request was refused" : payload, List.of(), null)
+        ? new ApiException(status, "Client Error", payload == null ? "the request was refused" : payload, List.of(),
+          null)
         : new ApiException(500, "Internal Server Error", "the server failed; it has been logged", List.of(), null);
     };
   }

@@ -40,7 +40,8 @@ public final class DeliveryRepository {
   }
 
   /** A delivery claimed for sending, with what it takes to send it. {@code toString} leaves the secret out. */
-  public record Claimed(String id, String tenantId, String webhookId, String releaseId, String event, JsonObject payload,
+  public record Claimed(String id, String tenantId, String webhookId, String releaseId, String event,
+    JsonObject payload,
                         int attempts, String url, String secretKeyId, byte[] secretCiphertext) {
     @Override
     public String toString() {
@@ -180,7 +181,8 @@ public final class DeliveryRepository {
   }
 
   private static Delivery delivery(Row row) {
-    return new Delivery(row.getString("id"), row.getLong("seq"), row.getString("webhook_id"), row.getString("release_id"),
+    return new Delivery(row.getString("id"), row.getLong("seq"), row.getString("webhook_id"),
+      row.getString("release_id"),
       row.getString("event"), row.getString("status"), row.getInteger("attempts"), row.getInteger("last_status_code"),
       row.getString("last_error"), row.getOffsetDateTime("created_at"), row.getOffsetDateTime("delivered_at"),
       row.getOffsetDateTime("next_attempt_at"));

@@ -28,7 +28,8 @@ public final class NotificationText {
     String release = "Release " + row.id() + " of Worker *" + escape(row.workerName()) + "*";
     String newVersion = code(row.newVersionId());
     String oldVersion = code(row.oldVersionId());
-    String at = "stage " + (index + 1) + "/" + plan.stageCount() + " (" + stage.targetPercent() + "% on " + newVersion + ")";
+    String at = "stage " + (index + 1) + "/" + plan.stageCount() + " (" + stage.targetPercent() + "% on " + newVersion
+      + ")";
     if (row.controls().revert()) {
       String of = row.controls().revertOf() == null ? "" : " release " + row.controls().revertOf();
       if (event == WebhookEvent.STARTED) {
@@ -52,12 +53,16 @@ public final class NotificationText {
       case STARTED -> ":rocket: " + release + " started: version " + newVersion + " replacing " + oldVersion + ", "
         + at + ".";
       case AWAITING_APPROVAL -> ":raised_hand: " + release + " awaits approval at " + at + ", old " + oldVersion + ": "
-        + (stage.autoProgress() ? "the soak ended without a conclusive passing check" : "the stage needs a person's approval")
+        + (stage.autoProgress() ? "the soak ended without a conclusive passing check"
+          : "the stage needs a person's approval")
         + ".";
-      case SUCCEEDED -> ":white_check_mark: " + release + " succeeded: version " + newVersion + " serves 100% (replaced "
+      case SUCCEEDED -> ":white_check_mark: " + release + " succeeded: version " + newVersion
+        + " serves 100% (replaced "
         + oldVersion + ") after " + plan.stageCount() + "/" + plan.stageCount() + " stages" + reason(row) + ".";
-      case ROLLED_BACK -> ":rotating_light: " + release + " rolled back to " + oldVersion + " at " + at + reason(row) + ".";
-      case CANCELLED -> ":no_entry_sign: " + release + " cancelled at " + at + ", back on " + oldVersion + reason(row) + ".";
+      case ROLLED_BACK -> ":rotating_light: " + release + " rolled back to " + oldVersion + " at " + at + reason(row)
+        + ".";
+      case CANCELLED -> ":no_entry_sign: " + release + " cancelled at " + at + ", back on " + oldVersion + reason(row)
+        + ".";
       case FAILED -> ":x: " + release + " failed at " + at + ", back on " + oldVersion + reason(row) + ".";
       case BLOCKED -> ":warning: " + release + " is blocked: Cloudflare refuses to deploy "
         + (row.active() ? at : row.state() == ReleaseStatus.SUCCEEDED ? "100% on " + newVersion

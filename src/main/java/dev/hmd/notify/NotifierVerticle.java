@@ -1,12 +1,12 @@
 package dev.hmd.notify;
 
 import dev.hmd.bus.Addresses;
+import dev.hmd.bus.Messages.DeliveriesDue;
 import dev.hmd.events.ChangeFeed;
 import dev.hmd.http.Json;
-import dev.hmd.retry.Backoff;
-import dev.hmd.bus.Messages.DeliveriesDue;
 import dev.hmd.notify.DeliveryRepository.Claimed;
 import dev.hmd.notify.DeliveryRepository.Status;
+import dev.hmd.retry.Backoff;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -199,7 +199,8 @@ public final class NotifierVerticle extends VerticleBase {
             err -> record(d, null, shown(err), WebhookUrls.scrub(message(err), d.url())));
       }, err -> record(d, null, UNREACHABLE, "the host does not resolve: " + message(err)))
       .recover(err -> {
-        LOG.warn("webhook delivery {}: recording the attempt failed; its lease runs out and it is sent again", d.id(), err);
+        LOG.warn("webhook delivery {}: recording the attempt failed; its lease runs out and it is sent again", d.id(),
+          err);
         return Future.succeededFuture();
       });
   }
@@ -223,7 +224,8 @@ public final class NotifierVerticle extends VerticleBase {
         }
       }
       // an IP literal: Vert.x connects to it without asking DNS again
-      return new Target(SocketAddress.inetSocketAddress(WebhookUrls.port(url), addresses.get(0).getHostAddress()), null);
+      return new Target(SocketAddress.inetSocketAddress(WebhookUrls.port(url), addresses.get(0).getHostAddress()),
+        null);
     });
   }
 
@@ -265,7 +267,8 @@ public final class NotifierVerticle extends VerticleBase {
    */
   private Future<Void> record(Claimed d, Integer statusCode, String error, String detail) {
     int attempts = d.attempts() + 1;
-    Status status = error == null ? Status.DELIVERED : attempts >= settings.maxAttempts() ? Status.FAILED : Status.PENDING;
+    Status status = error == null ? Status.DELIVERED : attempts >= settings.maxAttempts() ? Status.FAILED
+      : Status.PENDING;
     Duration wait = status == Status.PENDING
       ? backoff.after(attempts) : Duration.ZERO;
     String kept = error == null || error.length() <= ERROR_MAX ? error : error.substring(0, ERROR_MAX);
@@ -290,9 +293,11 @@ public final class NotifierVerticle extends VerticleBase {
       switch (status) {
         case DELIVERED -> LOG.debug("webhook delivery {} ({}) to {} delivered at attempt {}", d.id(), d.event(), where,
           attempts);
-        case PENDING -> LOG.info("webhook delivery {} ({}) to {}: attempt {} failed, next in {} ms: {}", d.id(), d.event(),
+        case PENDING ->
+          LOG.info("webhook delivery {} ({}) to {}: attempt {} failed, next in {} ms: {}", d.id(), d.event(),
           where, attempts, wait.toMillis(), error);
-        case FAILED -> LOG.warn("webhook delivery {} ({}) to {} failed for good after {} attempts: {}", d.id(), d.event(),
+        case FAILED ->
+          LOG.warn("webhook delivery {} ({}) to {} failed for good after {} attempts: {}", d.id(), d.event(),
           where, attempts, error);
       }
     } finally {

@@ -70,7 +70,8 @@ public final class WebhooksApi {
             + " webhooks already, the most it may have; delete one first"))
           : webhooks.insert(tx, id, principal.tenantId(), connectionId, url, events, secret))
         .compose(w -> audit.record(tx, principal, "webhook.create", "webhook", id, new JsonObject()
-          .put("connectionId", connectionId).put("origin", WebhookUrls.origin(url)).put("events", new JsonArray(events)))
+          .put("connectionId", connectionId).put("origin", WebhookUrls.origin(url))
+            .put("events", new JsonArray(events)))
           .map(w))))
       .onSuccess(w -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
         .putHeader("Location", "/v1/webhooks/" + w.id())
@@ -124,7 +125,9 @@ public final class WebhooksApi {
       .onFailure(ctx::fail);
   }
 
-  /** {@code POST /v1/webhooks/{id}/test}: enqueues a {@code ping}; 202 with its delivery, to follow in the deliveries. */
+  /**
+   * {@code POST /v1/webhooks/{id}/test}: enqueues a {@code ping}; 202 with its delivery, to follow in the deliveries.
+   */
   public void test(RoutingContext ctx) {
     Principal principal = Principal.of(ctx);
     String id = ctx.pathParam("id");

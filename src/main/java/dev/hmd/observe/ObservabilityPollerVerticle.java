@@ -1,11 +1,11 @@
 package dev.hmd.observe;
 
 import dev.hmd.bus.Addresses;
+import dev.hmd.bus.Messages.CheckRequest;
+import dev.hmd.bus.Messages.CheckTelemetry;
 import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.cloudflare.ScriptVersion;
 import dev.hmd.cloudflare.VersionTelemetry;
-import dev.hmd.bus.Messages.CheckRequest;
-import dev.hmd.bus.Messages.CheckTelemetry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -104,7 +104,8 @@ public final class ObservabilityPollerVerticle extends VerticleBase {
         .onSuccess(stats -> waiting.forEach(m -> m.reply(new CheckTelemetry(forScript(stats, m.body().script())))))
         .onFailure(err -> {
           LOG.atWarn().addKeyValue("tenantId", key.tenantId()).addKeyValue("accountId", key.accountId())
-            .log("telemetry query for {} scripts of account {} failed: {}", chunk.size(), key.accountId(), describe(err));
+            .log("telemetry query for {} scripts of account {} failed: {}", chunk.size(), key.accountId(),
+              describe(err));
           waiting.forEach(m -> m.fail(FAILURE_CODE, describe(err)));
         });
     }

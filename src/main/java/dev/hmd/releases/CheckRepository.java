@@ -30,9 +30,11 @@ public final class CheckRepository {
                          Instant windowEnd, CheckEvaluation evaluation, VersionStats newStats, VersionStats oldStats,
                          Boolean counted, String countedReason, Integer servedPercent, JsonObject stage) {
 
-    public NewCheck(String tenantId, String releaseId, int stageIndex, Instant at, Instant windowStart, Instant windowEnd,
+    public NewCheck(String tenantId, String releaseId, int stageIndex, Instant at, Instant windowStart,
+      Instant windowEnd,
                     CheckEvaluation evaluation, VersionStats newStats, VersionStats oldStats) {
-      this(tenantId, releaseId, stageIndex, at, windowStart, windowEnd, evaluation, newStats, oldStats, null, null, null,
+      this(tenantId, releaseId, stageIndex, at, windowStart, windowEnd, evaluation, newStats, oldStats, null, null,
+        null,
         null);
     }
   }
@@ -52,7 +54,10 @@ public final class CheckRepository {
     this.pool = pool;
   }
 
-  /** Stores the checks in one round trip; their public JSON (with their ids), in the order given, ready for {@code check} events. */
+  /**
+   * Stores the checks in one round trip; their public JSON (with their ids), in the order given, ready for {@code
+   * check} events.
+   */
   public Future<List<JsonObject>> insertAll(SqlClient tx, List<NewCheck> checks) {
     if (checks.isEmpty()) {
       return Future.succeededFuture(List.of());
@@ -64,7 +69,8 @@ public final class CheckRepository {
       JsonObject oldJson = stats(c.oldStats());
       JsonArray slos = slos(c.evaluation());
       tuples.add(Tuple.tuple(Arrays.asList(c.tenantId(), c.releaseId(), c.stageIndex(),
-        c.at().atOffset(ZoneOffset.UTC), c.windowStart().atOffset(ZoneOffset.UTC), c.windowEnd().atOffset(ZoneOffset.UTC),
+        c.at().atOffset(ZoneOffset.UTC), c.windowStart().atOffset(ZoneOffset.UTC),
+          c.windowEnd().atOffset(ZoneOffset.UTC),
         c.evaluation().verdict().wireName(), newJson, oldJson, slos, c.evaluation().reason(), c.counted(),
         c.countedReason(), c.servedPercent(), c.stage())));
       // the id is filled in below, from the insert's answer for this check
@@ -169,7 +175,8 @@ public final class CheckRepository {
 
   /** Deletes up to {@code limit} of the oldest checks taken before {@code cutoff} (retention); the number deleted. */
   public static Future<Integer> deleteBefore(SqlClient client, Instant cutoff, int limit) {
-    return client.preparedQuery("delete from checks where id in (select id from checks where at < $1 order by at limit $2)")
+    return client.preparedQuery(
+      "delete from checks where id in (select id from checks where at < $1 order by at limit $2)")
       .execute(Tuple.of(cutoff.atOffset(ZoneOffset.UTC), limit)).map(SqlResult::rowCount);
   }
 }

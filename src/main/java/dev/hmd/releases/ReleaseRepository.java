@@ -51,7 +51,8 @@ public final class ReleaseRepository {
   private static final String INSERT = """
     insert into releases (id, tenant_id, connection_id, account_id, worker_name, old_version_id, new_version_id,
       plan_revision, plan, state, current_stage_index, stages, outcome_code, outcome_message, started_at, finished_at,
-      next_due_at, desired_split, applied_split, applied_deployment_id, next_check_at, kind, revert_of, controls, decisions)
+      next_due_at, desired_split, applied_split, applied_deployment_id, next_check_at, kind, revert_of, controls,
+      decisions)
     values (#{id}, #{tenantId}, #{connectionId}, #{accountId}, #{workerName}, #{oldVersionId}, #{newVersionId},
       #{planRevision}, #{plan}, #{state}, #{currentStageIndex}, #{stages}, #{outcomeCode}, #{outcomeMessage},
       #{startedAt}, #{finishedAt}, #{nextDueAt}, #{desiredSplit}, #{appliedSplit}, #{appliedDeploymentId},
@@ -81,8 +82,10 @@ public final class ReleaseRepository {
                    and lease_expires_at < now() + make_interval(secs => $2) * 2 / 3
                  limit $3
                  for update skip locked)""";
-  private static final String HELD_BY = "select id from releases where id in (select unnest($2::text[])) and lease_owner = $1";
-  private static final String RELEASE_LEASES = "update releases set lease_owner = null, lease_expires_at = null where lease_owner = $1";
+  private static final String HELD_BY = "select id from releases where id in (select unnest($2::text[])) and "
+    + "lease_owner = $1";
+  private static final String RELEASE_LEASES = "update releases set lease_owner = null, lease_expires_at = null "
+    + "where lease_owner = $1";
   /**
    * Ends a release this build cannot read: failed, outcome error, nothing more to do, the lease
    * given up. The split it wanted is dropped, not guessed (the Worker stays as it serves); an
@@ -92,7 +95,8 @@ public final class ReleaseRepository {
   private static final String FAIL_UNREADABLE = """
     update releases set state = 'failed', outcome_code = 'error',
       outcome_message = case when outcome_code is null then $4
-        else $4 || '; it had ended ' || state || ' (' || outcome_code || coalesce(': ' || outcome_message, '') || ')' end,
+        else $4 || '; it had ended ' || state || ' (' || outcome_code || coalesce(': ' || outcome_message, '')
+          || ')' end,
       finished_at = coalesce(finished_at, now()), next_due_at = null, next_check_at = null, desired_split = null,
       blocked = null,
       applied_split = case when $5 then null else applied_split end,
@@ -152,7 +156,8 @@ public final class ReleaseRepository {
    * due row with every id, hundreds of milliseconds with thousands in flight.)
    */
   public Future<List<Claimed>> claimDue(String owner, int leaseSeconds, int limit, java.util.Collection<String> skip) {
-    return pool.preparedQuery(CLAIM).execute(Tuple.of(owner, leaseSeconds, limit, skip.toArray(String[]::new))).map(rows -> {
+    Tuple params = Tuple.of(owner, leaseSeconds, limit, skip.toArray(String[]::new));
+    return pool.preparedQuery(CLAIM).execute(params).map(rows -> {
       List<Claimed> claimed = new ArrayList<>(rows.size());
       for (Row row : rows) {
         String previous = row.getString("previous_owner");
@@ -282,6 +287,7 @@ public final class ReleaseRepository {
   }
 
   private static String prefixed(String prefix) {
-    return Arrays.stream(ReleaseRow.COLUMNS.split(", ")).map(c -> prefix + c).reduce((a, b) -> a + ", " + b).orElseThrow();
+    return Arrays.stream(ReleaseRow.COLUMNS.split(", ")).map(c -> prefix + c).reduce((a, b) -> a + ", " + b)
+      .orElseThrow();
   }
 }

@@ -52,9 +52,11 @@ public record ReleaseRow(
   /** A row without release controls and never checked: a rollout with no decisions yet. */
   public ReleaseRow(String id, String tenantId, String connectionId, String accountId, String workerName,
                     String oldVersionId, String newVersionId, int planRevision, JsonObject plan, ReleaseStatus state,
-                    int currentStageIndex, JsonArray stages, String outcomeCode, String outcomeMessage, Instant createdAt,
+                    int currentStageIndex, JsonArray stages, String outcomeCode, String outcomeMessage,
+                      Instant createdAt,
                     Instant startedAt, Instant finishedAt, Instant nextDueAt, String leaseOwner, Instant leaseExpiresAt,
-                    TrafficSplit desiredSplit, TrafficSplit appliedSplit, String appliedDeploymentId, Instant nextCheckAt,
+                    TrafficSplit desiredSplit, TrafficSplit appliedSplit, String appliedDeploymentId,
+                      Instant nextCheckAt,
                     int consecutiveErrors, JsonObject baseline, Blocked blocked, long rowVersion) {
     this(id, tenantId, connectionId, accountId, workerName, oldVersionId, newVersionId, planRevision, plan, state,
       currentStageIndex, stages, outcomeCode, outcomeMessage, createdAt, startedAt, finishedAt, nextDueAt, leaseOwner,
@@ -132,7 +134,8 @@ public record ReleaseRow(
     }
   }
 
-  static final String COLUMNS = "id, tenant_id, connection_id, account_id, worker_name, old_version_id, new_version_id, "
+  static final String COLUMNS = "id, tenant_id, connection_id, account_id, worker_name, old_version_id, "
+    + "new_version_id, "
     + "plan_revision, plan, state, current_stage_index, stages, outcome_code, outcome_message, created_at, started_at, "
     + "finished_at, next_due_at, lease_owner, lease_expires_at, desired_split, applied_split, applied_deployment_id, "
     + "next_check_at, checked_until, consecutive_errors, baseline, blocked, kind, revert_of, controls, decisions, "
@@ -173,7 +176,8 @@ public record ReleaseRow(
 
   private static ReleaseStatus status(String state) {
     return ReleaseStatus.fromWireName(state)
-      .orElseThrow(() -> new UnreadableRelease("state", "state " + UnreadableRelease.shown(state) + " is unknown", null));
+      .orElseThrow(() ->
+        new UnreadableRelease("state", "state " + UnreadableRelease.shown(state) + " is unknown", null));
   }
 
   /** A jsonb column of the given shape, or null. */
@@ -225,7 +229,8 @@ public record ReleaseRow(
   }
 
   public ReleaseRow withBaseline(JsonObject stats) {
-    return engine(nextDueAt, nextCheckAt, checkedUntil, desiredSplit, appliedSplit, appliedDeploymentId, stats, blocked);
+    return engine(nextDueAt, nextCheckAt, checkedUntil, desiredSplit, appliedSplit, appliedDeploymentId, stats,
+      blocked);
   }
 
   /** The release blocked by a refusal, or (null) no longer. */

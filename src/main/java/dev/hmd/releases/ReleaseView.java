@@ -97,7 +97,8 @@ public final class ReleaseView {
    * stage's own windows, how many windows, up to when, and the last judgement of them.
    */
   private static JsonObject evidence(JsonObject stored) {
-    JsonArray counts = stored.getJsonObject("new", new JsonObject()).getJsonArray("n", new JsonArray().add(0).add(0).add(0));
+    JsonArray counts = stored.getJsonObject("new", new JsonObject())
+      .getJsonArray("n", new JsonArray().add(0).add(0).add(0));
     long requests = counts.getLong(0);
     long errors = counts.getLong(1);
     return new JsonObject()
@@ -158,7 +159,8 @@ public final class ReleaseView {
       .putNull("plan")
       .put("currentStageIndex", row.getInteger("current_stage_index"))
       .put("stages", new JsonArray())
-      .put("outcome", code == null ? null : new JsonObject().put("code", code).put("message", row.getString("outcome_message")))
+      .put("outcome",
+        code == null ? null : new JsonObject().put("code", code).put("message", row.getString("outcome_message")))
       .putNull("currentSplit")
       .putNull("wantedSplit")
       .putNull("blocked")

@@ -3,6 +3,7 @@ package dev.hmd.releases;
 import dev.hmd.cloudflare.TrafficSplit;
 import dev.hmd.connections.PlanJson;
 import dev.hmd.events.EventLog;
+import dev.hmd.events.EventLog.NewEvent;
 import dev.hmd.slo.ControlState;
 import dev.hmd.slo.FieldError;
 import dev.hmd.slo.Outcome;
@@ -16,7 +17,6 @@ import dev.hmd.slo.StageState;
 import dev.hmd.slo.StageStatus;
 import dev.hmd.slo.VersionStats;
 import dev.hmd.slo.Waiting;
-import dev.hmd.events.EventLog.NewEvent;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -59,7 +59,9 @@ public final class Releases {
     return releases;
   }
 
-  /** What the engine reads from a row: its plan, the machine's state and the old version's last good stats (or null). */
+  /**
+   * What the engine reads from a row: its plan, the machine's state and the old version's last good stats (or null).
+   */
   public record Read(Plan plan, ReleaseState state, VersionStats baseline) {
   }
 
@@ -264,7 +266,8 @@ public final class Releases {
       return Future.succeededFuture();
     }
     return releases.get(tx, next.tenantId(), next.id()).compose(stored -> stored.isPresent()
-      && stored.get().rowVersion() == next.rowVersion() ? hook.changing(tx, stored.get(), next) : Future.succeededFuture());
+      && stored.get().rowVersion() == next.rowVersion() ? hook.changing(tx, stored.get(), next)
+        : Future.succeededFuture());
   }
 
   /** One release's save, for {@link #saveAll}. */
@@ -292,7 +295,8 @@ public final class Releases {
   public Future<List<Optional<ReleaseRow>>> saveAll(String tenantId, List<Save> saves) {
     for (Save save : saves) {
       if (!batchable(save.next()) || !save.next().tenantId().equals(tenantId)) {
-        throw new IllegalArgumentException("release " + save.next().id() + " cannot be saved in a batch of " + tenantId);
+        throw new IllegalArgumentException("release " + save.next().id() + " cannot be saved in a batch of "
+          + tenantId);
       }
     }
     return pool.withTransaction(tx -> write(tx, tenantId, saves));

@@ -16,10 +16,10 @@ import dev.hmd.http.Json;
 import dev.hmd.http.Pagination;
 import dev.hmd.slo.InsufficientDataPolicy;
 import dev.hmd.slo.Plan;
-import dev.hmd.slo.Stage;
 import dev.hmd.slo.ReleaseInput;
 import dev.hmd.slo.ReleaseMachine;
 import dev.hmd.slo.ReleaseStatus;
+import dev.hmd.slo.Stage;
 import dev.hmd.slo.Transition;
 import dev.hmd.tenancy.AuditLog;
 import dev.hmd.tenancy.Principal;
@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -116,7 +117,8 @@ public final class ReleasesApi {
    * would silently take traffic from a version nobody chose), unknown or undeployable versions,
    * and the same version twice.
    */
-  static String checkVersions(WorkerDeployment serving, List<WorkerVersion> versions, String newVersionId, String requestedOld) {
+  static String checkVersions(WorkerDeployment serving, List<WorkerVersion> versions, String newVersionId,
+    String requestedOld) {
     List<VersionSplit> live = serving.versions().stream().filter(v -> v.percentage() > 0).toList();
     if (live.size() != 1) {
       throw ApiException.conflict("the Worker is split between " + live.size() + " versions by deployment "
@@ -126,10 +128,12 @@ public final class ReleasesApi {
     String oldVersionId = requestedOld == null ? current : requestedOld;
     List<String> deployable = versions.stream().limit(DEPLOYABLE_VERSIONS).map(WorkerVersion::id).toList();
     if (!deployable.contains(newVersionId)) {
-      throw ApiException.invalid("newVersionId", "is not one of the Worker's last " + DEPLOYABLE_VERSIONS + " versions");
+      throw ApiException.invalid("newVersionId",
+        "is not one of the Worker's last " + DEPLOYABLE_VERSIONS + " versions");
     }
     if (!deployable.contains(oldVersionId)) {
-      throw ApiException.invalid("oldVersionId", "is not one of the Worker's last " + DEPLOYABLE_VERSIONS + " versions");
+      throw ApiException.invalid("oldVersionId",
+        "is not one of the Worker's last " + DEPLOYABLE_VERSIONS + " versions");
     }
     if (oldVersionId.equals(newVersionId)) {
       throw ApiException.invalid(requestedOld == null ? "newVersionId" : "oldVersionId",
@@ -138,7 +142,8 @@ public final class ReleasesApi {
     return oldVersionId;
   }
 
-  private static ReleaseRow newRelease(String tenantId, ConnectionRepository.Connection c, PlanRepository.StoredPlan stored,
+  private static ReleaseRow newRelease(String tenantId, ConnectionRepository.Connection c,
+    PlanRepository.StoredPlan stored,
                                        String oldVersionId, String newVersionId, WorkerDeployment serving) {
     Plan plan = stored.plan();
     Instant now = Instant.now();
@@ -174,7 +179,8 @@ public final class ReleasesApi {
       .onSuccess(rows -> {
         JsonArray items = new JsonArray();
         rows.stream().limit(limit).forEach(r -> items.add(ReleaseView.toJson(r)));
-        String next = rows.size() > limit ? new Cursor(rows.get(limit - 1).createdAt(), rows.get(limit - 1).id()).encode() : null;
+        String next = rows.size() > limit ? new Cursor(rows.get(limit - 1).createdAt(), rows.get(limit - 1).id())
+          .encode() : null;
         ctx.json(new JsonObject().put("items", items).put("nextCursor", next));
       })
       .onFailure(ctx::fail);
@@ -269,7 +275,8 @@ public final class ReleasesApi {
    * release's state. The decision goes into the release's {@code decisions} and the audit log, in
    * the transaction of the change.
    */
-  private void act(RoutingContext ctx, String action, BiFunction<String, JsonObject, Function<Instant, ReleaseInput>> input) {
+  private void act(RoutingContext ctx, String action, BiFunction<String, JsonObject, Function<Instant,
+    ReleaseInput>> input) {
     Principal principal = Principal.of(ctx);
     String id = ctx.pathParam("id");
     JsonObject body = Json.optionalBody(ctx);
@@ -374,7 +381,7 @@ public final class ReleasesApi {
             JsonObject decision = decision(principal, "revert", row.currentStageIndex(), now, note)
               .put("releaseId", revert.id());
             ReleaseRow original = row.withControls(row.controls().withDecision(decision));
-            java.util.concurrent.atomic.AtomicReference<ReleaseRow> inserted = new java.util.concurrent.atomic.AtomicReference<>();
+            AtomicReference<ReleaseRow> inserted = new AtomicReference<>();
             return releases.save(original, List.of(), List.of(), true, tx -> releases.insert(tx, revert)
                 .compose(saved -> {
                   inserted.set(saved);
@@ -399,11 +406,13 @@ public final class ReleasesApi {
       Plan.DEFAULT_MIN_REQUESTS, Plan.DEFAULT_FAILURE_THRESHOLD, InsufficientDataPolicy.PROCEED, null);
     Transition started = new ReleaseMachine(plan).start(now);
     JsonObject decision = decision(principal, "revert", 0, now, note).put("releaseId", original.id());
-    ReleaseRow blank = new ReleaseRow(Ids.newId("r"), original.tenantId(), original.connectionId(), original.accountId(),
+    ReleaseRow blank = new ReleaseRow(Ids.newId("r"), original.tenantId(), original.connectionId(),
+      original.accountId(),
       original.workerName(), original.newVersionId(), original.oldVersionId(), original.planRevision(),
       PlanJson.toJson(plan), ReleaseStatus.RUNNING, 0, new JsonArray(), null, null, now, null, null, now, null, null,
       null, serving.split(), serving.id(), null, null, 0, null, null,
-      new ReleaseRow.Controls(ReleaseRow.KIND_REVERT, original.id(), new JsonObject(), new JsonArray().add(decision)), 0);
+      new ReleaseRow.Controls(ReleaseRow.KIND_REVERT, original.id(), new JsonObject(), new JsonArray().add(decision)),
+        0);
     return Releases.withState(blank, started.next(), now);
   }
 

@@ -14,7 +14,8 @@ public final class StatsMapping {
     if (cf == null) {
       return VersionStats.noTraffic();
     }
-    return new VersionStats(cf.requests(), cf.errors(), cf.exceptions(), cf.wallP25(), cf.wallP50(), cf.wallP75(), cf.wallP90(),
+    return new VersionStats(cf.requests(), cf.errors(), cf.exceptions(), cf.wallP25(), cf.wallP50(), cf.wallP75(),
+      cf.wallP90(),
       cf.wallP95(), cf.wallP99(), cf.wallP999(), cf.cpuP50(), cf.cpuP99());
   }
 

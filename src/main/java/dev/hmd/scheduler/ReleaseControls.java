@@ -8,7 +8,6 @@ import dev.hmd.bus.Messages.SmokeResult;
 import dev.hmd.bus.Messages.SmokeRun;
 import dev.hmd.connections.ConnectionTokens;
 import dev.hmd.events.EventLog.NewEvent;
-import dev.hmd.releases.ReleaseRow;
 import dev.hmd.releases.ReleaseView;
 import dev.hmd.retry.Backoff;
 import dev.hmd.slo.ControlState;
@@ -149,7 +148,8 @@ final class ReleaseControls {
       .put("status", answer.status()).put("error", answer.error()).put("durationMs", answer.durationMs())
       .put("deadline", record.getString("deadline"))));
     s.changed = true;
-    Stepper.about(LOG.atInfo(), s.row).log("release {}: gate '{}' attempt {}: {} ({})", s.row.id(), gate.name(), attempt,
+    Stepper.about(LOG.atInfo(), s.row)
+      .log("release {}: gate '{}' attempt {}: {} ({})", s.row.id(), gate.name(), attempt,
       answer.passed() ? "passed" : detail, record.getString("state"));
     if (answer.passed()) {
       input.accept(new ReleaseInput.GatePassed(at, gate.name()));
@@ -275,7 +275,8 @@ final class ReleaseControls {
       outcome = new ReleaseInput.SmokeTestFailed(at, detail);
     } else if (attempt >= SMOKE_ATTEMPTS) {
       record.put("state", "failed").put("finishedAt", time(at)).putNull("nextAttemptAt");
-      outcome = new ReleaseInput.SmokeTestFailed(at, "its answers could not be confirmed to come from the new version in "
+      outcome = new ReleaseInput.SmokeTestFailed(at,
+        "its answers could not be confirmed to come from the new version in "
         + attempt + " attempts: " + detail);
     } else {
       Instant next = at.plus(SMOKE_BACKOFF.after(attempt));
@@ -286,7 +287,8 @@ final class ReleaseControls {
     s.events.add(new NewEvent(s.row.id(), "smoke", entry.copy().put("releaseId", s.row.id())
       .put("state", record.getString("state"))));
     s.changed = true;
-    Stepper.about(LOG.atInfo(), s.row).log("release {}: smoke attempt {}: {} ({})", s.row.id(), attempt, verdict, detail);
+    Stepper.about(LOG.atInfo(), s.row)
+      .log("release {}: smoke attempt {}: {} ({})", s.row.id(), attempt, verdict, detail);
     if (outcome != null) {
       input.accept(outcome);
     }

@@ -15,7 +15,9 @@ final class ReleaseMemory {
   int deployAttempts;
   /** Empty windows asked again for the due check: telemetry may be later than the configured lag. */
   int emptyWindowRetries;
-  /** End of the window whose failing check rolled the release back, until the rollback lands (for the latency metric). */
+  /**
+   * End of the window whose failing check rolled the release back, until the rollback lands (for the latency metric).
+   */
   Instant rollbackSince;
 
   /** Nothing worth keeping: the release is at rest. */

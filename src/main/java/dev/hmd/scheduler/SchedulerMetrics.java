@@ -34,12 +34,14 @@ final class SchedulerMetrics {
     schedulerLag = Timer.builder("hmd.scheduler.lag")
       .description("how late a check starts: when it ran minus when it was due").publishPercentileHistogram()
       .register(registry);
-    takeovers = Counter.builder("hmd.lease.takeovers").description("releases taken over from a process whose lease ran out")
+    takeovers = Counter.builder("hmd.lease.takeovers")
+      .description("releases taken over from a process whose lease ran out")
       .register(registry);
     unreadable = Counter.builder("hmd.releases.unreadable")
       .description("releases this build could not read, ended failed without touching the Worker").register(registry);
     blocked = Counter.builder("hmd.deployments.blocked")
-      .description("releases whose deployment Cloudflare began refusing with an error that asking again will not change")
+      .description(
+        "releases whose deployment Cloudflare began refusing with an error that asking again will not change")
       .register(registry);
     // every outcome and verdict is a series from the start, at 0, so dashboards and alerts see them
     for (OutcomeCode code : OutcomeCode.values()) {
@@ -89,7 +91,8 @@ final class SchedulerMetrics {
   }
 
   private Counter outcomeCounter(OutcomeCode code) {
-    return Counter.builder("hmd.release.outcomes").tag("outcome", code.wireName()).description("releases ended, by outcome")
+    return Counter.builder("hmd.release.outcomes").tag("outcome", code.wireName())
+      .description("releases ended, by outcome")
       .register(registry);
   }
 

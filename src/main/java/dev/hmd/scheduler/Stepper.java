@@ -93,7 +93,8 @@ final class Stepper {
   static final int CATCH_UP_AFTER_INTERVALS = 3;
   /** Longest wait between two attempts to apply a split; a rollback is retried at least this often, forever. */
   static final Duration MAX_DEPLOY_BACKOFF = Duration.ofSeconds(30);
-  private static final Backoff DEPLOY_BACKOFF = new Backoff(Duration.ofSeconds(1), MAX_DEPLOY_BACKOFF, Backoff.Jitter.HALF);
+  private static final Backoff DEPLOY_BACKOFF = new Backoff(Duration.ofSeconds(1), MAX_DEPLOY_BACKOFF,
+    Backoff.Jitter.HALF);
   private static final Duration BUS_TIMEOUT = Duration.ofSeconds(60);
   private static final String MARKER = "HMD release ";
 
@@ -235,7 +236,9 @@ final class Stepper {
       .addKeyValue("accountId", key.accountId()).addKeyValue("worker", key.workerName());
   }
 
-  /** Feeds {@code input} to the machine and acts on the effects of the transition; returns them (none when rejected). */
+  /**
+   * Feeds {@code input} to the machine and acts on the effects of the transition; returns them (none when rejected).
+   */
   private List<Effect> transition(Step s, ReleaseInput input) {
     ReleaseState before = s.state;
     Transition t = s.machine.apply(s.state, input);
@@ -378,7 +381,10 @@ final class Stepper {
     }
   }
 
-  /** Somebody deployed from outside: end an active release without touching their deployment, or stop a pending rollback. */
+  /**
+   * Somebody deployed from outside: end an active release without touching their deployment, or stop a pending
+   * rollback.
+   */
   private void onExternal(Step s, SplitResult result) {
     String detail = "deployment " + result.deployment().id() + " serving " + result.deployment().split()
       + " was made outside this release" + (result.deployment().authorEmail() == null ? ""
@@ -465,7 +471,8 @@ final class Stepper {
     long started = System.nanoTime();
     return tokens.token(s.row.tenantId(), s.row.connectionId())
       .compose(token -> vertx.eventBus().<CheckTelemetry>request(Addresses.OBSERVE_CHECK,
-        new CheckRequest(s.row.tenantId(), s.row.id(), s.row.accountId(), s.row.workerName(), token, windowStart, windowEnd),
+        new CheckRequest(s.row.tenantId(), s.row.id(), s.row.accountId(), s.row.workerName(), token, windowStart,
+          windowEnd),
         new DeliveryOptions().setSendTimeout(BUS_TIMEOUT.toMillis())))
       .map(reply -> judge(s, reply.body(), where, before, windowStart, windowEnd))
       .recover(err -> {

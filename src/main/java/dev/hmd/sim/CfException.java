@@ -70,11 +70,13 @@ final class CfException extends RuntimeException {
 
   static CfException badAuthorizationHeader() {
     return new CfException(400, INVALID_HEADERS, "Invalid request headers", null, 0,
-      new JsonArray().add(new JsonObject().put("code", 6111).put("message", "Invalid format for Authorization header")));
+      new JsonArray()
+        .add(new JsonObject().put("code", 6111).put("message", "Invalid format for Authorization header")));
   }
 
   static CfException noRoute(String path) {
-    return new CfException(404, NO_ROUTE, "Could not route to " + path + ", perhaps your object identifier is invalid?");
+    return new CfException(404, NO_ROUTE,
+      "Could not route to " + path + ", perhaps your object identifier is invalid?");
   }
 
   static CfException workerNotFound() {

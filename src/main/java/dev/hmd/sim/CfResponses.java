@@ -40,7 +40,8 @@ final class CfResponses {
   static void observabilityFail(RoutingContext ctx, ObservabilityException error) {
     send(ctx, error.status, new JsonObject()
       .put("success", false)
-      .put("errors", new JsonArray().add(new JsonObject().put("message", "Bad Request").put("detail", error.getMessage())))
+      .put("errors",
+        new JsonArray().add(new JsonObject().put("message", "Bad Request").put("detail", error.getMessage())))
       .put("messages", new JsonArray()));
   }
 

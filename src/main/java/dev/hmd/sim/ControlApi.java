@@ -128,11 +128,13 @@ final class ControlApi {
   private void changeVersion(RoutingContext ctx) {
     SimWorker worker = worker(ctx);
     SimVersion version = worker.version(ctx.pathParam("versionId"))
-      .orElseThrow(() -> ControlException.notFound("no version " + ctx.pathParam("versionId") + " on " + worker.script));
+      .orElseThrow(() ->
+        ControlException.notFound("no version " + ctx.pathParam("versionId") + " on " + worker.script));
     ControlBody body = ControlBody.of(Bodies.object(ctx, false), PROFILE_CHANGE_FIELDS);
     Profile profile = profile(body, version.profile());
     worker.changeProfile(version, profile, world.now());
-    send(ctx, 200, ControlViews.version(version, worker.deployable(version)).put("profile", ControlViews.profile(profile)));
+    send(ctx, 200,
+      ControlViews.version(version, worker.deployable(version)).put("profile", ControlViews.profile(profile)));
   }
 
   /** The profile the body describes, each omitted field taken from {@code base}. */
@@ -250,7 +252,8 @@ final class ControlApi {
       problem = new ControlException(ctx.statusCode(), "Bad Request", "the request was refused", List.of());
     } else {
       LOG.error("simulator control failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
-      problem = new ControlException(500, "Internal Server Error", "the simulator failed; it has been logged", List.of());
+      problem = new ControlException(500, "Internal Server Error", "the simulator failed; it has been logged",
+        List.of());
     }
     if (!ctx.response().headWritten()) {
       ctx.response().setStatusCode(problem.status).putHeader("content-type", ControlException.CONTENT_TYPE)

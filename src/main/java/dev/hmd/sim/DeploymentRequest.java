@@ -26,12 +26,14 @@ record DeploymentRequest(List<Deployment.Split> versions, String message, String
     }
     List<Deployment.Split> splits = splits(body.getValue("versions"), worker);
     JsonObject annotations = annotations(body.getValue("annotations"));
-    return new DeploymentRequest(splits, text(annotations, "workers/message"), text(annotations, "workers/triggered_by"));
+    return new DeploymentRequest(splits, text(annotations, "workers/message"),
+      text(annotations, "workers/triggered_by"));
   }
 
   private static List<Deployment.Split> splits(Object value, SimWorker worker) {
     if (!(value instanceof JsonArray array) || array.isEmpty() || array.size() > 2) {
-      throw CfException.invalid(CfException.INVALID_VERSION_COUNT, "versions must hold one or two versions", "/versions");
+      throw CfException.invalid(CfException.INVALID_VERSION_COUNT, "versions must hold one or two versions",
+        "/versions");
     }
     List<Deployment.Split> splits = new ArrayList<>();
     Set<String> seen = new HashSet<>();
@@ -67,7 +69,8 @@ record DeploymentRequest(List<Deployment.Split> versions, String message, String
       throw CfException.invalid(CfException.VERSION_NOT_DEPLOYABLE, "version_id must be a version id", pointer);
     }
     SimVersion version = worker.version(id).orElseThrow(() ->
-      CfException.invalid(CfException.VERSION_NOT_DEPLOYABLE, "version " + id + " does not exist on this Worker", pointer));
+      CfException.invalid(CfException.VERSION_NOT_DEPLOYABLE, "version " + id + " does not exist on this Worker",
+        pointer));
     if (!worker.deployable(version)) {
       throw CfException.invalid(CfException.VERSION_NOT_DEPLOYABLE,
         "version " + id + " is not among the " + SimWorker.DEPLOYABLE_VERSIONS + " most recent versions", pointer);

@@ -40,7 +40,8 @@ final class EdgeApi {
     router.route("/:accountId/:script/*").handler(this::invoke);
 
     router.route().handler(ctx -> {
-      throw ControlException.notFound("no Worker at " + ctx.request().path() + ": use /sim/edge/{accountId}/{script}/...");
+      throw ControlException.notFound("no Worker at " + ctx.request().path()
+        + ": use /sim/edge/{accountId}/{script}/...");
     });
     router.route().failureHandler(ControlApi::failure);
     return router;

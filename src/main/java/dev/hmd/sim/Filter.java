@@ -148,7 +148,8 @@ sealed interface Filter permits Filter.Group, Filter.Leaf {
     }
 
     private static String text(Object value) {
-      return value instanceof Number number ? String.valueOf(CfViews.number(number.doubleValue())) : String.valueOf(value);
+      return value instanceof Number number ? String.valueOf(CfViews.number(number.doubleValue()))
+        : String.valueOf(value);
     }
   }
 }

@@ -165,7 +165,8 @@ final class TelemetryEngine {
     if (!query.groupBys().isEmpty()) {
       JsonArray keyed = new JsonArray();
       for (int i = 0; i < query.groupBys().size(); i++) {
-        keyed.add(new JsonObject().put("key", query.groupBys().get(i).keyName()).put("value", group.groupValues.get(i)));
+        keyed.add(new JsonObject().put("key", query.groupBys().get(i).keyName())
+          .put("value", group.groupValues.get(i)));
       }
       aggregate.put("groups", keyed);
     }

@@ -121,7 +121,8 @@ record TelemetryQuery(String queryId, long from, long to, String view, boolean d
       JsonObject item = object(items.getValue(i), at);
       String operatorName = string(item, "operator", at, true);
       Operator operator = Operator.parse(operatorName).orElseThrow(() -> new ObservabilityException(at
-        + ".operator: unknown operator " + operatorName + (operatorName.equalsIgnoreCase("p50") ? " (use median)" : "")));
+        + ".operator: unknown operator " + operatorName
+          + (operatorName.equalsIgnoreCase("p50") ? " (use median)" : "")));
       String keyName = string(item, "key", at, false);
       if (keyName == null && operator != Operator.COUNT) {
         throw new ObservabilityException(at + ".key is required for " + operator.wireName());
@@ -241,7 +242,8 @@ record TelemetryQuery(String queryId, long from, long to, String view, boolean d
         String itemAt = at + "[" + i + "]";
         JsonObject item = object(items.getValue(i), itemAt);
         if ("group".equals(item.getValue("kind"))) {
-          children.add(group(item.getValue("filterCombination"), item.getValue("filters"), itemAt + ".filters", depth + 1));
+          children.add(
+            group(item.getValue("filterCombination"), item.getValue("filters"), itemAt + ".filters", depth + 1));
         } else {
           children.add(leaf(item, itemAt));
         }

@@ -91,7 +91,9 @@ public final class ConfidenceBounds {
     return new BetaDistribution(null, events, trials - events + 1, 1e-14).inverseCumulativeProbability(alpha);
   }
 
-  /** The exact (Clopper-Pearson) upper confidence bound of a rate; 1 when every trial was an event or there were none. */
+  /**
+   * The exact (Clopper-Pearson) upper confidence bound of a rate; 1 when every trial was an event or there were none.
+   */
   public static double exactUpper(long events, long trials, double alpha) {
     if (trials <= 0 || events >= trials) {
       return 1;

@@ -44,7 +44,10 @@ public sealed interface Effect {
   record DeployStandby() implements Effect {
   }
 
-  /** Run the smoke test once the 0% deployment serves; deliver {@link ReleaseInput.SmokeTestPassed} or {@link ReleaseInput.SmokeTestFailed}. */
+  /**
+   * Run the smoke test once the 0% deployment serves; deliver {@link ReleaseInput.SmokeTestPassed} or {@link
+   * ReleaseInput.SmokeTestFailed}.
+   */
   record RunSmokeTest() implements Effect {
   }
 

@@ -10,7 +10,8 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Turns an untrusted JSON body (as plain maps and lists, see {@code PlanJson}) into a {@link Plan}, or into every problem it has, one
+ * Turns an untrusted JSON body (as plain maps and lists, see {@code PlanJson}) into a {@link Plan}, or into every
+ * problem it has, one
  * {@link FieldError} per problem with a path such as {@code stages[2].targetPercent}. It never
  * throws on input, however malformed.
  *
@@ -59,7 +60,8 @@ public final class PlanValidator {
    * package does no I/O and knows no URI parser); where it resolves to is checked when it is called.
    */
   private static final Pattern URL = Pattern.compile(
-    "(?i)https?://[^\\s/?#@\\[\\]]+(?::\\d{1,5})?(?:[/?][^\\s#]*)?|(?i)https?://\\[[0-9a-f:.]+\\](?::\\d{1,5})?(?:[/?][^\\s#]*)?");
+    "(?i)https?://[^\\s/?#@\\[\\]]+(?::\\d{1,5})?(?:[/?][^\\s#]*)?"
+      + "|(?i)https?://\\[[0-9a-f:.]+\\](?::\\d{1,5})?(?:[/?][^\\s#]*)?");
 
   private PlanValidator() {
   }

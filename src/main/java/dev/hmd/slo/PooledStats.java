@@ -77,11 +77,14 @@ public record PooledStats(
     return new PooledStats(requests + window.requests(), errors + window.errors(), exceptions + window.exceptions(),
       wall ? merge(curve(VersionStats.WALL_LEVELS, wallLow), weight, windowWall, windowWeight, VersionStats.WALL_LEVELS,
         true) : wallLow,
-      wall ? merge(curve(VersionStats.WALL_LEVELS, wallHigh), weight, windowWall, windowWeight, VersionStats.WALL_LEVELS,
+      wall ? merge(curve(VersionStats.WALL_LEVELS, wallHigh), weight, windowWall, windowWeight,
+        VersionStats.WALL_LEVELS,
         false) : wallHigh,
-      cpu ? merge(curve(VersionStats.CPU_LEVELS, cpuLow), weight, windowCpu, windowWeight, VersionStats.CPU_LEVELS, true)
+      cpu ? merge(curve(VersionStats.CPU_LEVELS, cpuLow), weight, windowCpu, windowWeight, VersionStats.CPU_LEVELS,
+        true)
         : cpuLow,
-      cpu ? merge(curve(VersionStats.CPU_LEVELS, cpuHigh), weight, windowCpu, windowWeight, VersionStats.CPU_LEVELS, false)
+      cpu ? merge(curve(VersionStats.CPU_LEVELS, cpuHigh), weight, windowCpu, windowWeight, VersionStats.CPU_LEVELS,
+        false)
         : cpuHigh);
   }
 
@@ -197,12 +200,14 @@ public record PooledStats(
 
   @Override
   public QuantileCurve low(Sli.Kind kind) {
-    return kind == Sli.Kind.CPU_TIME ? curve(VersionStats.CPU_LEVELS, cpuLow) : curve(VersionStats.WALL_LEVELS, wallLow);
+    return kind == Sli.Kind.CPU_TIME ? curve(VersionStats.CPU_LEVELS, cpuLow)
+      : curve(VersionStats.WALL_LEVELS, wallLow);
   }
 
   @Override
   public QuantileCurve high(Sli.Kind kind) {
-    return kind == Sli.Kind.CPU_TIME ? curve(VersionStats.CPU_LEVELS, cpuHigh) : curve(VersionStats.WALL_LEVELS, wallHigh);
+    return kind == Sli.Kind.CPU_TIME ? curve(VersionStats.CPU_LEVELS, cpuHigh)
+      : curve(VersionStats.WALL_LEVELS, wallHigh);
   }
 
   @Override
@@ -219,7 +224,9 @@ public record PooledStats(
     return requests > 0 ? (double) errors / requests : null;
   }
 
-  /** For a stage's stored state: {@code {n: [requests, errors, exceptions], wl, wh, cl, ch}}, curves only when known. */
+  /**
+   * For a stage's stored state: {@code {n: [requests, errors, exceptions], wl, wh, cl, ch}}, curves only when known.
+   */
   public Map<String, Object> toMap() {
     Map<String, Object> map = new LinkedHashMap<>();
     map.put("n", List.of(requests, errors, exceptions));

@@ -11,8 +11,6 @@ import dev.hmd.slo.ReleaseInput.Cancel;
 import dev.hmd.slo.ReleaseInput.CheckCompleted;
 import dev.hmd.slo.ReleaseInput.Deny;
 import dev.hmd.slo.ReleaseInput.ExternalDeployment;
-import dev.hmd.slo.ReleaseInput.SoakElapsed;
-import dev.hmd.slo.ReleaseInput.SplitApplied;
 import dev.hmd.slo.ReleaseInput.GateFailed;
 import dev.hmd.slo.ReleaseInput.GatePassed;
 import dev.hmd.slo.ReleaseInput.Pause;
@@ -20,6 +18,8 @@ import dev.hmd.slo.ReleaseInput.Promote;
 import dev.hmd.slo.ReleaseInput.Resume;
 import dev.hmd.slo.ReleaseInput.SmokeTestFailed;
 import dev.hmd.slo.ReleaseInput.SmokeTestPassed;
+import dev.hmd.slo.ReleaseInput.SoakElapsed;
+import dev.hmd.slo.ReleaseInput.SplitApplied;
 import dev.hmd.slo.ReleaseInput.Start;
 import java.time.Duration;
 import java.time.Instant;
@@ -290,7 +290,8 @@ public final class ReleaseMachine {
     }
     List<String> gates = gatesAwaited(state);
     return (gates.size() == 1 ? "gate '" + gates.get(0) + "'" : "gates '" + String.join("', '", gates) + "'")
-      + (waiting.kind() == ControlState.Kind.START_GATES ? " before it starts" : " before " + label(waiting.stageIndex()));
+      + (waiting.kind() == ControlState.Kind.START_GATES ? " before it starts" : " before "
+        + label(waiting.stageIndex()));
   }
 
   private Transition onGatePassed(ReleaseState state, GatePassed passed) {
@@ -315,7 +316,8 @@ public final class ReleaseMachine {
     String where = waiting.kind() == ControlState.Kind.START_GATES ? "the release start"
       : label(waiting.stageIndex()) + " start";
     // the stage the gate held back is the one that failed; the one before it passed
-    ReleaseState held = new ReleaseState(state.status(), waiting.stageIndex(), state.stages(), state.consecutiveErrors(),
+    ReleaseState held = new ReleaseState(state.status(), waiting.stageIndex(), state.stages(),
+      state.consecutiveErrors(),
       null, state.controls());
     return end(held, failed.now(), ReleaseStatus.ROLLED_BACK, StageStatus.FAILED, new Outcome(OutcomeCode.GATE_FAILED,
       withNote("gate '" + failed.gate() + "' did not let " + where, failed.detail())),
@@ -389,7 +391,8 @@ public final class ReleaseMachine {
     boolean soaking = (state.status() == ReleaseStatus.RUNNING || state.status() == ReleaseStatus.PAUSED)
       && state.currentStage().status() == StageStatus.SOAKING;
     if (!soaking && state.status() != ReleaseStatus.AWAITING_APPROVAL) {
-      return Transition.rejected(state, "only a soaking release or one awaiting approval can be promoted: the release is "
+      return Transition.rejected(state,
+        "only a soaking release or one awaiting approval can be promoted: the release is "
         + state.status().wireName());
     }
     int index = state.currentStageIndex();
@@ -509,12 +512,15 @@ public final class ReleaseMachine {
     return new Attribution(atEnd, false, null, reason);
   }
 
-  /** A check without a window: the current stage's, counted once its soak clock runs (windowStart, if given, inside it). */
+  /**
+   * A check without a window: the current stage's, counted once its soak clock runs (windowStart, if given, inside it).
+   */
   private Attribution currentWindow(ReleaseState state, CheckCompleted check) {
     int index = state.currentStageIndex();
     return state.currentStage().measuredThisSoak(check.windowStart())
       ? new Attribution(index, true, target(index), null)
-      : new Attribution(index, false, null, "it began before " + label(index) + "'s split was confirmed serving at Cloudflare");
+      : new Attribution(index, false, null,
+        "it began before " + label(index) + "'s split was confirmed serving at Cloudflare");
   }
 
   /**
@@ -627,7 +633,8 @@ public final class ReleaseMachine {
       // the last stage is at 100% already: nothing to deploy
       return Transition.to(done, List.of(new Finished(ReleaseStatus.SUCCEEDED, outcome)));
     }
-    ReleaseState next = new ReleaseState(ReleaseStatus.RUNNING, index, passed.stages(), passed.consecutiveErrors(), null,
+    ReleaseState next = new ReleaseState(ReleaseStatus.RUNNING, index, passed.stages(), passed.consecutiveErrors(),
+      null,
       passed.controls());
     return beforeStage(next, index + 1, now);
   }
@@ -643,7 +650,8 @@ public final class ReleaseMachine {
     if (state.status() != ReleaseStatus.AWAITING_APPROVAL) {
       return Transition.rejected(state, "nothing awaits approval: the release is " + state.status().wireName());
     }
-    return end(state, deny.now(), ReleaseStatus.ROLLED_BACK, StageStatus.FAILED, new Outcome(OutcomeCode.APPROVAL_DENIED,
+    return end(state, deny.now(), ReleaseStatus.ROLLED_BACK, StageStatus.FAILED,
+      new Outcome(OutcomeCode.APPROVAL_DENIED,
       withNote("denied at " + label(state.currentStageIndex()), deny.note())), true);
   }
 

@@ -21,7 +21,8 @@ public record ReleaseState(
     controls = controls == null ? ControlState.NONE : controls;
     stages = List.copyOf(stages);
     if (currentStageIndex < 0 || currentStageIndex >= stages.size()) {
-      throw new IllegalArgumentException("currentStageIndex " + currentStageIndex + " outside " + stages.size() + " stages");
+      throw new IllegalArgumentException("currentStageIndex " + currentStageIndex + " outside " + stages.size()
+        + " stages");
     }
   }
 

@@ -75,7 +75,9 @@ public record StageState(
       failedChecks, inconclusiveChecks, longestEndsAt, waiting, evidence);
   }
 
-  /** The soak ends at {@code endsAt} and its longest extension at {@code longestEndsAt} instead (a pause moved both). */
+  /**
+   * The soak ends at {@code endsAt} and its longest extension at {@code longestEndsAt} instead (a pause moved both).
+   */
   StageState soakEndingAt(Instant endsAt, Instant longestEndsAt) {
     return new StageState(index, status, startedAt, soakStartedAt, endsAt, completedAt, approvalDeadline, passedChecks,
       failedChecks, inconclusiveChecks, longestEndsAt, waiting, evidence);

@@ -65,7 +65,8 @@ public final class AuditLog {
         items.add(new JsonObject()
           .put("id", String.valueOf(last))
           .put("at", Json.time(row.getOffsetDateTime("at")))
-          .put("actor", new JsonObject().put("keyId", row.getString("actor_key_id")).put("name", row.getString("actor_name")))
+          .put("actor",
+            new JsonObject().put("keyId", row.getString("actor_key_id")).put("name", row.getString("actor_name")))
           .put("action", row.getString("action"))
           .put("targetType", row.getString("target_type"))
           .put("targetId", row.getString("target_id"))

@@ -75,7 +75,9 @@ public final class Authenticator {
         return;
       }
       if (!SAFE.contains(ctx.request().method()) && !sameOrigin(ctx)) {
-        ctx.fail(ApiException.forbidden("cross-origin request refused: a cookie-authenticated change must come from this site"));
+        ctx.fail(
+          ApiException.forbidden(
+          "cross-origin request refused: a cookie-authenticated change must come from this site"));
         return;
       }
       if (throttled(ctx, address)) {
@@ -140,7 +142,10 @@ public final class Authenticator {
     return sessions.verify(token);
   }
 
-  /** A key this process just revoked (or whose sessions it ended) changes here at once, before the notification comes back. */
+  /**
+   * A key this process just revoked (or whose sessions it ended) changes here at once, before the notification comes
+   * back.
+   */
   public void revoked(String keyId) {
     keys.invalidate(keyId);
     lastTouched.remove(keyId);
@@ -151,7 +156,9 @@ public final class Authenticator {
     return ctx -> {
       Principal principal = Principal.of(ctx);
       if (!principal.role().includes(needed)) {
-        ctx.fail(ApiException.forbidden("this needs the " + needed.wireName() + " role; the key has " + principal.role().wireName()));
+        ctx.fail(
+          ApiException.forbidden("this needs the " + needed.wireName() + " role; the key has " + principal.role()
+          .wireName()));
         return;
       }
       ctx.next();
@@ -233,7 +240,8 @@ public final class Authenticator {
 
   private Future<Principal> fromSession(String token) {
     return sessions.verify(token)
-      .recover(err -> Future.failedFuture(ApiException.unauthorized("the session is invalid or has expired; sign in again")))
+      .recover(err ->
+        Future.failedFuture(ApiException.unauthorized("the session is invalid or has expired; sign in again")))
       .compose(claims -> activeKeyById(claims.keyId()).map(found -> {
         TenantRepository.KeyRecord key = found.filter(k -> k.tenantId().equals(claims.tenantId()))
           .orElseThrow(() -> ApiException.unauthorized("the key behind this session was revoked; sign in again"));

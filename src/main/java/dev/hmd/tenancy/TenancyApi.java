@@ -147,7 +147,8 @@ public final class TenancyApi {
     Cookie cookie = ctx.request().getCookie(Sessions.COOKIE);
     Future<Optional<Sessions.Claims>> claims = cookie == null || cookie.getValue().isEmpty()
       ? Future.succeededFuture(Optional.empty())
-      : auth.sessionClaims(cookie.getValue()).map(Optional::of).recover(err -> Future.succeededFuture(Optional.empty()));
+      : auth.sessionClaims(cookie.getValue()).map(Optional::of)
+        .recover(err -> Future.succeededFuture(Optional.empty()));
     claims
       .compose(c -> c.isEmpty() ? Future.succeededFuture(false)
         : pool.withTransaction(tx -> tenants.endSessions(tx, c.get().tenantId(), c.get().keyId(), c.get().generation()))

@@ -49,7 +49,8 @@ public final class TenantRepository {
     where id = $1 and revoked_at is null""";
   /** Locks the tenant's row first: two creations at once cannot both see room for one more key. */
   private static final String LOCK_TENANT = "select id from tenants where id = $1 for update";
-  private static final String COUNT_ACTIVE_KEYS = "select count(*) from api_keys where tenant_id = $1 and revoked_at is null";
+  private static final String COUNT_ACTIVE_KEYS = "select count(*) from api_keys where tenant_id = $1 and "
+    + "revoked_at is null";
   private static final String ACTIVE_ADMINS = """
     select id from api_keys where tenant_id = $1 and role = 'admin' and revoked_at is null order by id for update""";
   private static final String ACTIVE_GENERATIONS = """
@@ -69,10 +70,12 @@ public final class TenantRepository {
 
   public Future<OffsetDateTime> insertTenant(SqlClient tx, String id, String name) {
     return tx.preparedQuery(INSERT_TENANT).execute(Tuple.of(id, name))
-      .compose(rows -> tx.preparedQuery(INSERT_COUNTER).execute(Tuple.of(id)).map(rows.iterator().next().getOffsetDateTime(0)));
+      .compose(rows -> tx.preparedQuery(INSERT_COUNTER).execute(Tuple.of(id))
+        .map(rows.iterator().next().getOffsetDateTime(0)));
   }
 
-  public Future<KeyRecord> insertKey(SqlClient client, String id, String tenantId, String name, Role role, byte[] hash) {
+  public Future<KeyRecord> insertKey(SqlClient client, String id, String tenantId, String name, Role role,
+    byte[] hash) {
     return client.preparedQuery(INSERT_KEY)
       .execute(Tuple.of(id, tenantId, name, role.wireName(), io.vertx.core.buffer.Buffer.buffer(hash)))
       .map(rows -> key(rows.iterator().next()));

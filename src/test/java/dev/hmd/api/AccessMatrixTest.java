@@ -72,7 +72,8 @@ class AccessMatrixTest {
     "DELETE /v1/session");
   static final Set<String> STREAMS = Set.of("GET /v1/events", "GET /v1/releases/:id/events");
   /** Routes whose body may be any JSON object (none of its fields is read): wrong field types are no error there. */
-  static final Set<String> IGNORES_FIELDS = Set.of("POST /v1/webhooks/:id/test", "POST /v1/connections/:id/gate-secret");
+  static final Set<String> IGNORES_FIELDS = Set.of("POST /v1/webhooks/:id/test",
+    "POST /v1/connections/:id/gate-secret");
 
   static TestSimulator sim;
   static Service service;
@@ -106,7 +107,8 @@ class AccessMatrixTest {
     String release = f.start(f.version(sim, Fixture.healthy())).getString("id");
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
       JsonObject view = f.release(release);
-      return view.getValue("currentSplit") != null && view.getValue("currentSplit").equals(view.getValue("wantedSplit"));
+      return view.getValue("currentSplit") != null && view.getValue("currentSplit")
+        .equals(view.getValue("wantedSplit"));
     });
     QUIET.add(release);
     String key = f.api().post("/v1/api-keys", new JsonObject().put("name", "spare").put("role", "viewer"))
@@ -160,10 +162,12 @@ class AccessMatrixTest {
     var row = service.pool().preparedQuery("""
       select (select count(*) from connections) c, (select count(*) from releases) r,
              (select count(*) from releases where state in ('running', 'awaiting_approval') and id = any($1)) a,
-             (select count(*) from api_keys where revoked_at is null) k, (select coalesce(sum(revision), 0) from plans) p,
+             (select count(*) from api_keys where revoked_at is null) k,
+             (select coalesce(sum(revision), 0) from plans) p,
              (select count(*) from audit_log) l,
              (select count(*) from events where release_id is null or release_id = any($1)) e,
-             (select count(*) from webhooks) w, (select count(*) from webhook_deliveries where release_id is null or release_id = any($1)) d""")
+             (select count(*) from webhooks) w,
+             (select count(*) from webhook_deliveries where release_id is null or release_id = any($1)) d""")
       .execute(io.vertx.sqlclient.Tuple.of(QUIET.toArray(new String[0]))).await().iterator().next();
     return row.toJson();
   }
@@ -178,7 +182,8 @@ class AccessMatrixTest {
   @DisplayName("role matrix: a role below the route's minimum gets 403, one at or above it never does")
   void roles() {
     for (String route : tenantRoutes()) {
-      if (STREAMS.contains(route) || route.startsWith("DELETE") || route.contains("/deny") || route.contains("/cancel")) {
+      if (STREAMS.contains(route) || route.startsWith("DELETE") || route.contains("/deny")
+        || route.contains("/cancel")) {
         continue;
       }
       for (Role role : Role.values()) {
@@ -232,7 +237,8 @@ class AccessMatrixTest {
       new Object[] {"application/json", Buffer.buffer("[1, 2]")},
       new Object[] {"application/json", Buffer.buffer("\"text\"")},
       new Object[] {"application/json", Buffer.buffer("null")},
-      new Object[] {"application/json", Buffer.buffer("{\"name\": {\"deep\": [1, {\"x\": null}]}, \"stages\": \"many\", "
+      new Object[] {"application/json",
+        Buffer.buffer("{\"name\": {\"deep\": [1, {\"x\": null}]}, \"stages\": \"many\", "
         + "\"accountId\": 7, \"apiToken\": [], \"role\": 3, \"newVersionId\": 12, \"note\": 5, \"url\": false, "
         + "\"events\": \"all\"}")},
       new Object[] {"text/plain", Buffer.buffer("hello")},
@@ -247,7 +253,8 @@ class AccessMatrixTest {
         }
         JsonObject before = snapshot();
         HttpResponse<Buffer> res = call(admin, route, path(route, myIds), (String) body[0], (Buffer) body[1]);
-        assertThat(res.statusCode()).as("%s with %s", route, ((Buffer) body[1]).getString(0, Math.min(40, ((Buffer) body[1]).length())))
+        assertThat(res.statusCode())
+          .as("%s with %s", route, ((Buffer) body[1]).getString(0, Math.min(40, ((Buffer) body[1]).length())))
           .isBetween(400, 499);
         assertThat(res.getHeader("Content-Type")).isEqualTo("application/problem+json");
         JsonObject after = snapshot();

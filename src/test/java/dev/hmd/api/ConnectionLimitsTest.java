@@ -1,15 +1,15 @@
 package dev.hmd.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.RawHttp;
 import dev.hmd.testing.SseClient;
 import dev.hmd.testing.TestService;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -109,7 +109,8 @@ class ConnectionLimitsTest {
   }
 
   @Test
-  @DisplayName("slowloris: connections that trickle their headers a line at a time are closed, however long they keep trickling")
+  @DisplayName(
+    "slowloris: connections that trickle their headers a line at a time are closed, however long they keep trickling")
   void trickledHeaders() throws Exception {
     List<Socket> sockets = new ArrayList<>();
     ExecutorService tricklers = Executors.newCachedThreadPool();
@@ -192,7 +193,8 @@ class ConnectionLimitsTest {
   }
 
   @Test
-  @DisplayName("one client address gets at most the cap of connections; others, and the health check, still get through")
+  @DisplayName(
+    "one client address gets at most the cap of connections; others, and the health check, still get through")
   void perAddressCap() throws IOException {
     List<Socket> held = new ArrayList<>();
     try {

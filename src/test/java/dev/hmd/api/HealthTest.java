@@ -46,7 +46,8 @@ class HealthTest {
   @Test
   @DisplayName("a wrong method is a problem+json 405")
   void wrongMethod() {
-    HttpResponse<Buffer> res = http.request(HttpMethod.DELETE, service.httpPort(), "localhost", "/health/live").send().await();
+    HttpResponse<Buffer> res = http.request(HttpMethod.DELETE, service.httpPort(), "localhost", "/health/live").send()
+      .await();
     assertThat(res.statusCode()).isEqualTo(405);
     assertThat(res.getHeader("Content-Type")).isEqualTo("application/problem+json");
   }

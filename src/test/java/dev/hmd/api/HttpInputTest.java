@@ -63,7 +63,9 @@ class HttpInputTest {
   }
 
   @Test
-  @DisplayName("a NUL in any path id, query parameter or body string is a 400 problem on every route, never a 500, and changes nothing")
+  @DisplayName(
+    "a NUL in any path id, query parameter or body string is a 400 problem on every route, never a 500, and changes "
+    + "nothing")
   void nulEverywhere() {
     Api admin = api.as(mine.key());
     JsonObject before = snapshot();
@@ -90,7 +92,8 @@ class HttpInputTest {
           .put("accountId", "a\u0000").put("workerName", "w\u0000").put("apiToken", "t\u0000");
         body.getJsonArray("stages").getJsonObject(0).put("description", "canary\u0000");
         assertProblem(admin.send(method, path, body), 400, route + " with a NUL in a body string");
-        assertProblem(admin.send(method, path, new JsonObject().put("k\u0000", 1)), 400, route + " with a NUL in a key");
+        assertProblem(admin.send(method, path, new JsonObject().put("k\u0000", 1)), 400,
+          route + " with a NUL in a key");
       }
     }
     assertThat(checked).hasSizeGreaterThan(15);
@@ -100,7 +103,8 @@ class HttpInputTest {
   }
 
   @Test
-  @DisplayName("invalid UTF-8 (a stray byte, an overlong '/', an encoded surrogate) in path, query, header or body is a 400")
+  @DisplayName(
+    "invalid UTF-8 (a stray byte, an overlong '/', an encoded surrogate) in path, query, header or body is a 400")
   void invalidUtf8() {
     Api admin = api.as(mine.key());
     for (String bad : List.of("%FF", "%C0%AF", "%ED%A0%80", "%E2%82", "%zz", "%")) {
@@ -158,24 +162,31 @@ class HttpInputTest {
     }
     assertThat(snapshot()).isEqualTo(before);
     assertThat(mine.release(ids.get("releases")).getString("state")).isEqualTo("running");
-    for (String type : List.of("application/json", "application/json; charset=utf-8", "Application/JSON;charset=\"UTF-8\"")) {
+    for (String type
+      : List.of("application/json", "application/json; charset=utf-8", "Application/JSON;charset=\"UTF-8\"")) {
       assertThat(admin.sendRaw(HttpMethod.POST, "/v1/api-keys", type,
         Buffer.buffer("{\"name\":\"t\",\"role\":\"viewer\"}")).statusCode()).as(type).isEqualTo(201);
     }
   }
 
   @Test
-  @DisplayName("what the HTTP layer refuses is problem+json too: 414, 431, malformed headers, bad Content-Length, unknown methods and paths")
+  @DisplayName(
+    "what the HTTP layer refuses is problem+json too: 414, 431, malformed headers, bad Content-Length, unknown "
+    + "methods and paths")
   void httpLayerProblems() {
     int port = service.httpPort();
     assertProblem(RawHttp.exchange(port, RawHttp.get("/v1/releases/" + "x".repeat(10_000), "")), 414, "a long URI");
     assertProblem(RawHttp.exchange(port, RawHttp.get("/health/live", "X-Big: " + "x".repeat(20_000) + "\r\n")), 431,
       "a large header");
-    assertProblem(RawHttp.exchange(port, RawHttp.get("/health/live", "No colon here\r\n")), 400, "a header without a colon");
-    assertProblem(RawHttp.exchange(port, RawHttp.get("/health/live", "Bad Name: x\r\n")), 400, "a space in a header name");
-    assertProblem(RawHttp.exchange(port, "POST /v1/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    assertProblem(RawHttp.exchange(port, RawHttp.get("/health/live", "No colon here\r\n")), 400,
+      "a header without a colon");
+    assertProblem(RawHttp.exchange(port, RawHttp.get("/health/live", "Bad Name: x\r\n")), 400,
+      "a space in a header name");
+    assertProblem(
+      RawHttp.exchange(port, "POST /v1/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
       + "Content-Length: abc\r\n\r\n{}"), 400, "a Content-Length that is no number");
-    assertProblem(RawHttp.exchange(port, "POST /v1/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    assertProblem(
+      RawHttp.exchange(port, "POST /v1/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
       + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}"), 400, "two Content-Lengths");
     assertProblem(RawHttp.exchange(port, RawHttp.get("/v1/session", "Cookie: hmd_session=\u0001\u0002\r\n")), 400,
       "control characters in a cookie");
@@ -193,7 +204,8 @@ class HttpInputTest {
     int port = service.httpPort();
     for (String method : List.of("BREW", "XYZZY1", "XYZZY2")) {
       RawHttp.exchange(port, method + " /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-      RawHttp.exchange(port, method + " /v1/releases/zz-made-up HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+      RawHttp.exchange(port,
+        method + " /v1/releases/zz-made-up HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     }
     RawHttp.exchange(port, RawHttp.get("/zz-made-up-path/" + System.nanoTime(), ""));
     String scrape = api.get("/metrics").bodyAsString();

@@ -1,12 +1,12 @@
 package dev.hmd.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.TestService;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -60,7 +60,8 @@ class OpenApiConformanceTest {
     assertThat(api.get("/health/live").statusCode()).isEqualTo(200);
     assertThat(api.get("/health/ready").statusCode()).isEqualTo(200);
     assertThat(api.get("/metrics").statusCode()).isEqualTo(200);
-    assertThat(api.with("Accept", "application/openmetrics-text; version=1.0.0").get("/metrics").statusCode()).isEqualTo(200);
+    assertThat(api.with("Accept", "application/openmetrics-text; version=1.0.0").get("/metrics").statusCode())
+      .isEqualTo(200);
     assertThat(api.get("/").statusCode()).isEqualTo(200);
     assertThat(api.get("/openapi.yaml").statusCode()).isEqualTo(200);
     assertThat(api.get("/no-such-file.js").statusCode()).isEqualTo(404);
@@ -114,13 +115,15 @@ class OpenApiConformanceTest {
     assertThat(viewer.get("/v1/connections").bodyAsJsonObject().getJsonArray("items")).hasSize(1);
     assertThat(viewer.get("/v1/connections/" + id).statusCode()).isEqualTo(200);
     assertThat(admin.patch("/v1/connections/" + id, new JsonObject().put("name", "Shop")).statusCode()).isEqualTo(200);
-    assertThat(admin.patch("/v1/connections/" + id, new JsonObject().put("apiToken", TOKEN)).statusCode()).isEqualTo(200);
+    assertThat(admin.patch("/v1/connections/" + id, new JsonObject().put("apiToken", TOKEN)).statusCode())
+      .isEqualTo(200);
     assertThat(admin.patch("/v1/connections/" + id, new JsonObject()).statusCode()).isEqualTo(400);
     assertThat(admin.patch("/v1/connections/c_unknown", new JsonObject().put("name", "x")).statusCode()).isEqualTo(404);
 
     JsonArray versions = viewer.get("/v1/connections/" + id + "/versions").bodyAsJsonObject().getJsonArray("items");
     assertThat(versions).hasSize(2);
-    assertThat(viewer.get("/v1/connections/" + id + "/deployment").bodyAsJsonObject().getJsonArray("versions")).hasSize(1);
+    assertThat(viewer.get("/v1/connections/" + id + "/deployment").bodyAsJsonObject().getJsonArray("versions"))
+      .hasSize(1);
     assertThat(viewer.get("/v1/connections/c_unknown/versions").statusCode()).isEqualTo(404);
     cloudflare.failing.set(true);
     try {
@@ -148,7 +151,8 @@ class OpenApiConformanceTest {
     JsonObject initial = viewer.get(plan).bodyAsJsonObject();
     assertThat(initial.getInteger("revision")).isZero();
     JsonObject edited = initial.copy().put("approvalTimeoutSeconds", 600);
-    edited.getJsonArray("slos").add(new JsonObject().put("sli", "latency_p50").put("threshold", 1.2).put("mode", "relative"));
+    edited.getJsonArray("slos")
+      .add(new JsonObject().put("sli", "latency_p50").put("threshold", 1.2).put("mode", "relative"));
     HttpResponse<Buffer> saved = admin.put(plan, edited);
     assertThat(saved.statusCode()).isEqualTo(200);
     assertThat(saved.bodyAsJsonObject().getInteger("revision")).isEqualTo(1);
@@ -167,7 +171,8 @@ class OpenApiConformanceTest {
   @DisplayName("an unknown connection id is a documented 404")
   void unknownConnection() {
     Api admin = api.as(api.newTenant("unknown-connection").adminKey());
-    HttpResponse<Buffer> res = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> admin.get("/v1/connections/c_unknown"));
+    HttpResponse<Buffer> res = assertTimeoutPreemptively(Duration.ofSeconds(10),
+      () -> admin.get("/v1/connections/c_unknown"));
     assertThat(res.statusCode()).isEqualTo(404);
   }
 
@@ -194,8 +199,11 @@ class OpenApiConformanceTest {
 
     private void authorize(RoutingContext ctx) {
       if (failing.get() || !("Bearer " + TOKEN).equals(ctx.request().getHeader("Authorization"))) {
-        reply(ctx, 403, new JsonObject().put("success", false).put("result", (Object) null).put("messages", new JsonArray())
-          .put("errors", new JsonArray().add(new JsonObject().put("code", 9109).put("message", "Unauthorized to access requested resource"))));
+        reply(ctx, 403,
+          new JsonObject().put("success", false).put("result", (Object) null).put("messages", new JsonArray())
+          .put("errors",
+            new JsonArray()
+            .add(new JsonObject().put("code", 9109).put("message", "Unauthorized to access requested resource"))));
         return;
       }
       ctx.next();

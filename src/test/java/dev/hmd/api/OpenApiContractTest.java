@@ -1,9 +1,9 @@
 package dev.hmd.api;
 
-import dev.hmd.testing.OpenApiContract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hmd.testing.OpenApiContract;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -54,7 +54,8 @@ class OpenApiContractTest {
       new JsonObject().put("items", new JsonArray().add(connection())))).isEmpty();
     assertThat(check("DELETE", "/v1/connections/c_1", 204, null, null)).isEmpty();
     assertThat(check("PUT", "/v1/connections/c_1/plan", 400, PROBLEM, problem(400)
-      .put("errors", new JsonArray().add(new JsonObject().put("field", "stages").put("message", "is required"))))).isEmpty();
+      .put("errors", new JsonArray().add(new JsonObject().put("field", "stages").put("message", "is required")))))
+        .isEmpty();
   }
 
   @Test
@@ -80,7 +81,8 @@ class OpenApiContractTest {
   @Test
   @DisplayName("a documented required header must be present")
   void requiredHeaders() {
-    assertThat(check("GET", "/v1/session", 429, PROBLEM, problem(429))).singleElement().asString().contains("Retry-After");
+    assertThat(check("GET", "/v1/session", 429, PROBLEM, problem(429))).singleElement().asString()
+      .contains("Retry-After");
     MultiMap withRetry = MultiMap.caseInsensitiveMultiMap().add("Retry-After", "3");
     assertThat(contract.violations("GET", "/v1/session", 429, PROBLEM, Buffer.buffer(problem(429).encode()), withRetry))
       .isEmpty();

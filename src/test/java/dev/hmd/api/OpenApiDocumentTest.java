@@ -1,9 +1,9 @@
 package dev.hmd.api;
 
-import dev.hmd.connections.PlanJson;
-import dev.hmd.testing.OpenApiContract;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hmd.connections.PlanJson;
+import dev.hmd.testing.OpenApiContract;
 import dev.hmd.testing.OpenApiContract.Operation;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -118,13 +118,15 @@ class OpenApiDocumentTest {
         inTemplate.add(m.group(1));
       }
       Set<String> declared = new HashSet<>();
-      JsonArray onPath = document.getJsonObject("paths").getJsonObject(op.path()).getJsonArray("parameters", new JsonArray());
+      JsonArray onPath = document.getJsonObject("paths").getJsonObject(op.path())
+        .getJsonArray("parameters", new JsonArray());
       JsonArray onOperation = op.json().getJsonArray("parameters", new JsonArray());
       for (JsonArray list : List.of(onPath, onOperation)) {
         for (int i = 0; i < list.size(); i++) {
           JsonObject p = dereference(list.getJsonObject(i));
           if ("path".equals(p.getString("in"))) {
-            assertThat(p.getBoolean("required")).as("path parameter %s of %s is required", p.getString("name"), op).isTrue();
+            assertThat(p.getBoolean("required")).as("path parameter %s of %s is required", p.getString("name"), op)
+              .isTrue();
             declared.add(p.getString("name"));
           }
         }

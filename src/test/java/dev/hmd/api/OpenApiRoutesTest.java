@@ -55,7 +55,8 @@ class OpenApiRoutesTest {
   @Test
   @DisplayName("every route of the router is a documented operation")
   void everyRouteDocumented() {
-    assertThat(routed).as("the router's operations").contains("GET /health/live", "GET /v1/connections/{id}/plan", "GET /");
+    assertThat(routed).as("the router's operations")
+      .contains("GET /health/live", "GET /v1/connections/{id}/plan", "GET /");
     assertThat(new TreeSet<>(routed)).as("routes missing from openapi.yaml").isSubsetOf(documented);
   }
 
@@ -87,7 +88,8 @@ class OpenApiRoutesTest {
         continue;
       }
       String path = route.getPath();
-      assertThat(path).as("a method-bound route with a regex (%s) must be compared by hand", route.getName()).isNotNull();
+      assertThat(path).as("a method-bound route with a regex (%s) must be compared by hand", route.getName())
+        .isNotNull();
       String template = path.replaceAll(":([A-Za-z0-9_]+)", "{$1}");
       for (HttpMethod method : methods) {
         operations.add(method.name() + " " + template);

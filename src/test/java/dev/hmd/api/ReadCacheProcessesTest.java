@@ -1,14 +1,14 @@
 package dev.hmd.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
@@ -69,22 +69,28 @@ class ReadCacheProcessesTest {
   }
 
   @Test
-  @DisplayName("a key revoked through one process stops working there at once, and in the other when the notification arrives")
+  @DisplayName(
+    "a key revoked through one process stops working there at once, and in the other when the notification arrives")
   void revocationReachesTheOtherProcess() {
     Api.TenantKeys tenant = firstApi.newTenant("revoked-elsewhere");
     JsonObject key = operatorKey(tenant);
     warm(key.getString("key"), "/v1/session");
     assertThat(firstApi.as(key.getString("key")).get("/v1/session").statusCode()).isEqualTo(200);
 
-    assertThat(firstApi.as(tenant.adminKey()).delete("/v1/api-keys/" + key.getString("id")).statusCode()).isEqualTo(204);
+    assertThat(firstApi.as(tenant.adminKey()).delete("/v1/api-keys/" + key.getString("id")).statusCode())
+      .isEqualTo(204);
 
     assertThat(firstApi.as(key.getString("key")).get("/v1/session").statusCode()).isEqualTo(401);
-    await().atMost(Duration.ofSeconds(5)).until(() -> secondApi.as(key.getString("key")).get("/v1/session").statusCode() == 401);
-    assertThat(secondApi.as(tenant.adminKey()).get("/v1/session").statusCode()).as("the other keys stay").isEqualTo(200);
+    await().atMost(Duration.ofSeconds(5))
+      .until(() -> secondApi.as(key.getString("key")).get("/v1/session").statusCode() == 401);
+    assertThat(secondApi.as(tenant.adminKey()).get("/v1/session").statusCode()).as("the other keys stay")
+      .isEqualTo(200);
   }
 
   @Test
-  @DisplayName("a release cancelled through one process reads cancelled there at once, and in the other when its events are notified")
+  @DisplayName(
+    "a release cancelled through one process reads cancelled there at once, and in the other when its events are "
+    + "notified")
   void releaseChangesReachTheOtherProcess() {
     Fixture f = Fixture.create(firstApi, sim, 20);
     String id = f.startIdleRelease(sim);
@@ -105,7 +111,8 @@ class ReadCacheProcessesTest {
   }
 
   @Test
-  @DisplayName("a key revoked behind the service's back while its listening connection is down is not served after it reconnects")
+  @DisplayName(
+    "a key revoked behind the service's back while its listening connection is down is not served after it reconnects")
   void lostListenerDropsTheCache() {
     Api.TenantKeys tenant = firstApi.newTenant("lost-listener");
     JsonObject key = operatorKey(tenant);
@@ -117,9 +124,11 @@ class ReadCacheProcessesTest {
         + "where datname = $1 and query ilike 'LISTEN%'").execute(Tuple.of(database)).await().size();
     assertThat(killed).as("both processes' listening connections, at least").isGreaterThanOrEqualTo(2);
     // no notification: nobody would hear it, and a manual revoke would not send one either
-    pool.preparedQuery("update api_keys set revoked_at = now() where id = $1").execute(Tuple.of(key.getString("id"))).await();
+    pool.preparedQuery("update api_keys set revoked_at = now() where id = $1").execute(Tuple.of(key.getString("id")))
+      .await();
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> secondApi.as(key.getString("key")).get("/v1/session").statusCode() == 401);
+    await().atMost(Duration.ofSeconds(10))
+      .until(() -> secondApi.as(key.getString("key")).get("/v1/session").statusCode() == 401);
     assertThat(firstApi.as(key.getString("key")).get("/v1/session").statusCode()).isEqualTo(401);
     // and once listening again, the cache is used again
     warm(tenant.adminKey(), "/v1/session");

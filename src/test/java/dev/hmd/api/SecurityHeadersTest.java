@@ -1,13 +1,13 @@
 package dev.hmd.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.hmd.app.Service;
 import dev.hmd.http.SecurityHeaders;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.RawHttp;
 import dev.hmd.testing.SseClient;
 import dev.hmd.testing.TestService;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -47,7 +47,9 @@ class SecurityHeadersTest {
   }
 
   @Test
-  @DisplayName("pages, API answers, problems, a stream and HTTP-layer refusals all carry CSP, framing, nosniff and referrer headers")
+  @DisplayName(
+    "pages, API answers, problems, a stream and HTTP-layer refusals all carry CSP, framing, nosniff and referrer "
+    + "headers")
   void everyResponse() {
     Api.TenantKeys t = api.newTenant("headers");
     Map<String, HttpResponse<Buffer>> responses = new LinkedHashMap<>();
@@ -60,7 +62,8 @@ class SecurityHeadersTest {
     responses.put("a 404", api.as(t.adminKey()).get("/v1/releases/r_none"));
     responses.put("a 404 outside any route", api.get("/no/such/file"));
     responses.put("a 400 of the input filter", api.get("/v1/releases/r%00"));
-    responses.put("a 415", api.as(t.adminKey()).sendRaw(io.vertx.core.http.HttpMethod.POST, "/v1/api-keys", "text/plain",
+    responses.put("a 415",
+      api.as(t.adminKey()).sendRaw(io.vertx.core.http.HttpMethod.POST, "/v1/api-keys", "text/plain",
       Buffer.buffer("x")));
     responses.put("a sign-in", api.post("/v1/session", new JsonObject().put("apiKey", t.adminKey())));
     responses.forEach((what, res) -> {
@@ -89,7 +92,8 @@ class SecurityHeadersTest {
   @DisplayName("HSTS only when the request came over TLS, as a proxy's X-Forwarded-Proto: https says")
   void hstsBehindTls() {
     HttpResponse<Buffer> overTls = api.with("X-Forwarded-Proto", "https").get("/");
-    assertThat(overTls.getHeader("Strict-Transport-Security")).isEqualTo("max-age=" + SecurityHeaders.HSTS_MAX_AGE_SECONDS);
+    assertThat(overTls.getHeader("Strict-Transport-Security"))
+      .isEqualTo("max-age=" + SecurityHeaders.HSTS_MAX_AGE_SECONDS);
     assertHeaders("over TLS", overTls::getHeader);
     HttpResponse<Buffer> problem = api.with("X-Forwarded-Proto", "https").get("/v1/releases");
     assertThat(problem.statusCode()).isEqualTo(401);

@@ -1,13 +1,13 @@
 package dev.hmd.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.SseClient;
 import dev.hmd.testing.TestService;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +48,9 @@ class StreamLimitsTest {
   }
 
   @Test
-  @DisplayName("a key holds at most HMD_SSE_MAX_STREAMS_PER_KEY streams and a tenant HMD_SSE_MAX_STREAMS_PER_TENANT; a closed one makes room")
+  @DisplayName(
+    "a key holds at most HMD_SSE_MAX_STREAMS_PER_KEY streams and a tenant HMD_SSE_MAX_STREAMS_PER_TENANT; a closed "
+    + "one makes room")
   void caps() {
     Api.TenantKeys t = api.newTenant("streams");
     String second = api.newKey(t.adminKey(), "viewer");

@@ -1,13 +1,13 @@
 package dev.hmd.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.SseClient;
 import dev.hmd.testing.TestService;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -102,7 +102,8 @@ class StreamRevocationTest {
     // the cookie the browser was told to forget, sent again (copied, stolen): refused on every process
     assertThat(browser.get("/v1/session").statusCode()).isEqualTo(401);
     assertThat(Api.of(second).with("Cookie", cookie).get("/v1/session").statusCode()).isEqualTo(401);
-    try (SseClient refused = SseClient.open(second.vertx(), second.httpPort(), "/v1/events", Map.of("Cookie", cookie))) {
+    try (SseClient refused = SseClient.open(second.vertx(), second.httpPort(), "/v1/events",
+      Map.of("Cookie", cookie))) {
       assertThat(refused.status()).isEqualTo(401);
     }
     // signing in again makes a new session that works

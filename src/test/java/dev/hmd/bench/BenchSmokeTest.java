@@ -31,7 +31,8 @@ class BenchSmokeTest {
   }
 
   @Test
-  @DisplayName("scale: two small runs measure lag from the stored checks, count Cloudflare calls and plot lag against N")
+  @DisplayName(
+    "scale: two small runs measure lag from the stored checks, count Cloudflare calls and plot lag against N")
   void scale() throws IOException {
     JsonObject result = bench("scale", "--releases", "6,12", "--accounts", "3", "--poll", "2", "--warmup", "3",
       "--duration", "5");
@@ -59,7 +60,8 @@ class BenchSmokeTest {
   }
 
   @Test
-  @DisplayName("sse: streaming clients in a child JVM receive every event; latency and memory per connection are measured")
+  @DisplayName(
+    "sse: streaming clients in a child JVM receive every event; latency and memory per connection are measured")
   void sse() throws IOException {
     JsonObject run = bench("sse", "--clients", "20", "--events-per-second", "10", "--warmup", "1", "--duration", "2")
       .getJsonArray("runs").getJsonObject(0);
@@ -78,7 +80,8 @@ class BenchSmokeTest {
     // a request that timed out on a loaded build machine is an error, not a hang; more than one in a
     // hundred would be a broken endpoint
     assertThat(run.getJsonObject("api").getLong("errors")).isLessThanOrEqualTo(requests / 100);
-    assertThat(run.getJsonObject("bare").getLong("errors")).isLessThanOrEqualTo(run.getJsonObject("bare").getLong("requests") / 100);
+    assertThat(run.getJsonObject("bare").getLong("errors"))
+      .isLessThanOrEqualTo(run.getJsonObject("bare").getLong("requests") / 100);
     assertThat(run.getDouble("ratio")).isPositive();
   }
 }

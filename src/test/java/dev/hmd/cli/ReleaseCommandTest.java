@@ -53,6 +53,13 @@ class ReleaseCommandTest {
     return ReleaseProgress.shortId(versionId);
   }
 
+  /** {@code watch} of a release that ended without success: exit 1, and its last line says how it ended. */
+  static void assertWatchEnds(Cli cli, String id, String end) {
+    Cli.Run watched = cli.run("watch", id, "--timeout", BOUND);
+    assertThat(watched.code()).as(watched.all()).isEqualTo(ReleaseCommand.NOT_SUCCEEDED);
+    assertThat(watched.out()).contains("release " + id + " " + end);
+  }
+
   @Test
   @DisplayName("start --wait on a healthy version prints each stage, check and split, and exits 0 on success")
   void healthyRelease() {
@@ -66,7 +73,8 @@ class ReleaseCommandTest {
     assertThat(run.code()).as(run.all()).isEqualTo(ReleaseCommand.SUCCEEDED);
     String id = releaseId(run);
     assertThat(run.out()).contains(
-      "release " + id + " of " + f.script() + ": " + shortId(f.servingVersion()) + " -> " + shortId(next) + ", stages 10% 100%",
+      "release " + id + " of " + f.script() + ": " + shortId(f.servingVersion()) + " -> " + shortId(next)
+        + ", stages 10% 100%",
       "stage 1/2 (10%): soaking 10 s",
       "traffic: 10% " + shortId(next) + " (new), 90% " + shortId(f.servingVersion()) + " (old)",
       "check in stage 1/2: pass, new version ",
@@ -90,7 +98,8 @@ class ReleaseCommandTest {
     String bad = f.version(sim, Fixture.faulty());
     f.plan(Fixture.quickPlan(30, 2, 10, 100));
 
-    Cli.Run run = pipeline(f).run("start", "--connection", f.connectionId(), "--version", bad, "--wait", "--timeout", BOUND);
+    Cli.Run run = pipeline(f)
+      .run("start", "--connection", f.connectionId(), "--version", bad, "--wait", "--timeout", BOUND);
 
     assertThat(run.code()).as(run.all()).isEqualTo(ReleaseCommand.NOT_SUCCEEDED);
     String id = releaseId(run);
@@ -146,11 +155,10 @@ class ReleaseCommandTest {
 
     Cli.Run denied = cli.run("deny", id, "--note", "not on a Friday");
     assertThat(denied.code()).as(denied.all()).isZero();
-    assertThat(denied.out()).startsWith("denied: release " + id + " ROLLED BACK (approval_denied)").contains("not on a Friday");
+    assertThat(denied.out()).startsWith("denied: release " + id + " ROLLED BACK (approval_denied)")
+      .contains("not on a Friday");
 
-    Cli.Run watched = cli.run("watch", id, "--timeout", BOUND);
-    assertThat(watched.code()).as(watched.all()).isEqualTo(ReleaseCommand.NOT_SUCCEEDED);
-    assertThat(watched.out()).contains("release " + id + " ROLLED BACK (approval_denied)");
+    assertWatchEnds(cli, id, "ROLLED BACK (approval_denied)");
   }
 
   @Test
@@ -168,11 +176,10 @@ class ReleaseCommandTest {
 
     Cli.Run cancelled = cli.run("cancel", id, "--note", "wrong version");
     assertThat(cancelled.code()).as(cancelled.all()).isZero();
-    assertThat(cancelled.out()).startsWith("cancelled: release " + id + " CANCELLED (cancelled)").contains("wrong version");
+    assertThat(cancelled.out()).startsWith("cancelled: release " + id + " CANCELLED (cancelled)")
+      .contains("wrong version");
 
-    Cli.Run watched = cli.run("watch", id, "--timeout", BOUND);
-    assertThat(watched.code()).as(watched.all()).isEqualTo(ReleaseCommand.NOT_SUCCEEDED);
-    assertThat(watched.out()).contains("release " + id + " CANCELLED (cancelled)");
+    assertWatchEnds(cli, id, "CANCELLED (cancelled)");
   }
 
   @Test
@@ -185,7 +192,8 @@ class ReleaseCommandTest {
     Cli.Run run = cli.run("start", "--connection", f.connectionId(), "--version", f.servingVersion(), "--wait");
 
     assertThat(run.code()).isEqualTo(ReleaseCommand.ERROR);
-    assertThat(run.err().strip()).startsWith("hmd: 401 Unauthorized: ").endsWith("(check HMD_API_KEY)").doesNotContain("\n");
+    assertThat(run.err().strip()).startsWith("hmd: 401 Unauthorized: ").endsWith("(check HMD_API_KEY)")
+      .doesNotContain("\n");
     assertThat(run.out()).isEmpty();
     assertThat(run.all()).doesNotContain(key);
   }
@@ -194,7 +202,8 @@ class ReleaseCommandTest {
   @DisplayName("a viewer key may watch but not start: 403 is exit 2 naming the role needed")
   void viewerCannotStart() {
     Fixture f = Fixture.create(api, sim, 5);
-    Cli cli = new Cli(Map.of(ReleaseCommand.URL_VARIABLE, url, ReleaseCommand.API_KEY_VARIABLE, api.newKey(f.key(), "viewer")));
+    Cli cli = new Cli(
+      Map.of(ReleaseCommand.URL_VARIABLE, url, ReleaseCommand.API_KEY_VARIABLE, api.newKey(f.key(), "viewer")));
     Cli.Run run = cli.run("start", "--connection", f.connectionId(), "--version", f.servingVersion());
     assertThat(run.code()).isEqualTo(ReleaseCommand.ERROR);
     assertThat(run.err()).startsWith("hmd: 403 Forbidden").contains("operator");

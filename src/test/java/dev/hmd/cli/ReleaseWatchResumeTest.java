@@ -41,14 +41,16 @@ class ReleaseWatchResumeTest {
       if (last == null) {
         // the history so far, then the connection breaks without an end
         res.write(event(1, "release", release("running", "soaking", null, split(NEW, 10, OLD, 90))));
-        res.write(event(2, "deployment", new JsonObject().put("releaseId", "r_1").put("versions", split(NEW, 10, OLD, 90))));
+        res.write(
+          event(2, "deployment", new JsonObject().put("releaseId", "r_1").put("versions", split(NEW, 10, OLD, 90))));
         res.write(event(3, "release", release("running", "soaking", null, split(NEW, 10, OLD, 90))));
         res.write(event(4, "check", new JsonObject().put("releaseId", "r_1").put("stageIndex", 0).put("verdict", "pass")
           .put("new", new JsonObject().put("requests", 120).put("errorRate", 0.001).put("latencyP99", 180.4))));
         vertx.setTimer(100, t -> req.connection().close());
       } else {
         // a replay after the id the client last saw, without the header's events again
-        res.write(event(5, "deployment", new JsonObject().put("releaseId", "r_1").put("versions", split(NEW, 100, null, 0))));
+        res.write(
+          event(5, "deployment", new JsonObject().put("releaseId", "r_1").put("versions", split(NEW, 100, null, 0))));
         res.write(event(6, "release", release("succeeded", "passed",
           new JsonObject().put("code", "completed").put("message", "all 1 stages passed"), split(NEW, 100, null, 0))));
       }
@@ -76,7 +78,8 @@ class ReleaseWatchResumeTest {
   static JsonObject release(String state, String stageState, JsonObject outcome, JsonArray currentSplit) {
     return new JsonObject().put("id", "r_1").put("workerName", "shop").put("state", state)
       .put("oldVersionId", OLD).put("newVersionId", NEW).put("currentStageIndex", 0)
-      .put("stages", new JsonArray().add(new JsonObject().put("index", 0).put("targetPercent", 100).put("soakSeconds", 5)
+      .put("stages",
+        new JsonArray().add(new JsonObject().put("index", 0).put("targetPercent", 100).put("soakSeconds", 5)
         .put("autoProgress", true).put("state", stageState).put("passedChecks", 1).put("failedChecks", 0)
         .put("inconclusiveChecks", 0)))
       .put("outcome", outcome).put("currentSplit", currentSplit).put("wantedSplit", currentSplit);

@@ -88,7 +88,8 @@ class CloudflareClientResilienceTest {
   }
 
   double requests(String endpoint, String status) {
-    var counter = registry.find(CloudflareClient.METRIC_REQUESTS).tags("endpoint", endpoint, "status", status).counter();
+    var counter = registry.find(CloudflareClient.METRIC_REQUESTS).tags("endpoint", endpoint, "status", status)
+      .counter();
     return counter == null ? 0 : counter.count();
   }
 
@@ -256,7 +257,8 @@ class CloudflareClientResilienceTest {
   @DisplayName("a request that would queue past budgetMaxWait fails RATE_LIMITED without being sent")
   void budgetMaxWait() {
     stub.on(HttpMethod.GET, VERIFY, req -> active());
-    CloudflareClient client = client(fast().withBudget(1, Duration.ofMinutes(1)).withBudgetMaxWait(Duration.ofSeconds(1)));
+    CloudflareClient client = client(fast().withBudget(1, Duration.ofMinutes(1))
+      .withBudgetMaxWait(Duration.ofSeconds(1)));
 
     client.verifyToken(TOKEN, ACCOUNT).await();
     CloudflareException e = failureOf(client.verifyToken(TOKEN, ACCOUNT));

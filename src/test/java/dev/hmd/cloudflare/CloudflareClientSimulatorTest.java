@@ -1,11 +1,11 @@
 package dev.hmd.cloudflare;
 
-import dev.hmd.sim.SimOptions;
-import dev.hmd.testing.TestSimulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.hmd.sim.SimOptions;
+import dev.hmd.testing.TestSimulator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The production client against the simulator over real sockets: what works there works against Cloudflare's contract. */
+/**
+ * The production client against the simulator over real sockets: what works there works against Cloudflare's contract.
+ */
 class CloudflareClientSimulatorTest {
 
   static TestSimulator sim;
@@ -49,7 +51,8 @@ class CloudflareClientSimulatorTest {
     String v1 = sim.newWorker(account, "api", 400);
     List<String> uploaded = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      uploaded.add(sim.newVersion(account, "api", new JsonObject().put("message", "v" + (i + 2)).put("errorRate", 0.2)));
+      uploaded.add(
+        sim.newVersion(account, "api", new JsonObject().put("message", "v" + (i + 2)).put("errorRate", 0.2)));
     }
     sim.newWorker(account, "web", 100);
     CloudflareClient paged = new CloudflareClient(vertx, CloudflareClientOptions.defaults().withBaseUrl(sim.apiBase())
@@ -65,10 +68,12 @@ class CloudflareClientSimulatorTest {
     WorkerDeployment split = client.createDeployment(account.token(), account.accountId(), "api",
       List.of(new VersionSplit(bad, 50), new VersionSplit(v1, 50)), "HMD release r_test stage 1: 50% new").await();
     assertThat(split.message()).isEqualTo("HMD release r_test stage 1: 50% new");
-    assertThat(client.currentDeployment(account.token(), account.accountId(), "api").await().id()).isEqualTo(split.id());
+    assertThat(client.currentDeployment(account.token(), account.accountId(), "api").await().id())
+      .isEqualTo(split.id());
 
     await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(splitAt.plusSeconds(4)));
-    Map<ScriptVersion, VersionTelemetry> stats = client.versionStats(account.token(), account.accountId(), List.of("api", "web"),
+    Map<ScriptVersion,
+      VersionTelemetry> stats = client.versionStats(account.token(), account.accountId(), List.of("api", "web"),
       splitAt.plusSeconds(1), splitAt.plusSeconds(3)).await();
     VersionTelemetry badStats = stats.get(new ScriptVersion("api", bad));
     VersionTelemetry oldStats = stats.get(new ScriptVersion("api", v1));
@@ -87,7 +92,8 @@ class CloudflareClientSimulatorTest {
     try {
       sim.faults(new JsonObject().put("errorRate", 0.4).put("rateLimitRate", 0.2).put("retryAfterSeconds", 1));
       for (int i = 0; i < 3; i++) {
-        assertThat(client.currentDeployment(account.token(), account.accountId(), "flaky").await().versions()).hasSize(1);
+        assertThat(client.currentDeployment(account.token(), account.accountId(), "flaky").await().versions())
+          .hasSize(1);
       }
     } finally {
       sim.faults(new JsonObject());

@@ -214,7 +214,9 @@ class CloudflareClientTest {
   // ---- telemetry
 
   @Test
-  @DisplayName("versionStats sends one grouped calculations query for all scripts, and one for the answered 500s, and folds the rows per version")
+  @DisplayName(
+    "versionStats sends one grouped calculations query for all scripts, and one for the answered 500s, and folds "
+    + "the rows per version")
   void telemetryQuery() {
     String path = "/accounts/" + ACCOUNT + "/workers/observability/telemetry/query";
     TelemetryRows rows = new TelemetryRows()
@@ -255,7 +257,8 @@ class CloudflareClientTest {
         .put("value", new JsonArray().add("api-worker").add("edge-worker").add("quiet-worker")));
     assertThat(parameters.getJsonArray("groupBys")).extracting(g -> ((JsonObject) g).getString("value"))
       .containsExactly("$workers.scriptName", "$workers.scriptVersion.id", "$workers.outcome");
-    List<JsonObject> calculations = parameters.getJsonArray("calculations").stream().map(JsonObject.class::cast).toList();
+    List<JsonObject> calculations = parameters.getJsonArray("calculations").stream().map(JsonObject.class::cast)
+      .toList();
     assertThat(calculations).extracting(c -> c.getString("operator") + " " + c.getString("key"))
       .containsExactlyInAnyOrder("count null",
         "median $workers.wallTimeMs", "p25 $workers.wallTimeMs", "p75 $workers.wallTimeMs",
@@ -400,7 +403,8 @@ class CloudflareClientTest {
       .counter().count()).isEqualTo(2.0);
     assertThat(registry.get(CloudflareClient.METRIC_REQUESTS).tags("endpoint", "deployments.list", "status", "404")
       .counter().count()).isEqualTo(1.0);
-    var timer = registry.get(CloudflareClient.METRIC_DURATION).tags("endpoint", "tokens.verify", "status", "200").timer();
+    var timer = registry.get(CloudflareClient.METRIC_DURATION).tags("endpoint", "tokens.verify", "status", "200")
+      .timer();
     assertThat(timer.count()).isEqualTo(2);
     assertThat(registry.scrape())
       .contains("hmd_cloudflare_requests_total{endpoint=\"tokens.verify\",status=\"200\"} 2.0")

@@ -173,7 +173,8 @@ class CloudflareJsonTest {
   void seriesAreNotRead() {
     String body = """
       {"success": true, "errors": [], "result": {"calculations": [
-        {"alias": "count", "aggregates": [{"value": 12, "count": 3000000000, "ratio": 0.25, "groups": [{"key": "k", "value": "v"}],
+        {"alias": "count", "aggregates": [{"value": 12, "count": 3000000000, "ratio": 0.25,
+          "groups": [{"key": "k", "value": "v"}],
           "flag": false, "none": null, "series": [{"time": "t", "data": [{"value": 1}]}]}],
          "series": [{"time": "t", "data": [{"value": 240, "count": 100, "nested": {"series": [1, 2]}}]}]}],
         "list": [1, [2, {"series": 3, "x": "y"}]], "unicode": "caf\\u00e9 \\"quoted\\" tab\\t"}}""";
@@ -198,7 +199,8 @@ class CloudflareJsonTest {
   @Test
   @DisplayName("a body that is not one JSON object reads as none")
   void notAnObject() {
-    for (String body : List.of("", "[1, 2]", "\"text\"", "{\"a\": 1", "{\"a\": 1} {\"b\": 2}", "<html>", "{\"a\": tru}")) {
+    for (String body
+      : List.of("", "[1, 2]", "\"text\"", "{\"a\": 1", "{\"a\": 1} {\"b\": 2}", "<html>", "{\"a\": tru}")) {
       assertThat(CloudflareJson.parseObject(Buffer.buffer(body))).as(body).isNull();
     }
   }

@@ -42,7 +42,8 @@ class ObservabilityQueryTest {
   }
 
   @Test
-  @DisplayName("the server-errors query counts ok invocations answering 500 or more, and they join the errors, not the exceptions")
+  @DisplayName(
+    "the server-errors query counts ok invocations answering 500 or more, and they join the errors, not the exceptions")
   void serverErrors() {
     JsonObject body = ObservabilityQuery.serverErrorsBody("q", List.of("api-worker"), FROM, TO);
     assertThat(body.getJsonObject("parameters").getJsonArray("filters").getJsonObject(2))
@@ -80,7 +81,8 @@ class ObservabilityQueryTest {
       reversed.add(calculations.getValue(i));
     }
 
-    assertThat(ObservabilityQuery.fold(result.copy().put("calculations", reversed))).isEqualTo(ObservabilityQuery.fold(result));
+    assertThat(ObservabilityQuery.fold(result.copy().put("calculations", reversed)))
+      .isEqualTo(ObservabilityQuery.fold(result));
   }
 
   @Test
@@ -92,7 +94,8 @@ class ObservabilityQueryTest {
 
     assertThat(ObservabilityQuery.fold(empty)).isEmpty();
     assertThat(ObservabilityQuery.fold(new JsonObject())).isEmpty();
-    assertThat(failing.get(NEW)).isEqualTo(new VersionTelemetry(9, 9, null, null, null, null, null, null, null, null, null));
+    assertThat(failing.get(NEW))
+      .isEqualTo(new VersionTelemetry(9, 9, null, null, null, null, null, null, null, null, null));
   }
 
   @Test
@@ -130,7 +133,9 @@ class ObservabilityQueryTest {
     assertThat(body.getJsonObject("parameters").getJsonArray("filters").getJsonObject(1).getJsonArray("value"))
       .containsExactly("a", "b");
     assertThat(body.getString("queryId")).isEqualTo("q1");
-    assertThatThrownBy(() -> ObservabilityQuery.body("q", List.of(), FROM, TO)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ObservabilityQuery.body("q", List.of("a"), TO, FROM)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ObservabilityQuery.body("q", List.of(), FROM, TO))
+      .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ObservabilityQuery.body("q", List.of("a"), TO, FROM))
+      .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class StandbySplitTest {
 
   @Test
-  @DisplayName("a standby lists the new version at 0%; a listed 0% version is a different deployment, though the same traffic")
+  @DisplayName(
+    "a standby lists the new version at 0%; a listed 0% version is a different deployment, though the same traffic")
   void standby() {
     TrafficSplit standby = TrafficSplit.standby("new", "old");
     assertThat(standby.versions()).containsExactly(new VersionSplit("new", 0), new VersionSplit("old", 100));
@@ -21,7 +22,8 @@ class StandbySplitTest {
     assertThat(standby.sameTraffic(oldOnly)).isTrue();
     assertThat(standby.sameDeployment(oldOnly)).isFalse();
     assertThat(oldOnly.sameDeployment(standby)).isFalse();
-    assertThat(standby.sameDeployment(new TrafficSplit(List.of(new VersionSplit("old", 100), new VersionSplit("new", 0)))))
+    assertThat(
+      standby.sameDeployment(new TrafficSplit(List.of(new VersionSplit("old", 100), new VersionSplit("new", 0)))))
       .isTrue();
     // without a 0% entry on either side it is the same traffic
     assertThat(TrafficSplit.between("new", "old", 10).sameDeployment(

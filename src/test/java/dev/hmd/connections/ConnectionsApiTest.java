@@ -25,7 +25,8 @@ class ConnectionsApiTest {
   static Api api;
 
   static JsonObject connection(TestSimulator.Account account, String worker) {
-    return new JsonObject().put("accountId", account.accountId()).put("workerName", worker).put("apiToken", account.token());
+    return new JsonObject().put("accountId", account.accountId()).put("workerName", worker)
+      .put("apiToken", account.token());
   }
 
   @Test
@@ -75,11 +76,13 @@ class ConnectionsApiTest {
     sim.newWorker(account, "api", 5);
     Api admin = api.as(t.adminKey());
 
-    HttpResponse<Buffer> wrongToken = admin.post("/v1/connections", connection(account, "api").put("apiToken", "not-a-valid-token"));
+    HttpResponse<Buffer> wrongToken = admin.post("/v1/connections",
+      connection(account, "api").put("apiToken", "not-a-valid-token"));
     assertThat(wrongToken.statusCode()).isEqualTo(400);
     assertThat(wrongToken.bodyAsJsonObject().getString("detail")).contains("Authentication error");
 
-    HttpResponse<Buffer> otherAccount = admin.post("/v1/connections", connection(account, "api").put("apiToken", other.token()));
+    HttpResponse<Buffer> otherAccount = admin.post("/v1/connections",
+      connection(account, "api").put("apiToken", other.token()));
     assertThat(otherAccount.statusCode()).isEqualTo(400);
 
     HttpResponse<Buffer> noWorker = admin.post("/v1/connections", connection(account, "nope"));
@@ -94,7 +97,8 @@ class ConnectionsApiTest {
     Api.TenantKeys t = api.newTenant("down");
     TestSimulator.Account account = sim.newAccount();
     sim.newWorker(account, "down", 5);
-    String id = api.as(t.adminKey()).post("/v1/connections", connection(account, "down")).bodyAsJsonObject().getString("id");
+    String id = api.as(t.adminKey()).post("/v1/connections", connection(account, "down")).bodyAsJsonObject()
+      .getString("id");
     try {
       sim.faults(new JsonObject().put("errorRate", 1.0));
       HttpResponse<Buffer> res = api.as(t.adminKey()).get("/v1/connections/" + id + "/deployment");
@@ -118,7 +122,8 @@ class ConnectionsApiTest {
     res.bodyAsJsonObject().getJsonArray("errors").forEach(e -> fields.add(((JsonObject) e).getString("field")));
     assertThat(fields).containsExactlyInAnyOrder("accountId", "workerName", "apiToken", "name");
     assertThat(admin.post("/v1/connections", new JsonObject()).statusCode()).isEqualTo(400);
-    assertThat(admin.sendRaw(HttpMethod.POST, "/v1/connections", "application/json", Buffer.buffer("nope")).statusCode())
+    assertThat(admin.sendRaw(HttpMethod.POST, "/v1/connections", "application/json", Buffer.buffer("nope"))
+      .statusCode())
       .isEqualTo(400);
     assertThat(admin.get("/v1/connections").bodyAsJsonObject().getJsonArray("items")).isEmpty();
   }
@@ -132,7 +137,8 @@ class ConnectionsApiTest {
     Api admin = api.as(t.adminKey());
     String id = admin.post("/v1/connections", connection(account, "edge")).bodyAsJsonObject().getString("id");
 
-    assertThat(admin.patch("/v1/connections/" + id, new JsonObject().put("name", "Edge")).bodyAsJsonObject().getString("name"))
+    assertThat(admin.patch("/v1/connections/" + id, new JsonObject().put("name", "Edge")).bodyAsJsonObject()
+      .getString("name"))
       .isEqualTo("Edge");
     assertThat(admin.patch("/v1/connections/" + id, new JsonObject().put("apiToken", "wrong-token-123")).statusCode())
       .isEqualTo(400);
@@ -155,13 +161,15 @@ class ConnectionsApiTest {
     String viewer = api.newKey(t.adminKey(), "viewer");
     String operator = api.newKey(t.adminKey(), "operator");
     assertThat(api.as(operator).post("/v1/connections", connection(account, "roles")).statusCode()).isEqualTo(403);
-    String id = api.as(t.adminKey()).post("/v1/connections", connection(account, "roles")).bodyAsJsonObject().getString("id");
+    String id = api.as(t.adminKey()).post("/v1/connections", connection(account, "roles")).bodyAsJsonObject()
+      .getString("id");
     JsonObject plan = api.as(viewer).get("/v1/connections/" + id + "/plan").bodyAsJsonObject();
     plan.remove("revision");
     plan.remove("updatedAt");
     assertThat(api.as(viewer).get("/v1/connections/" + id).statusCode()).isEqualTo(200);
     assertThat(api.as(viewer).put("/v1/connections/" + id + "/plan", plan).statusCode()).isEqualTo(403);
-    assertThat(api.as(viewer).patch("/v1/connections/" + id, new JsonObject().put("name", "x")).statusCode()).isEqualTo(403);
+    assertThat(api.as(viewer).patch("/v1/connections/" + id, new JsonObject().put("name", "x")).statusCode())
+      .isEqualTo(403);
     assertThat(api.as(operator).put("/v1/connections/" + id + "/plan", plan).statusCode()).isEqualTo(200);
     assertThat(api.as(operator).delete("/v1/connections/" + id).statusCode()).isEqualTo(403);
   }
@@ -173,7 +181,8 @@ class ConnectionsApiTest {
     Api.TenantKeys b = api.newTenant("b");
     TestSimulator.Account account = sim.newAccount();
     sim.newWorker(account, "iso", 5);
-    String id = api.as(b.adminKey()).post("/v1/connections", connection(account, "iso")).bodyAsJsonObject().getString("id");
+    String id = api.as(b.adminKey()).post("/v1/connections", connection(account, "iso")).bodyAsJsonObject()
+      .getString("id");
     Api other = api.as(a.adminKey());
     assertThat(other.get("/v1/connections/" + id).statusCode()).isEqualTo(404);
     assertThat(other.patch("/v1/connections/" + id, new JsonObject().put("name", "mine")).statusCode()).isEqualTo(404);

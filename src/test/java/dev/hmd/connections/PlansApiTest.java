@@ -59,7 +59,8 @@ class PlansApiTest {
     assertThat(plan.getString("onInsufficientData")).isEqualTo("pause");
     assertThat(plan.containsKey("approvalTimeoutSeconds")).isTrue();
 
-    assertThat(admin.put("/v1/connections/" + id + "/plan", contractExample()).bodyAsJsonObject().getInteger("revision"))
+    assertThat(admin.put("/v1/connections/" + id + "/plan", contractExample()).bodyAsJsonObject()
+      .getInteger("revision"))
       .isEqualTo(2);
     assertThat(admin.get("/v1/connections/" + id + "/plan").bodyAsJsonObject().getInteger("revision")).isEqualTo(2);
   }
@@ -82,13 +83,15 @@ class PlansApiTest {
     res.bodyAsJsonObject().getJsonArray("errors").forEach(e -> fields.add(((JsonObject) e).getString("field")));
     assertThat(fields).contains("stages[1].targetPercent", "stages[0].soakSeconds", "slos[0].sli", "slos[2].threshold",
       "pollIntervalSeconds", "onInsufficientData");
-    assertThat(admin.put("/v1/connections/" + id + "/plan", new JsonObject().put("stages", new JsonArray())).statusCode())
+    assertThat(admin.put("/v1/connections/" + id + "/plan", new JsonObject().put("stages", new JsonArray()))
+      .statusCode())
       .isEqualTo(400);
     assertThat(admin.get("/v1/connections/" + id + "/plan").bodyAsJsonObject().getInteger("revision")).isZero();
   }
 
   @Test
-  @DisplayName("more concurrent plan saves than the pool has connections all succeed (no save waits for a second connection)")
+  @DisplayName(
+    "more concurrent plan saves than the pool has connections all succeed (no save waits for a second connection)")
   void concurrentSaves() {
     Api.TenantKeys t = api.newTenant("concurrent-plans");
     List<String> ids = new ArrayList<>();

@@ -40,7 +40,8 @@ class PauseAcrossRestartTest {
   }
 
   @Test
-  @DisplayName("pause, restart the service past the soak's end: still paused and soaking; resume moves the end by the pause")
+  @DisplayName(
+    "pause, restart the service past the soak's end: still paused and soaking; resume moves the end by the pause")
   void pauseSurvivesRestart() {
     Map<String, String> env = new HashMap<>(Map.of(Config.CLOUDFLARE_API_BASE, sim.apiBase(),
       Config.RATE_LIMIT_PER_MINUTE, "600000", Config.SCHEDULER_TICK_MS, "100", Config.TELEMETRY_LAG_SECONDS, "1"));

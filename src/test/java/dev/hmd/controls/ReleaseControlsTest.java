@@ -69,7 +69,8 @@ class ReleaseControlsTest {
   }
 
   @Test
-  @DisplayName("a version that answers 500 on /health fails its smoke test: rolled back, never above 0%, the 0% entry removed")
+  @DisplayName(
+    "a version that answers 500 on /health fails its smoke test: rolled back, never above 0%, the 0% entry removed")
   void failingSmokeTest() {
     Fixture f = Fixture.create(api, sim, 20);
     String broken = f.version(sim, new JsonObject().put("message", "broken").put("serverErrorRate", 1.0)
@@ -149,7 +150,9 @@ class ReleaseControlsTest {
   }
 
   @Test
-  @DisplayName("an override that reaches the old version (too soon after the deployment) is detected through telemetry and tried again")
+  @DisplayName(
+    "an override that reaches the old version (too soon after the deployment) is detected through telemetry and "
+    + "tried again")
   void overrideNotYetHonoured() {
     Fixture f = Fixture.create(api, sim, 20);
     String next = f.version(sim, clean());
@@ -178,7 +181,8 @@ class ReleaseControlsTest {
   }
 
   @Test
-  @DisplayName("a gate answering 503 holds the stage back until it answers 200, signed with the connection's gate secret")
+  @DisplayName(
+    "a gate answering 503 holds the stage back until it answers 200, signed with the connection's gate secret")
   void gateHoldsThenLetsGo() {
     Fixture f = Fixture.create(api, sim, 200);
     String next = f.version(sim, clean());
@@ -241,13 +245,15 @@ class ReleaseControlsTest {
       assertThat(record.getInteger("attempts")).isGreaterThanOrEqualTo(3);
       Instant firstCall = gate.calls().get(0).at();
       assertThat(gate.calls().get(gate.calls().size() - 1).at()).isAfterOrEqualTo(firstCall.plusSeconds(3));
-      await().atMost(Duration.ofSeconds(15)).until(() -> percentOf(history(f).get(history(f).size() - 1), f.servingVersion()) == 100);
+      await().atMost(Duration.ofSeconds(15))
+        .until(() -> percentOf(history(f).get(history(f).size() - 1), f.servingVersion()) == 100);
       assertThat(history(f)).allSatisfy(split -> assertThat(percentOf(split, next)).isLessThanOrEqualTo(10));
     }
   }
 
   @Test
-  @DisplayName("promote ends a soak at once, promote full skips to 100%, and each decision is recorded with who and why")
+  @DisplayName(
+    "promote ends a soak at once, promote full skips to 100%, and each decision is recorded with who and why")
   void promote() {
     Fixture f = Fixture.create(api, sim, 50);
     String next = f.version(sim, clean());
@@ -266,7 +272,8 @@ class ReleaseControlsTest {
     JsonObject afterFull = full.bodyAsJsonObject();
     assertThat(afterFull.getInteger("currentStageIndex")).isEqualTo(3);
     assertThat(afterFull.getJsonArray("stages").getJsonObject(2).getString("state")).isEqualTo("skipped");
-    assertThat(op.post("/v1/releases/" + id + "/promote", new JsonObject().put("full", "yes")).statusCode()).isEqualTo(400);
+    assertThat(op.post("/v1/releases/" + id + "/promote", new JsonObject().put("full", "yes")).statusCode())
+      .isEqualTo(400);
     await().atMost(Duration.ofSeconds(15)).until(() -> f.release(id).getJsonArray("stages").getJsonObject(3)
       .getString("soakStartedAt") != null);
     assertThat(op.post("/v1/releases/" + id + "/promote", null).statusCode()).isEqualTo(200);
@@ -285,19 +292,23 @@ class ReleaseControlsTest {
     assertThat(history(f)).allSatisfy(split -> assertThat(percentOf(split, next)).isNotEqualTo(50));
     JsonArray audit = f.api().get("/v1/audit").bodyAsJsonObject().getJsonArray("items");
     JsonObject entry = audit.stream().map(JsonObject.class::cast)
-      .filter(e -> e.getString("action").equals("release.promote") && "ship it".equals(e.getJsonObject("detail").getString("note")))
+      .filter(e -> e.getString("action").equals("release.promote")
+        && "ship it".equals(e.getJsonObject("detail").getString("note")))
       .findFirst().orElseThrow();
     assertThat(entry.getJsonObject("detail").getBoolean("full")).isTrue();
   }
 
   @Test
-  @DisplayName("revert after success goes straight back to 100% old without checks; again, or after another deployment, it is a 409")
+  @DisplayName(
+    "revert after success goes straight back to 100% old without checks; again, or after another deployment, it is "
+    + "a 409")
   void revert() {
     Fixture f = Fixture.create(api, sim, 50);
     String next = f.version(sim, clean());
     f.plan(Fixture.quickPlan(600, 60, 100));
     String id = f.start(next).getString("id");
-    assertThat(f.api().post("/v1/releases/" + id + "/revert", null).statusCode()).as("not succeeded yet").isEqualTo(409);
+    assertThat(f.api().post("/v1/releases/" + id + "/revert", null).statusCode()).as("not succeeded yet")
+      .isEqualTo(409);
     await().atMost(Duration.ofSeconds(15)).until(() -> f.release(id).getJsonArray("stages").getJsonObject(0)
       .getString("soakStartedAt") != null);
     assertThat(f.api().post("/v1/releases/" + id + "/promote", null).statusCode()).isEqualTo(200);

@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
 class DatabaseOutageTest {
 
   @Test
-  @DisplayName("Postgres stopped: 503 problems with Retry-After (never 401), readiness 503; back: the same key and session work and the release finishes")
+  @DisplayName(
+    "Postgres stopped: 503 problems with Retry-After (never 401), readiness 503; back: the same key and session "
+    + "work and the release finishes")
   void outage() throws IOException {
     Path dataDir = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "outage-pg").resolve("pg");
     EmbeddedDatabase db = EmbeddedDatabase.start(dataDir);

@@ -32,7 +32,8 @@ class DatabaseUrlTest {
   }
 
   @ParameterizedTest(name = "{0} is refused with a clear message")
-  @ValueSource(strings = {"mysql://u@h/d", "postgresql://u@h", "postgresql:///d", "not a url at all", "postgresql://u@h/d?sslmode=maybe"})
+  @ValueSource(strings = {
+    "mysql://u@h/d", "postgresql://u@h", "postgresql:///d", "not a url at all", "postgresql://u@h/d?sslmode=maybe"})
   @DisplayName("malformed URLs are refused with a message naming HMD_DATABASE_URL")
   void refusesMalformed(String raw) {
     assertThatThrownBy(() -> DatabaseUrl.parse(raw))

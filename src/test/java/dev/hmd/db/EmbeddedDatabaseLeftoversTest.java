@@ -18,10 +18,14 @@ class EmbeddedDatabaseLeftoversTest {
   @TempDir
   Path dir;
 
-  /** A pid file as Postgres writes it: pid, data directory, start time, port, socket directory, address, shared memory, status. */
+  /**
+   * A pid file as Postgres writes it: pid, data directory, start time, port, socket directory, address, shared memory,
+   * status.
+   */
   static void pidFile(Path dataDir, long pid) throws Exception {
     Files.createDirectories(dataDir);
-    Files.writeString(dataDir.resolve(PostmasterPidFile.NAME), pid + "\n" + dataDir + "\n1764855097\n54321\n/tmp\nlocalhost\n"
+    Files.writeString(dataDir.resolve(PostmasterPidFile.NAME),
+      pid + "\n" + dataDir + "\n1764855097\n54321\n/tmp\nlocalhost\n"
       + "  1234567         8\nready   \n");
   }
 
@@ -45,24 +49,29 @@ class EmbeddedDatabaseLeftoversTest {
     PostmasterPidFile file = PostmasterPidFile.read(data).orElseThrow();
     assertThat(file.port()).contains(54321);
     assertThat(file.process()).isEmpty();
-    assertThat(EmbeddedDatabase.clearLeftovers(dir.resolve("bin"), data)).isEqualTo(EmbeddedDatabase.Leftover.STALE_FILE_KEPT);
+    assertThat(EmbeddedDatabase.clearLeftovers(dir.resolve("bin"), data))
+      .isEqualTo(EmbeddedDatabase.Leftover.STALE_FILE_KEPT);
     assertThat(data.resolve(PostmasterPidFile.NAME)).exists();
   }
 
   @Test
-  @DisplayName("a postmaster.pid whose pid is now another live process (this JVM) is removed, and that process is left alone")
+  @DisplayName(
+    "a postmaster.pid whose pid is now another live process (this JVM) is removed, and that process is left alone")
   void reusedPid() throws Exception {
     Path data = dir.resolve("pg");
     ProcessHandle self = ProcessHandle.current();
     pidFile(data, self.pid());
     assertThat(PostmasterPidFile.isPostgresOf(self, data)).isFalse();
-    assertThat(EmbeddedDatabase.clearLeftovers(dir.resolve("bin"), data)).isEqualTo(EmbeddedDatabase.Leftover.STALE_FILE_REMOVED);
+    assertThat(EmbeddedDatabase.clearLeftovers(dir.resolve("bin"), data))
+      .isEqualTo(EmbeddedDatabase.Leftover.STALE_FILE_REMOVED);
     assertThat(data.resolve(PostmasterPidFile.NAME)).doesNotExist();
     assertThat(self.isAlive()).isTrue();
   }
 
   @Test
-  @DisplayName("a data directory whose postmaster.pid names a live non-Postgres process starts, on the port of its previous run; a second process is refused")
+  @DisplayName(
+    "a data directory whose postmaster.pid names a live non-Postgres process starts, on the port of its previous "
+    + "run; a second process is refused")
   void startsDespiteReusedPid() throws Exception {
     Path data = dir.resolve("pg");
     int port;

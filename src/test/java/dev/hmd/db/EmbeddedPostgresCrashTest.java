@@ -86,7 +86,8 @@ class EmbeddedPostgresCrashTest {
     Fixture f;
     String id;
     PostmasterPidFile before;
-    try (ChildService first = ChildService.startEmbedded(dataDir, "pg-crash-a-" + System.nanoTime(), env(), Duration.ofSeconds(120))) {
+    try (ChildService first = ChildService.startEmbedded(dataDir, "pg-crash-a-" + System.nanoTime(), env(),
+      Duration.ofSeconds(120))) {
       f = Fixture.create(Api.of(vertx, first.port()), sim, 200);
       String next = f.version(sim, Fixture.healthy());
       f.plan(Fixture.quickPlan(12, 2, 10, 100).put("onInsufficientData", "proceed"));
@@ -98,7 +99,8 @@ class EmbeddedPostgresCrashTest {
     }
     assertThat(running(before.pid())).as("the postmaster outlives the JVM killed with SIGKILL").isTrue();
 
-    try (ChildService second = ChildService.startEmbedded(dataDir, "pg-crash-b-" + System.nanoTime(), env(), Duration.ofSeconds(30))) {
+    try (ChildService second = ChildService.startEmbedded(dataDir, "pg-crash-b-" + System.nanoTime(), env(),
+      Duration.ofSeconds(30))) {
       assertThat(running(before.pid())).as("the orphan is stopped").isFalse();
       assertThat(Files.readString(second.log())).contains("left by a process that died");
       PostmasterPidFile after = PostmasterPidFile.read(pg()).orElseThrow();
@@ -107,7 +109,8 @@ class EmbeddedPostgresCrashTest {
 
       Api api = Api.of(vertx, second.port()).as(f.key());
       await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() ->
-        !List.of("running", "awaiting_approval").contains(api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state")));
+        !List.of("running", "awaiting_approval")
+          .contains(api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state")));
       assertThat(api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state")).isEqualTo("succeeded");
 
       second.terminate();
@@ -119,7 +122,8 @@ class EmbeddedPostgresCrashTest {
   @DisplayName("the embedded Postgres killed alone is restarted on the same port; readiness answers 503 problem+json "
     + "meanwhile, then 200, and the API works again")
   void killedPostgres() throws IOException {
-    try (ChildService child = ChildService.startEmbedded(dataDir, "pg-alone-" + System.nanoTime(), env(), Duration.ofSeconds(120))) {
+    try (ChildService child = ChildService.startEmbedded(dataDir, "pg-alone-" + System.nanoTime(), env(),
+      Duration.ofSeconds(120))) {
       Api api = Api.of(vertx, child.port());
       PostmasterPidFile before = PostmasterPidFile.read(pg()).orElseThrow();
       ProcessHandle.of(before.pid()).orElseThrow().destroyForcibly();
@@ -130,7 +134,8 @@ class EmbeddedPostgresCrashTest {
         if (ready.statusCode() != 200) {
           notReady.add(ready);
         }
-        return ready.statusCode() == 200 && PostmasterPidFile.read(pg()).filter(p -> p.pid() != before.pid()).isPresent();
+        return ready.statusCode() == 200 && PostmasterPidFile.read(pg()).filter(p -> p.pid() != before.pid())
+          .isPresent();
       });
       // how many 503s a poll catches depends on the machine; what each one looks like does not
       assertThat(notReady).allSatisfy(r -> {

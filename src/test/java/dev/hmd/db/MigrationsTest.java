@@ -1,9 +1,9 @@
 package dev.hmd.db;
 
-import dev.hmd.testing.TestDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hmd.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -44,7 +44,8 @@ class MigrationsTest {
         where t.table_schema = 'public' and t.table_type = 'BASE TABLE'
           and t.table_name not in ('tenants', 'flyway_schema_history')
           and not exists (select 1 from information_schema.columns c
-                          where c.table_schema = 'public' and c.table_name = t.table_name and c.column_name = 'tenant_id')
+                          where c.table_schema = 'public' and c.table_name = t.table_name
+                            and c.column_name = 'tenant_id')
         """);
       List<String> missing = new ArrayList<>();
       while (rs.next()) {
@@ -74,7 +75,8 @@ class MigrationsTest {
         numbered.add(rs.getString(1) + ":" + rs.getLong(2));
       }
       assertThat(numbered).containsExactly("t_a:1", "t_b:1", "t_b:2", "t_a:2", "t_b:3");
-      ResultSet counters = c.createStatement().executeQuery("select tenant_id, last_seq from audit_counters order by 1");
+      ResultSet counters = c.createStatement()
+        .executeQuery("select tenant_id, last_seq from audit_counters order by 1");
       List<String> last = new ArrayList<>();
       while (counters.next()) {
         last.add(counters.getString(1) + ":" + counters.getLong(2));

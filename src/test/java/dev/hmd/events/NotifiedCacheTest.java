@@ -8,7 +8,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The cache's rules, on their own: what may be served and what may be kept. (ReadCacheProcessesTest: on real services.) */
+/**
+ * The cache's rules, on their own: what may be served and what may be kept. (ReadCacheProcessesTest: on real services.)
+ */
 class NotifiedCacheTest {
 
   final AtomicBoolean listening = new AtomicBoolean(true);

@@ -25,8 +25,10 @@ class NotificationsTest {
     JsonObject plan = Fixture.quickPlan(60, 10, 10, 50, 100);
     plan.getJsonArray("stages").getJsonObject(1).put("autoProgress", false);
     dev.hmd.slo.Plan parsed = PlanJson.fromJson(plan);
-    return new ReleaseRow(releaseId, tenantId, connectionId, "acc", "shop<&>", "0c7e2a11-old-version", "5b9d0f3e-new-version", 1,
-      PlanJson.toJson(parsed), ReleaseStatus.fromWireName(state).orElseThrow(), stage, new JsonArray(), outcomeCode, outcomeMessage, Instant.EPOCH, Instant.EPOCH, null, null,
+    return new ReleaseRow(releaseId, tenantId, connectionId, "acc", "shop<&>", "0c7e2a11-old-version",
+      "5b9d0f3e-new-version", 1,
+      PlanJson.toJson(parsed), ReleaseStatus.fromWireName(state).orElseThrow(), stage, new JsonArray(), outcomeCode,
+        outcomeMessage, Instant.EPOCH, Instant.EPOCH, null, null,
       null, null, null, null, null, null, null, 0, null, null, null, 3);
   }
 
@@ -35,7 +37,8 @@ class NotificationsTest {
   }
 
   @Test
-  @DisplayName("a new release makes started; a stage starting to wait makes awaiting_approval once; an end makes its event once")
+  @DisplayName(
+    "a new release makes started; a stage starting to wait makes awaiting_approval once; an end makes its event once")
   void notices() {
     assertThat(Notifications.notices(null, running(0))).containsExactly(new Notice(WebhookEvent.STARTED, 0));
     assertThat(Notifications.notices(running(0), running(1))).isEmpty();
@@ -55,12 +58,14 @@ class NotificationsTest {
     assertThat(Notifications.notices(running(1), row("failed", 1, "error", "boom")))
       .containsExactly(new Notice(WebhookEvent.FAILED, 1));
     // an ended release saved again (its rollback applied later) says nothing more
-    assertThat(Notifications.notices(row("rolled_back", 0, "slo_violation", "x"), row("rolled_back", 0, "slo_violation", "x")))
+    assertThat(
+      Notifications.notices(row("rolled_back", 0, "slo_violation", "x"), row("rolled_back", 0, "slo_violation", "x")))
       .isEmpty();
   }
 
   @Test
-  @DisplayName("the text names release, Worker, short versions, stage and outcome with reason, escaped for Slack, on one line")
+  @DisplayName(
+    "the text names release, Worker, short versions, stage and outcome with reason, escaped for Slack, on one line")
   void text() {
     String started = NotificationText.of(WebhookEvent.STARTED, running(0));
     assertThat(started).isEqualTo(":rocket: Release r_1 of Worker *shop&lt;&amp;&gt;* started: version `5b9d0f3e` "
@@ -81,7 +86,8 @@ class NotificationsTest {
   }
 
   @Test
-  @DisplayName("a release Cloudflare starts refusing makes blocked once, with Cloudflare's code and message in the text")
+  @DisplayName(
+    "a release Cloudflare starts refusing makes blocked once, with Cloudflare's code and message in the text")
   void blocked() {
     ReleaseRow.Blocked refusal = new ReleaseRow.Blocked(10021, 400, "bindings <changed>", Instant.EPOCH);
     ReleaseRow blocked = running(1).withBlocked(refusal);
@@ -99,7 +105,8 @@ class NotificationsTest {
   }
 
   @Test
-  @DisplayName("signatures: whsec_ and 256 bits; HMAC-SHA256 of timestamp.body; any change to secret, time or body fails")
+  @DisplayName(
+    "signatures: whsec_ and 256 bits; HMAC-SHA256 of timestamp.body; any change to secret, time or body fails")
   void signatures() {
     String secret = Signatures.newSecret();
     assertThat(secret).matches("whsec_[A-Za-z0-9_-]{43}").isNotEqualTo(Signatures.newSecret());
@@ -129,7 +136,9 @@ class NotificationsTest {
   }
 
   @Test
-  @DisplayName("URL rules: absolute http(s), at most 2000 characters, no credentials or fragment; private addresses are told apart")
+  @DisplayName(
+    "URL rules: absolute http(s), at most 2000 characters, no credentials or fragment; private addresses are told "
+    + "apart")
   void urls() throws Exception {
     assertThat(WebhookUrls.problem("https://hooks.slack.com/services/T0/B0/x")).isEmpty();
     assertThat(WebhookUrls.problem("HTTP://localhost:8080/hook?x=1")).isEmpty();
@@ -157,7 +166,8 @@ class NotificationsTest {
   void controlsTexts() {
     assertThat(NotificationText.of(WebhookEvent.ROLLED_BACK, row("rolled_back", 0, "smoke_test_failed",
       "the smoke test failed at 0%; the new version never served real traffic: 3 of 3 answers were not as expected")))
-      .startsWith(":rotating_light: Release r_1 of Worker *shop&lt;&amp;&gt;* failed its smoke test: version `5b9d0f3e` "
+      .startsWith(
+        ":rotating_light: Release r_1 of Worker *shop&lt;&amp;&gt;* failed its smoke test: version `5b9d0f3e` "
         + "never served traffic, `0c7e2a11` still serves 100%: smoke_test_failed (")
       .doesNotContain("stage 1/3");
     assertThat(NotificationText.of(WebhookEvent.ROLLED_BACK, row("rolled_back", 2, "gate_failed",
@@ -166,8 +176,9 @@ class NotificationsTest {
         + "(100% on `5b9d0f3e`), back on `0c7e2a11`: gate_failed (gate 'qa'");
     ReleaseRow revert = row("succeeded", 0, "completed", "reverted").withControls(new ReleaseRow.Controls(
       ReleaseRow.KIND_REVERT, "r_0", null, null));
-    assertThat(NotificationText.of(WebhookEvent.STARTED, revert)).isEqualTo(":leftwards_arrow_with_hook: Release r_1 of "
-      + "Worker *shop&lt;&amp;&gt;* reverts release r_0: version `5b9d0f3e` goes back to 100%, replacing `0c7e2a11`.");
+    assertThat(NotificationText.of(WebhookEvent.STARTED, revert))
+      .isEqualTo(":leftwards_arrow_with_hook: Release r_1 of Worker *shop&lt;&amp;&gt;* reverts release r_0: "
+        + "version `5b9d0f3e` goes back to 100%, replacing `0c7e2a11`.");
     assertThat(NotificationText.of(WebhookEvent.SUCCEEDED, revert)).contains("reverted release r_0")
       .contains("`5b9d0f3e` serves 100% again");
   }

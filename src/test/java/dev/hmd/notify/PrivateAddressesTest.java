@@ -19,7 +19,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** As by default (the tests' other services allow private addresses), webhooks cannot reach the service's own network. */
+/**
+ * As by default (the tests' other services allow private addresses), webhooks cannot reach the service's own network.
+ */
 @WithService(env = {Config.WEBHOOK_ALLOW_PRIVATE + "=false", Config.WEBHOOK_MAX_ATTEMPTS + "=2",
   Config.WEBHOOK_RETRY_BASE_MS + "=100"})
 class PrivateAddressesTest {
@@ -86,7 +88,8 @@ class PrivateAddressesTest {
   }
 
   @Test
-  @DisplayName("the same forms stored earlier are judged again at each attempt: refused, and nothing reaches the receiver")
+  @DisplayName(
+    "the same forms stored earlier are judged again at each attempt: refused, and nothing reaches the receiver")
   void bypassFormsRefusedAtSending() {
     Fixture f = Fixture.create(api, sim, 5);
     int port = java.net.URI.create(receiver.url("/")).getPort();

@@ -97,7 +97,9 @@ class WebhooksTest {
   }
 
   @Test
-  @DisplayName("a healthy release sends started then succeeded, signed, with a Slack text naming release, Worker, versions and stage")
+  @DisplayName(
+    "a healthy release sends started then succeeded, signed, with a Slack text naming release, Worker, versions and "
+    + "stage")
   void healthyRelease() throws Exception {
     Fixture f = Fixture.create(api, sim, 200);
     String path = path();
@@ -157,11 +159,13 @@ class WebhooksTest {
     JsonObject rolledBack = got.get(1).json();
     assertThat(rolledBack.getString("text")).contains(releaseId, f.script(), "rolled back", "slo_violation",
       "stage 1/3", bad.substring(0, 8));
-    assertThat(rolledBack.getJsonObject("release").getJsonObject("outcome").getString("code")).isEqualTo("slo_violation");
+    assertThat(rolledBack.getJsonObject("release").getJsonObject("outcome").getString("code"))
+      .isEqualTo("slo_violation");
   }
 
   @Test
-  @DisplayName("a manual stage sends awaiting_approval for it; a cancel sends cancelled; a filter keeps only its events")
+  @DisplayName(
+    "a manual stage sends awaiting_approval for it; a cancel sends cancelled; a filter keeps only its events")
   void approvalCancelAndFilter() throws Exception {
     Fixture f = Fixture.create(api, sim, 200);
     String all = path();
@@ -225,7 +229,8 @@ class WebhooksTest {
   }
 
   @Test
-  @DisplayName("a receiver that always fails gets the last attempt, then the delivery is failed with the last status and error")
+  @DisplayName(
+    "a receiver that always fails gets the last attempt, then the delivery is failed with the last status and error")
   void givesUpAfterTheLastAttempt() {
     Fixture f = Fixture.create(api, sim, 5);
     String path = path();
@@ -248,12 +253,14 @@ class WebhooksTest {
   }
 
   @Test
-  @DisplayName("an unreachable receiver is retried with 'unreachable' as lastError (never the socket error) and no status code")
+  @DisplayName(
+    "an unreachable receiver is retried with 'unreachable' as lastError (never the socket error) and no status code")
   void unreachableReceiver() {
     Fixture f = Fixture.create(api, sim, 5);
     String id = webhook(f, "http://127.0.0.1:1/unreachable/secret-path", null).getString("id");
     f.api().post("/v1/webhooks/" + id + "/test", null);
-    await().atMost(Duration.ofSeconds(10)).until(() -> deliveries(f.api(), id).getJsonObject(0).getInteger("attempts") >= 1);
+    await().atMost(Duration.ofSeconds(10))
+      .until(() -> deliveries(f.api(), id).getJsonObject(0).getInteger("attempts") >= 1);
     JsonObject delivery = deliveries(f.api(), id).getJsonObject(0);
     assertThat(delivery.getValue("lastStatusCode")).isNull();
     // "Connection refused" here and "HTTP 401" elsewhere would make the deliveries a port scanner
@@ -268,7 +275,8 @@ class WebhooksTest {
     receiver.delay(path, 5_000);
     String id = webhook(f, receiver.url(path), null).getString("id");
     f.api().post("/v1/webhooks/" + id + "/test", null);
-    await().atMost(Duration.ofSeconds(15)).until(() -> deliveries(f.api(), id).getJsonObject(0).getInteger("attempts") >= 1);
+    await().atMost(Duration.ofSeconds(15))
+      .until(() -> deliveries(f.api(), id).getJsonObject(0).getInteger("attempts") >= 1);
     JsonObject delivery = deliveries(f.api(), id).getJsonObject(0);
     assertThat(delivery.getValue("lastStatusCode")).isNull();
     assertThat(delivery.getString("lastError")).isEqualTo("timed out");
@@ -308,7 +316,8 @@ class WebhooksTest {
   }
 
   @Test
-  @DisplayName("viewers and operators cannot create, delete or ping webhooks (403); they read them with URLs cut to the origin")
+  @DisplayName(
+    "viewers and operators cannot create, delete or ping webhooks (403); they read them with URLs cut to the origin")
   void roles() {
     Fixture f = Fixture.create(api, sim, 5);
     String url = receiver.url("/hooks/T000/B000/slack-like-credential");
@@ -354,7 +363,8 @@ class WebhooksTest {
       .statusCode()).isEqualTo(400);
     assertThat(f.api().post(hooks, new JsonObject().put("url", receiver.url("/x")).put("events", "release.started"))
       .statusCode()).isEqualTo(400);
-    assertThat(f.api().post(hooks, new JsonObject().put("url", receiver.url("/x")).put("events", new JsonArray().add("ping")))
+    assertThat(f.api()
+      .post(hooks, new JsonObject().put("url", receiver.url("/x")).put("events", new JsonArray().add("ping")))
       .statusCode()).isEqualTo(400);
     assertThat(f.api().post("/v1/connections/c_unknown/webhooks", new JsonObject().put("url", receiver.url("/x")))
       .statusCode()).isEqualTo(404);
@@ -383,7 +393,8 @@ class WebhooksTest {
       assertThat(logs.lines()).noneMatch(line -> line.contains(secret) || line.contains(path));
     }
     assertThat(bodies).noneMatch(body -> body.contains(secret) || body.contains(secret.substring(6)));
-    String stored = service.pool().query("select secret_ciphertext::text, secret_key_id from webhooks").execute().await()
+    String stored = service.pool().query("select secret_ciphertext::text, secret_key_id from webhooks").execute()
+      .await()
       .iterator().next().getString(0);
     assertThat(stored).doesNotContain(secret.substring(6));
     assertThat(bodies.get(1)).doesNotContain("secret");
@@ -402,7 +413,8 @@ class WebhooksTest {
     JsonObject first = f.api().get("/v1/webhooks/" + id + "/deliveries?limit=2").bodyAsJsonObject();
     assertThat(first.getJsonArray("items")).hasSize(2);
     assertThat(first.getString("nextCursor")).isNotNull();
-    JsonObject second = f.api().get("/v1/webhooks/" + id + "/deliveries?limit=2&cursor=" + first.getString("nextCursor"))
+    JsonObject second = f.api()
+      .get("/v1/webhooks/" + id + "/deliveries?limit=2&cursor=" + first.getString("nextCursor"))
       .bodyAsJsonObject();
     assertThat(second.getJsonArray("items")).hasSize(1);
     assertThat(second.getValue("nextCursor")).isNull();
@@ -417,7 +429,8 @@ class WebhooksTest {
     assertThat(f.api().delete("/v1/webhooks/" + id).statusCode()).isEqualTo(204);
     assertThat(f.api().delete("/v1/webhooks/" + id).statusCode()).isEqualTo(404);
     assertThat(f.api().get("/v1/webhooks/" + id + "/deliveries").statusCode()).isEqualTo(404);
-    assertThat(f.api().get("/v1/connections/" + f.connectionId() + "/webhooks").bodyAsJsonObject().getJsonArray("items"))
+    assertThat(f.api().get("/v1/connections/" + f.connectionId() + "/webhooks").bodyAsJsonObject()
+      .getJsonArray("items"))
       .isEmpty();
     JsonArray audit = f.api().get("/v1/audit").bodyAsJsonObject().getJsonArray("items");
     assertThat(audit.stream().map(e -> ((JsonObject) e).getString("action")))
@@ -430,14 +443,17 @@ class WebhooksTest {
     Fixture f = Fixture.create(api, sim, 5);
     String path = path();
     String id = webhook(f, receiver.url(path), null).getString("id");
-    var before = NotificationsTest.row(f.tenantId(), f.connectionId(), "r_idem" + System.nanoTime(), "running", 0, null, null);
-    var after = NotificationsTest.row(f.tenantId(), f.connectionId(), before.id(), "rolled_back", 0, "slo_violation", "bad");
+    var before = NotificationsTest.row(f.tenantId(), f.connectionId(), "r_idem" + System.nanoTime(), "running", 0,
+      null, null);
+    var after = NotificationsTest.row(f.tenantId(), f.connectionId(), before.id(), "rolled_back", 0, "slo_violation",
+      "bad");
     for (int i = 0; i < 2; i++) {
       service.pool().withTransaction(tx -> Notifications.enqueue(tx, null, before)
         .compose(v -> Notifications.enqueue(tx, before, after))).await();
     }
     // a transaction that fails takes its deliveries with it
-    var other = NotificationsTest.row(f.tenantId(), f.connectionId(), "r_rollback" + System.nanoTime(), "running", 0, null,
+    var other = NotificationsTest.row(f.tenantId(), f.connectionId(), "r_rollback" + System.nanoTime(), "running", 0,
+      null,
       null);
     assertThatThrownBy(() -> service.pool().withTransaction(tx -> Notifications.enqueue(tx, null, other)
       .compose(v -> Future.failedFuture(new IllegalStateException("crash")))).await()).hasMessageContaining("crash");

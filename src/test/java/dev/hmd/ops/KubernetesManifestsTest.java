@@ -1,6 +1,5 @@
 package dev.hmd.ops;
 
-import dev.hmd.config.Config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +11,7 @@ import com.fasterxml.jackson.databind.introspect.Annotated;
 import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.hmd.config.Config;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -65,7 +65,8 @@ class KubernetesManifestsTest {
 
   static final Path K8S = Path.of("k8s");
   static final Pattern HMD_VARIABLE = Pattern.compile("\\bHMD_[A-Z0-9_]+\\b");
-  static final Set<String> SECRET_KEYS = Set.of(Config.DATABASE_URL, Config.MASTER_KEY, Config.JWT_SECRET, Config.ADMIN_TOKEN);
+  static final Set<String> SECRET_KEYS = Set.of(Config.DATABASE_URL, Config.MASTER_KEY, Config.JWT_SECRET,
+    Config.ADMIN_TOKEN);
 
   /**
    * fabric8's model keeps unknown fields in an {@code additionalProperties} map (an any-setter),
@@ -209,7 +210,8 @@ class KubernetesManifestsTest {
   }
 
   @Test
-  @DisplayName("the kustomization renders one Deployment, Service, ConfigMap, Secret, PodDisruptionBudget and ServiceMonitor")
+  @DisplayName(
+    "the kustomization renders one Deployment, Service, ConfigMap, Secret, PodDisruptionBudget and ServiceMonitor")
   void rendersTheExpectedResources() {
     assertThat(rendered.keySet()).containsExactlyInAnyOrder("ConfigMap/hmd-config", "Secret/hmd-secrets",
       "Deployment/hmd", "Service/hmd", "PodDisruptionBudget/hmd", "ServiceMonitor/hmd");
@@ -244,7 +246,8 @@ class KubernetesManifestsTest {
     Deployment d = deployment();
     assertThat(d.getSpec().getReplicas()).isGreaterThanOrEqualTo(2);
     assertThat(d.getSpec().getSelector().getMatchLabels()).isNotEmpty();
-    assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
+    assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+      .containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
     assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
     Container c = container();
     assertThat(c.getImage()).isEqualTo(JibProfileTest.imageName());
@@ -268,7 +271,8 @@ class KubernetesManifestsTest {
   static void assertProbe(Probe probe, String path) {
     assertThat(probe).isNotNull();
     assertThat(probe.getHttpGet().getPath()).isEqualTo(path);
-    assertThat(port(probe.getHttpGet().getPort().getStrVal(), probe.getHttpGet().getPort().getIntVal())).isEqualTo(8080);
+    assertThat(port(probe.getHttpGet().getPort().getStrVal(), probe.getHttpGet().getPort().getIntVal()))
+      .isEqualTo(8080);
   }
 
   /** A named port resolved against the container's ports. */
@@ -289,7 +293,8 @@ class KubernetesManifestsTest {
     assertThat(preStop).isNotNull();
     List<String> command = preStop.getExec().getCommand();
     assertThat(command).hasSize(2).first().isEqualTo("sleep");
-    assertThat(Integer.parseInt(command.get(1))).isBetween(1, 15).isLessThan(pod.getTerminationGracePeriodSeconds().intValue());
+    assertThat(Integer.parseInt(command.get(1))).isBetween(1, 15)
+      .isLessThan(pod.getTerminationGracePeriodSeconds().intValue());
   }
 
   @Test
@@ -341,7 +346,8 @@ class KubernetesManifestsTest {
     assertThat(s.getData()).isNullOrEmpty();
     assertThat(values.keySet()).containsExactlyInAnyOrderElementsOf(SECRET_KEYS);
     assertThat(values.values()).allSatisfy(v -> assertThat(v).contains("REPLACE_ME"));
-    assertThat(configMap().getData().keySet()).as("no secret in the ConfigMap").doesNotContainAnyElementsOf(SECRET_KEYS);
+    assertThat(configMap().getData().keySet()).as("no secret in the ConfigMap")
+      .doesNotContainAnyElementsOf(SECRET_KEYS);
   }
 
   @Test
@@ -417,7 +423,8 @@ class KubernetesManifestsTest {
     ServicePort port = s.getSpec().getPorts().get(0);
     assertThat(port.getPort()).isEqualTo(80);
     assertThat(port(port.getTargetPort().getStrVal(), port.getTargetPort().getIntVal())).isEqualTo(8080);
-    assertThat(deployment().getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(s.getSpec().getSelector());
+    assertThat(deployment().getSpec().getTemplate().getMetadata().getLabels())
+      .containsAllEntriesOf(s.getSpec().getSelector());
   }
 
   @Test
@@ -436,7 +443,8 @@ class KubernetesManifestsTest {
     "labelValueLengthLimit", "keepDroppedTargets", "attachMetadata", "scrapeProtocols", "scrapeClass", "bodySizeLimit",
     "fallbackScrapeProtocol", "selectorMechanism", "nativeHistogramBucketLimit", "nativeHistogramMinBucketFactor",
     "scrapeClassicHistograms", "convertClassicHistogramsToNHCB", "serviceDiscoveryRole");
-  static final Set<String> SERVICE_MONITOR_ENDPOINT = Set.of("port", "targetPort", "path", "scheme", "params", "interval",
+  static final Set<String> SERVICE_MONITOR_ENDPOINT = Set.of("port", "targetPort", "path", "scheme", "params",
+    "interval",
     "scrapeTimeout", "tlsConfig", "bearerTokenFile", "bearerTokenSecret", "authorization", "honorLabels",
     "honorTimestamps", "trackTimestampsStaleness", "basicAuth", "oauth2", "metricRelabelings", "relabelings",
     "proxyUrl", "noProxy", "proxyFromEnvironment", "proxyConnectHeader", "followRedirects", "enableHttp2",
@@ -463,7 +471,8 @@ class KubernetesManifestsTest {
     for (String field : List.of("interval", "scrapeTimeout")) {
       assertThat(endpoint.path(field).asText()).as(field).matches(PROMETHEUS_DURATION);
     }
-    assertThat(seconds(endpoint.path("scrapeTimeout").asText())).isLessThanOrEqualTo(seconds(endpoint.path("interval").asText()));
+    assertThat(seconds(endpoint.path("scrapeTimeout").asText()))
+      .isLessThanOrEqualTo(seconds(endpoint.path("interval").asText()));
   }
 
   static long seconds(String duration) {

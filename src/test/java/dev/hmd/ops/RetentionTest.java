@@ -34,7 +34,9 @@ class RetentionTest {
   }
 
   @Test
-  @DisplayName("events, checks and finished deliveries older than the retention are deleted; newer ones, pending deliveries and releases stay")
+  @DisplayName(
+    "events, checks and finished deliveries older than the retention are deleted; newer ones, pending deliveries "
+    + "and releases stay")
   void sweep() {
     Pool pool = service.pool();
     Fixture f = Fixture.create(api, sim, 20);
@@ -55,16 +57,19 @@ class RetentionTest {
       .execute(Tuple.of(f.tenantId(), id, oldChecks)).await();
     for (String status : new String[] {"delivered", "failed", "pending"}) {
       pool.preparedQuery("insert into webhook_deliveries (id, tenant_id, webhook_id, release_id, event, stage_index, "
-          + "payload, status, created_at) values ($1, $2, $3, $4, 'release.started', $5, '{}', $6, now() - interval '40 days')")
+          + "payload, status, created_at) values ($1, $2, $3, $4, 'release.started', $5, '{}', $6, now() - interval "
+            + "'40 days')")
         .execute(Tuple.of("d_old_" + status, f.tenantId(), hook, id, status.length(), status)).await();
     }
     long newEvents = count(pool, "select count(*) from events where tenant_id = $1 and id > 2", f.tenantId());
-    long newChecks = count(pool, "select count(*) from checks where release_id = $1 and at > now() - interval '1 day'", id);
+    long newChecks = count(pool, "select count(*) from checks where release_id = $1 and at > now() - interval '1 day'",
+      id);
     assertThat(newEvents).isPositive();
     assertThat(newChecks).isPositive();
 
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    Map<String, Integer> deleted = new Retention(pool, Duration.ofDays(30), Clock.systemUTC(), registry).sweep().await();
+    Map<String,
+      Integer> deleted = new Retention(pool, Duration.ofDays(30), Clock.systemUTC(), registry).sweep().await();
 
     assertThat(deleted).containsEntry("events", 2).containsEntry("checks", oldChecks)
       .containsEntry("webhook_deliveries", 2);

@@ -1,13 +1,12 @@
 package dev.hmd.releases;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.hmd.connections.PlanJson;
 import dev.hmd.slo.ReleaseMachine;
 import dev.hmd.slo.ReleaseState;
 import dev.hmd.slo.ReleaseStatus;
 import dev.hmd.testing.Fixture;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -39,7 +38,8 @@ class ReleaseReadingTest {
       r.checkedUntil(), r.consecutiveErrors(), r.baseline(), r.blocked(), r.controls(), r.rowVersion());
   }
 
-  static ReleaseRow with(ReleaseStatus state, int stageIndex, String outcomeCode, JsonObject plan, JsonObject baseline) {
+  static ReleaseRow with(ReleaseStatus state, int stageIndex, String outcomeCode, JsonObject plan,
+    JsonObject baseline) {
     ReleaseRow r = started();
     return new ReleaseRow(r.id(), r.tenantId(), r.connectionId(), r.accountId(), r.workerName(), r.oldVersionId(),
       r.newVersionId(), r.planRevision(), plan, state, stageIndex, r.stages(), outcomeCode, null, r.createdAt(),

@@ -48,6 +48,7 @@ class BackoffTest {
   @Test
   @DisplayName("a cap below the base is refused")
   void invalid() {
-    assertThatThrownBy(() -> new Backoff(FIVE_MINUTES, SECOND, Jitter.NONE)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Backoff(FIVE_MINUTES, SECOND, Jitter.NONE))
+      .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -1,15 +1,15 @@
 package dev.hmd.scheduler;
 
+import static dev.hmd.scheduler.ReleaseEngineTest.split;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static dev.hmd.scheduler.ReleaseEngineTest.split;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -106,7 +106,8 @@ class BlockedDeploymentTest {
     assertThat(notification.getString("header")).isEqualTo("release.blocked");
     assertThat(notification.getString("text")).contains(id, "is blocked", "its rollback to",
       "code " + REFUSAL_CODE, "bindings no longer match");
-    assertThat(notification.getJsonObject("release").getJsonObject("blocked").getInteger("code")).isEqualTo(REFUSAL_CODE);
+    assertThat(notification.getJsonObject("release").getJsonObject("blocked").getInteger("code"))
+      .isEqualTo(REFUSAL_CODE);
 
     // still tried, with backoff, and still blocked since the first refusal
     int refusedWhenBlocked = cloudflare.refused();
@@ -116,7 +117,8 @@ class BlockedDeploymentTest {
     assertThat(api.get("/metrics").bodyAsString()).contains("hmd_deployments_blocked_total 1.0");
 
     cloudflare.accept();
-    await().atMost(Duration.ofSeconds(60)).until(() -> lastDeployment(f).equals(split(f.servingVersion(), 100, null, 0)));
+    await().atMost(Duration.ofSeconds(60))
+      .until(() -> lastDeployment(f).equals(split(f.servingVersion(), 100, null, 0)));
     await().atMost(Duration.ofSeconds(10)).until(() -> f.release(id).getValue("blocked") == null);
     assertThat(f.release(id).getJsonArray("currentSplit")).isEqualTo(split(f.servingVersion(), 100, null, 0));
 

@@ -70,7 +70,8 @@ class CrashRecoveryTest {
     try (ChildService second = ChildService.start(config, "crash-b-" + System.nanoTime(), Map.of())) {
       Api api = Api.of(vertx, second.port()).as(f.key());
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() ->
-        !List.of("running", "awaiting_approval").contains(api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state")));
+        !List.of("running", "awaiting_approval")
+          .contains(api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state")));
       JsonObject done = api.get("/v1/releases/" + id).bodyAsJsonObject();
       assertThat(done.getString("state")).isEqualTo("succeeded");
       JsonObject stageAfter = done.getJsonArray("stages").getJsonObject(0);
@@ -89,7 +90,8 @@ class CrashRecoveryTest {
     // a lease far longer than the test: only a released lease lets the other process take over in time
     Config config = config().with(Config.LEASE_SECONDS, "300");
     try (ChildService a = ChildService.start(config, "term-a-" + System.nanoTime(), Map.of());
-         ChildService b = ChildService.start(config, "term-b-" + System.nanoTime(), Map.of(Config.LOG_FORMAT, "json"))) {
+         ChildService b = ChildService.start(config, "term-b-" + System.nanoTime(),
+           Map.of(Config.LOG_FORMAT, "json"))) {
       Api apiA = Api.of(vertx, a.port());
       List<Fixture> fixtures = new ArrayList<>();
       List<String> ids = new ArrayList<>();
@@ -101,7 +103,8 @@ class CrashRecoveryTest {
         ids.add(f.start(next).getString("id"));
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> java.util.stream.IntStream.range(0, ids.size()).allMatch(i ->
-        fixtures.get(i).release(ids.get(i)).getJsonArray("stages").getJsonObject(0).getString("soakStartedAt") != null));
+        fixtures.get(i).release(ids.get(i)).getJsonArray("stages").getJsonObject(0)
+          .getString("soakStartedAt") != null));
       a.terminate();
       assertThat(java.nio.file.Files.readString(a.log())).contains("lease(s) of");
       Api apiB = Api.of(vertx, b.port());
@@ -121,7 +124,8 @@ class CrashRecoveryTest {
   }
 
   @Test
-  @DisplayName("two processes on one database drive each release exactly once, and the survivor takes over a killed one's")
+  @DisplayName(
+    "two processes on one database drive each release exactly once, and the survivor takes over a killed one's")
   void twoProcesses() {
     Config config = config();
     try (ChildService a = ChildService.start(config, "pair-a-" + System.nanoTime(), Map.of());
@@ -137,14 +141,16 @@ class CrashRecoveryTest {
         ids.add(f.start(next).getString("id"));
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> java.util.stream.IntStream.range(0, ids.size()).allMatch(i ->
-        fixtures.get(i).release(ids.get(i)).getJsonArray("stages").getJsonObject(0).getString("soakStartedAt") != null));
+        fixtures.get(i).release(ids.get(i)).getJsonArray("stages").getJsonObject(0)
+          .getString("soakStartedAt") != null));
       a.kill();
       Api apiB = Api.of(vertx, b.port());
       for (int i = 0; i < fixtures.size(); i++) {
         Api api = apiB.as(fixtures.get(i).key());
         String id = ids.get(i);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() ->
-          !List.of("running", "awaiting_approval").contains(api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state")));
+          !List.of("running", "awaiting_approval")
+            .contains(api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state")));
         assertThat(api.get("/v1/releases/" + id).bodyAsJsonObject().getString("state")).isEqualTo("succeeded");
         JsonArray checks = api.get("/v1/releases/" + id + "/checks").bodyAsJsonObject().getJsonArray("items");
         Set<String> windows = new HashSet<>();
@@ -166,7 +172,9 @@ class CrashRecoveryTest {
    * each release's windows are checked once each, one after another without a gap.
    */
   @Test
-  @DisplayName("three processes, one SIGKILLed every few seconds: every release ends right, its windows checked once each without a gap")
+  @DisplayName(
+    "three processes, one SIGKILLed every few seconds: every release ends right, its windows checked once each "
+    + "without a gap")
   void threeProcessesKilledInTurn() {
     Config config = config().with(Config.LEASE_SECONDS, "4");
     List<ChildService> processes = new ArrayList<>();
@@ -181,7 +189,8 @@ class CrashRecoveryTest {
       for (int i = 0; i < 10; i++) {
         Fixture f = Fixture.create(first, sim, 200);
         boolean bad = i % 5 == 4;
-        String next = f.version(sim, bad ? Fixture.faulty().put("latencyMs", new JsonObject().put("p50", 30).put("p99", 200))
+        String next = f.version(sim,
+          bad ? Fixture.faulty().put("latencyMs", new JsonObject().put("p50", 30).put("p99", 200))
           : Fixture.healthy());
         f.plan(Fixture.quickPlan(12, 1, 10, 50, 100));
         fixtures.add(f);
@@ -204,7 +213,8 @@ class CrashRecoveryTest {
         JsonObject release = alive(processes, fixtures.get(i)).get("/v1/releases/" + ids.get(i)).bodyAsJsonObject();
         assertThat(release.getString("state")).as("release %d (%s): %s", i, faulty.get(i) ? "faulty" : "healthy",
           release.getJsonObject("outcome")).isEqualTo(faulty.get(i) ? "rolled_back" : "succeeded");
-        JsonArray checks = alive(processes, fixtures.get(i)).get("/v1/releases/" + ids.get(i) + "/checks").bodyAsJsonObject()
+        JsonArray checks = alive(processes, fixtures.get(i)).get("/v1/releases/" + ids.get(i) + "/checks")
+          .bodyAsJsonObject()
           .getJsonArray("items");
         List<JsonObject> read = checks.stream().map(JsonObject.class::cast)
           .filter(c -> !c.getString("verdict").equals("error"))
@@ -222,7 +232,8 @@ class CrashRecoveryTest {
   /** Whether no release runs any more (one awaiting approval has stopped too: it waits for a person). */
   private static boolean allEnded(List<ChildService> processes, List<Fixture> fixtures, List<String> ids) {
     for (int i = 0; i < ids.size(); i++) {
-      String state = alive(processes, fixtures.get(i)).get("/v1/releases/" + ids.get(i)).bodyAsJsonObject().getString("state");
+      String state = alive(processes, fixtures.get(i)).get("/v1/releases/" + ids.get(i)).bodyAsJsonObject()
+        .getString("state");
       if ("running".equals(state)) {
         return false;
       }

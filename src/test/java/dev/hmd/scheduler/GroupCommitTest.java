@@ -36,7 +36,8 @@ class GroupCommitTest {
   static Api api;
 
   @Test
-  @DisplayName("a batch saves every row still at its version, with its checks and events, and leaves out the one that moved")
+  @DisplayName(
+    "a batch saves every row still at its version, with its checks and events, and leaves out the one that moved")
   void concurrentChangeLeavesOneOut() {
     Pool pool = service.pool();
     Fixture f = Fixture.create(api, sim, 20);
@@ -48,7 +49,8 @@ class GroupCommitTest {
       sim.newWorker(f.account(), script, 20);
       String connection = f.api().post("/v1/connections", new JsonObject().put("accountId", f.account().accountId())
         .put("workerName", script).put("apiToken", f.account().token())).bodyAsJsonObject().getString("id");
-      assertThat(f.api().put("/v1/connections/" + connection + "/plan", Fixture.quickPlan(600, 60, 10, 100)).statusCode())
+      assertThat(f.api().put("/v1/connections/" + connection + "/plan", Fixture.quickPlan(600, 60, 10, 100))
+        .statusCode())
         .isEqualTo(200);
       String next = sim.newVersion(f.account(), script, Fixture.healthy());
       ids.add(f.api().post("/v1/connections/" + connection + "/releases", new JsonObject().put("newVersionId", next))
@@ -70,7 +72,8 @@ class GroupCommitTest {
         List.of(new NewEvent(id, "deployment", new JsonObject().put("releaseId", id))), true));
     }
     // someone else (the API, another process) changes the second one meanwhile
-    pool.preparedQuery("update releases set row_version = row_version + 1 where id = $1").execute(Tuple.of(ids.get(1))).await();
+    pool.preparedQuery("update releases set row_version = row_version + 1 where id = $1").execute(Tuple.of(ids.get(1)))
+      .await();
     long lastIdBefore = lastEventId(pool, f.tenantId());
 
     List<Optional<ReleaseRow>> saved = releases.saveAll(f.tenantId(), saves).await();
@@ -95,7 +98,8 @@ class GroupCommitTest {
     assertThat(lastEventId(pool, f.tenantId())).isEqualTo(lastIdBefore + 6);
     // the check event carries the stored check's id
     String checkId = events.get(1).getJsonObject("data").getString("id");
-    assertThat(pool.preparedQuery("select release_id from checks where id = $1").execute(Tuple.of(Long.parseLong(checkId)))
+    assertThat(pool.preparedQuery("select release_id from checks where id = $1")
+      .execute(Tuple.of(Long.parseLong(checkId)))
       .await().iterator().next().getString(0)).isEqualTo(ids.get(0));
   }
 
@@ -108,7 +112,8 @@ class GroupCommitTest {
     ReleaseRow row = new ReleaseRepository(pool).get(f.tenantId(), id).await().orElseThrow();
     Releases releases = new Releases(pool, new ReleaseRepository(pool), new CheckRepository(pool), Notifications.HOOK);
 
-    assertThatThrownBy(() -> releases.saveAll("another-tenant", List.of(new Releases.Save(row, List.of(), List.of(), false))))
+    assertThatThrownBy(() ->
+      releases.saveAll("another-tenant", List.of(new Releases.Save(row, List.of(), List.of(), false))))
       .isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -32,7 +32,9 @@ class HttpErrorsTest {
   }
 
   @Test
-  @DisplayName("a version answering 500 without exceptions fails error_rate and is rolled back; its checks tell errors from exceptions")
+  @DisplayName(
+    "a version answering 500 without exceptions fails error_rate and is rolled back; its checks tell errors from "
+    + "exceptions")
   void serverErrorsRollBack() {
     Fixture f = Fixture.create(api, sim, 200);
     f.plan(Fixture.quickPlan(20, 2, 10, 100));

@@ -27,7 +27,8 @@ class LeaseRenewalTest {
   static Api api;
 
   @Test
-  @DisplayName("a renewal skips a row another transaction holds, renews the rest, and renews the skipped one once it is free")
+  @DisplayName(
+    "a renewal skips a row another transaction holds, renews the rest, and renews the skipped one once it is free")
   void renewalSkipsLockedRows() {
     Pool pool = service.pool();
     Fixture f = Fixture.create(api, sim, 20);

@@ -66,7 +66,8 @@ class ReleaseEngineTest {
     assertThat(awaitEnd(f, release.getString("id"), Duration.ofSeconds(90))).isEqualTo("succeeded");
     JsonObject done = f.release(release.getString("id"));
     assertThat(done.getJsonObject("outcome").getString("code")).isEqualTo("completed");
-    assertThat(done.getJsonArray("stages")).allSatisfy(s -> assertThat(((JsonObject) s).getString("state")).isEqualTo("passed"));
+    assertThat(done.getJsonArray("stages"))
+      .allSatisfy(s -> assertThat(((JsonObject) s).getString("state")).isEqualTo("passed"));
     assertThat(done.getString("finishedAt")).isNotNull();
     assertThat(history(f)).containsSubsequence(
       split(f.servingVersion(), 100, null, 0),
@@ -76,7 +77,8 @@ class ReleaseEngineTest {
     JsonArray checks = f.checks(release.getString("id"));
     assertThat(checks).isNotEmpty();
     JsonObject check = checks.getJsonObject(checks.size() - 1);
-    assertThat(check.fieldNames()).contains("at", "stageIndex", "windowStart", "windowEnd", "verdict", "new", "old", "slos");
+    assertThat(check.fieldNames())
+      .contains("at", "stageIndex", "windowStart", "windowEnd", "verdict", "new", "old", "slos");
     assertThat(check.getJsonObject("new").fieldNames()).contains("requests", "errors", "errorRate", "latencyP50",
       "latencyP90", "latencyP99", "latencyP999", "cpuP50", "cpuP99");
     assertThat(checks.stream().map(c -> ((JsonObject) c).getString("verdict"))).contains("pass").doesNotContain("fail");
@@ -95,7 +97,8 @@ class ReleaseEngineTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> last(history(f))
       .equals(split(f.servingVersion(), 100, null, 0)));
     assertThat(history(f)).contains(split(bad, 10, f.servingVersion(), 90));
-    assertThat(f.checks(release.getString("id")).stream().map(c -> ((JsonObject) c).getString("verdict"))).contains("fail");
+    assertThat(f.checks(release.getString("id")).stream().map(c -> ((JsonObject) c).getString("verdict")))
+      .contains("fail");
   }
 
   @Test
@@ -131,15 +134,20 @@ class ReleaseEngineTest {
     }
   }
 
-  @Test
-  @DisplayName("a manual stage waits for approval; approve moves on, and approving again is 409")
-  void manualApproval() {
-    Fixture f = Fixture.create(api, sim, 200);
+  /** Starts a healthy 10/100% release whose first stage waits for a person; its id. */
+  static String startManual(Fixture f) {
     String next = f.version(sim, Fixture.healthy());
     JsonObject plan = Fixture.quickPlan(6, 2, 10, 100);
     plan.getJsonArray("stages").getJsonObject(0).put("autoProgress", false);
     f.plan(plan);
-    String id = f.start(next).getString("id");
+    return f.start(next).getString("id");
+  }
+
+  @Test
+  @DisplayName("a manual stage waits for approval; approve moves on, and approving again is 409")
+  void manualApproval() {
+    Fixture f = Fixture.create(api, sim, 200);
+    String id = startManual(f);
     assertThat(f.api().post("/v1/releases/" + id + "/approve", null).statusCode()).isEqualTo(409);
     await().atMost(Duration.ofSeconds(40)).until(() -> f.release(id).getString("state").equals("awaiting_approval"));
     assertThat(f.release(id).getJsonArray("stages").getJsonObject(0).getString("state")).isEqualTo("awaiting_approval");
@@ -151,11 +159,7 @@ class ReleaseEngineTest {
   @DisplayName("deny at an approval rolls back with approval_denied")
   void deny() {
     Fixture f = Fixture.create(api, sim, 200);
-    String next = f.version(sim, Fixture.healthy());
-    JsonObject plan = Fixture.quickPlan(6, 2, 10, 100);
-    plan.getJsonArray("stages").getJsonObject(0).put("autoProgress", false);
-    f.plan(plan);
-    String id = f.start(next).getString("id");
+    String id = startManual(f);
     await().atMost(Duration.ofSeconds(40)).until(() -> f.release(id).getString("state").equals("awaiting_approval"));
     JsonObject denied = f.api().post("/v1/releases/" + id + "/deny", null).bodyAsJsonObject();
     assertThat(denied.getString("state")).isEqualTo("rolled_back");
@@ -165,15 +169,18 @@ class ReleaseEngineTest {
   }
 
   @Test
-  @DisplayName("bad starts: unknown version 400, same version 400, second active release 409, another tenant's connection 404")
+  @DisplayName(
+    "bad starts: unknown version 400, same version 400, second active release 409, another tenant's connection 404")
   void badStarts() {
     Fixture f = Fixture.create(api, sim, 50);
     String next = f.version(sim, Fixture.healthy());
     f.plan(Fixture.quickPlan(60, 5, 50, 100));
     String path = "/v1/connections/" + f.connectionId() + "/releases";
-    assertThat(f.api().post(path, new JsonObject().put("newVersionId", "00000000-0000-0000-0000-000000000000")).statusCode())
+    assertThat(f.api().post(path, new JsonObject().put("newVersionId", "00000000-0000-0000-0000-000000000000"))
+      .statusCode())
       .isEqualTo(400);
-    assertThat(f.api().post(path, new JsonObject().put("newVersionId", f.servingVersion())).statusCode()).isEqualTo(400);
+    assertThat(f.api().post(path, new JsonObject().put("newVersionId", f.servingVersion())).statusCode())
+      .isEqualTo(400);
     assertThat(f.api().post(path, new JsonObject()).statusCode()).isEqualTo(400);
     String id = f.start(next).getString("id");
     assertThat(f.api().post(path, new JsonObject().put("newVersionId", next)).statusCode()).isEqualTo(409);

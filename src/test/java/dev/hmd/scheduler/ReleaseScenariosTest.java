@@ -57,7 +57,8 @@ class ReleaseScenariosTest {
       .filter(s -> s.getString("sli").equals("latency_p99")).findFirst().orElseThrow();
     assertThat(p99.getString("verdict")).isEqualTo("fail");
     assertThat(p99.getDouble("observed")).isGreaterThan(500);
-    Duration sinceWindow = Duration.between(Instant.parse(firstFail.getString("windowEnd")), Instant.parse(done.getString("finishedAt")));
+    Duration sinceWindow = Duration.between(Instant.parse(firstFail.getString("windowEnd")),
+      Instant.parse(done.getString("finishedAt")));
     assertThat(sinceWindow).isLessThanOrEqualTo(Duration.ofSeconds(2 + 1 + 1));
   }
 
@@ -68,12 +69,14 @@ class ReleaseScenariosTest {
     String slower = f.version(sim, new JsonObject().put("latencyMs", new JsonObject().put("p50", 120).put("p99", 400))
       .put("errorRate", 0.0));
     JsonObject plan = Fixture.quickPlan(30, 2, 50, 100);
-    plan.put("slos", new JsonArray().add(new JsonObject().put("sli", "latency_p50").put("threshold", 1.5).put("mode", "relative")));
+    plan.put("slos",
+      new JsonArray().add(new JsonObject().put("sli", "latency_p50").put("threshold", 1.5).put("mode", "relative")));
     f.plan(plan);
     JsonObject done = end(f, f.start(slower).getString("id"), Duration.ofSeconds(60));
     assertThat(done.getString("state")).isEqualTo("rolled_back");
     JsonObject slo = f.checks(done.getString("id")).stream().map(JsonObject.class::cast)
-      .filter(c -> c.getString("verdict").equals("fail")).findFirst().orElseThrow().getJsonArray("slos").getJsonObject(0);
+      .filter(c -> c.getString("verdict").equals("fail")).findFirst().orElseThrow().getJsonArray("slos")
+        .getJsonObject(0);
     assertThat(slo.getString("mode")).isEqualTo("relative");
     assertThat(slo.getDouble("baseline")).isBetween(25.0, 60.0);
     assertThat(slo.getDouble("observed")).isGreaterThan(slo.getDouble("baseline") * 1.5);
@@ -107,7 +110,9 @@ class ReleaseScenariosTest {
   }
 
   @Test
-  @DisplayName("a soak shorter than a poll interval plus the telemetry lag waits for a window of its own, and a healthy version passes it")
+  @DisplayName(
+    "a soak shorter than a poll interval plus the telemetry lag waits for a window of its own, and a healthy "
+    + "version passes it")
   void shortSoakIsChecked() {
     Fixture f = Fixture.create(api, sim, 200);
     // without noise: a single window decides each stage here, and it must not be inconclusive by chance
@@ -164,7 +169,9 @@ class ReleaseScenariosTest {
   }
 
   @Test
-  @DisplayName("Cloudflare failing, rate limiting and answering slowly: still a success for a healthy version, a rollback for a faulty one")
+  @DisplayName(
+    "Cloudflare failing, rate limiting and answering slowly: still a success for a healthy version, a rollback for "
+    + "a faulty one")
   void cloudflareFaults() {
     Fixture good = Fixture.create(api, sim, 300);
     Fixture bad = Fixture.create(api, sim, 300);
@@ -181,14 +188,17 @@ class ReleaseScenariosTest {
       assertThat(end(good, goodId, Duration.ofSeconds(120)).getString("state")).isEqualTo("succeeded");
       assertThat(good.checks(goodId).stream().map(c -> ((JsonObject) c).getString("verdict"))).doesNotContain("fail");
       assertThat(end(bad, badId, Duration.ofSeconds(120)).getString("state")).isEqualTo("rolled_back");
-      await().atMost(Duration.ofSeconds(60)).until(() -> lastDeployment(bad).equals(split(bad.servingVersion(), 100, null, 0)));
+      await().atMost(Duration.ofSeconds(60))
+        .until(() -> lastDeployment(bad).equals(split(bad.servingVersion(), 100, null, 0)));
     } finally {
       sim.faults(new JsonObject());
     }
   }
 
   @Test
-  @DisplayName("telemetry later than the configured lag: empty windows are asked again, a faulty version still rolls back and a healthy one is never failed")
+  @DisplayName(
+    "telemetry later than the configured lag: empty windows are asked again, a faulty version still rolls back and "
+    + "a healthy one is never failed")
   void lateTelemetry() {
     // the simulator holds telemetry back 2 s while the service assumes 1 s
     Fixture good = Fixture.create(api, sim, 400);

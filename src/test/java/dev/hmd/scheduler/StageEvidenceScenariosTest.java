@@ -46,7 +46,8 @@ class StageEvidenceScenariosTest {
 
   static void awaitServing(Fixture f, JsonArray split) {
     await().atMost(Duration.ofSeconds(20)).until(() ->
-      sim.worker(f.account(), f.script()).getJsonArray("deployments").getJsonObject(0).getJsonArray("versions").equals(split));
+      sim.worker(f.account(), f.script()).getJsonArray("deployments").getJsonObject(0).getJsonArray("versions")
+        .equals(split));
   }
 
   /** The plan of issue 11's first hole: 10/50/100%, 6 s soaks, a check every second, minRequests 50. */
@@ -82,7 +83,9 @@ class StageEvidenceScenariosTest {
   }
 
   @Test
-  @DisplayName("a Worker at 120 requests/s releases with a 10% stage checked every second: the stage passes on its pooled evidence")
+  @DisplayName(
+    "a Worker at 120 requests/s releases with a 10% stage checked every second: the stage passes on its pooled "
+    + "evidence")
   void lowTrafficSucceeds() {
     Fixture f = Fixture.create(api, sim, 120);
     String next = f.version(sim, Fixture.healthy());
@@ -123,7 +126,8 @@ class StageEvidenceScenariosTest {
   }
 
   @Test
-  @DisplayName("a 10 requests/s Worker finishes on the default plan (soaks shortened): its 10% stage waits for evidence")
+  @DisplayName(
+    "a 10 requests/s Worker finishes on the default plan (soaks shortened): its 10% stage waits for evidence")
   void tenRequestsPerSecondDefaultPlan() {
     Fixture f = Fixture.create(api, sim, 10);
     String next = f.version(sim, Fixture.healthy());
@@ -145,7 +149,9 @@ class StageEvidenceScenariosTest {
   }
 
   @Test
-  @DisplayName("a regression at 1.3x its threshold over a long stage is caught by the pooled evidence though no single window is conclusive")
+  @DisplayName(
+    "a regression at 1.3x its threshold over a long stage is caught by the pooled evidence though no single window "
+    + "is conclusive")
   void weakRegressionCaughtPooled() {
     // 9 requests a second, a check every second: no window holds the 10 requests a fail needs
     Fixture f = Fixture.create(api, sim, 9);
@@ -166,11 +172,14 @@ class StageEvidenceScenariosTest {
     assertThat(failed.getString("verdict")).isEqualTo("fail");
     assertThat(failed.getString("reason")).startsWith("the stage's ");
     assertThat(failed.getJsonObject("stage").getString("verdict")).isEqualTo("fail");
-    assertThat(failed.getJsonObject("stage").getLong("requests")).isGreaterThan(failed.getJsonObject("new").getLong("requests"));
+    assertThat(failed.getJsonObject("stage").getLong("requests"))
+      .isGreaterThan(failed.getJsonObject("new").getLong("requests"));
   }
 
   @Test
-  @DisplayName("issue 17: a version that turns bad 18 s into a 10/50/100% release is rolled back, not promoted in its unchecked last seconds")
+  @DisplayName(
+    "issue 17: a version that turns bad 18 s into a 10/50/100% release is rolled back, not promoted in its "
+    + "unchecked last seconds")
   void noUncheckedTail() {
     Fixture f = Fixture.create(api, sim, 200);
     String next = f.version(sim, Fixture.healthy());
@@ -181,7 +190,8 @@ class StageEvidenceScenariosTest {
     JsonObject started = f.start(next);
     String id = started.getString("id");
     Instant turnsBad = Instant.parse(started.getString("createdAt")).plusSeconds(18);
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> !Instant.now().isBefore(turnsBad));
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+      .until(() -> !Instant.now().isBefore(turnsBad));
     sim.changeVersion(f.account(), f.script(), next, new JsonObject().put("errorRate", 0.08));
 
     JsonObject done = end(f, id, Duration.ofSeconds(90));
@@ -191,7 +201,9 @@ class StageEvidenceScenariosTest {
   }
 
   @Test
-  @DisplayName("issue 17: a regression in the last seconds of an intermediate stage is judged against that stage's split, after the next began, and rolls back")
+  @DisplayName(
+    "issue 17: a regression in the last seconds of an intermediate stage is judged against that stage's split, "
+    + "after the next began, and rolls back")
   void intermediateTailRegression() {
     Fixture f = Fixture.create(api, sim, 200);
     String next = f.version(sim, Fixture.healthy());
@@ -213,7 +225,8 @@ class StageEvidenceScenariosTest {
     assertThat(done.getString("state")).as(done.encodePrettily()).isEqualTo("rolled_back");
     assertThat(done.getJsonObject("outcome").getString("message"))
       .startsWith("1 failed check at stage 2 (50%) (in its last seconds, checked after stage 3 (100%) began)");
-    JsonObject failed = checks(f, id).stream().filter(c -> c.getString("verdict").equals("fail")).findFirst().orElseThrow();
+    JsonObject failed = checks(f, id).stream().filter(c -> c.getString("verdict").equals("fail")).findFirst()
+      .orElseThrow();
     assertThat(failed.getInteger("stageIndex")).isEqualTo(1);
     assertThat(failed.getInteger("servedPercent")).isEqualTo(50);
     assertThat(instant(failed, "windowEnd")).isBeforeOrEqualTo(instant(stage(done, 1), "completedAt"));
@@ -261,7 +274,8 @@ class StageEvidenceScenariosTest {
     JsonObject done = end(f, id, Duration.ofSeconds(120));
     assertThat(done.getString("state")).as(done.encodePrettily()).isEqualTo("succeeded");
     List<JsonObject> checks = checks(f, id);
-    JsonObject firstMade = checks.stream().filter(c -> !"error".equals(c.getString("verdict"))).findFirst().orElseThrow();
+    JsonObject firstMade = checks.stream().filter(c -> !"error".equals(c.getString("verdict"))).findFirst()
+      .orElseThrow();
     assertThat(firstMade.getString("windowStart")).as("the first window read after the errors")
       .isEqualTo(error.getString("windowStart"));
     assertAligned(done, checks);

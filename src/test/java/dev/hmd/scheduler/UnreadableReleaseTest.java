@@ -1,15 +1,15 @@
 package dev.hmd.scheduler;
 
+import static dev.hmd.scheduler.ReleaseEngineTest.split;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.hmd.app.Service;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.LogCapture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static dev.hmd.scheduler.ReleaseEngineTest.split;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -60,12 +60,14 @@ class UnreadableReleaseTest {
   }
 
   static JsonObject lastReleaseEvent(Pool pool, String id) {
-    return pool.preparedQuery("select data from events where release_id = $1 and type = 'release' order by id desc limit 1")
+    return pool.preparedQuery(
+      "select data from events where release_id = $1 and type = 'release' order by id desc limit 1")
       .execute(Tuple.of(id)).await().iterator().next().getJsonObject(0);
   }
 
   @Test
-  @DisplayName("rows with an unknown stage state, a plan the validator refuses or a malformed split end failed/error with "
+  @DisplayName(
+    "rows with an unknown stage state, a plan the validator refuses or a malformed split end failed/error with "
     + "the field named, their lease given up and the Worker left as it serves, while another release succeeds")
   void unreadableRowsEndFailed() {
     Pool pool = service.pool();

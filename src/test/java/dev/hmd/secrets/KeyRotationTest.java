@@ -1,14 +1,14 @@
 package dev.hmd.secrets;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -38,12 +38,14 @@ class KeyRotationTest {
       }
       Config rotated = config.with(Config.MASTER_KEY, newKey).with(Config.MASTER_KEY_PREVIOUS, oldKey);
       try (Service second = Service.start(rotated)) {
-        assertThat(Api.of(second).as(key).get("/v1/connections/" + connectionId + "/versions").statusCode()).isEqualTo(200);
+        assertThat(Api.of(second).as(key).get("/v1/connections/" + connectionId + "/versions").statusCode())
+          .isEqualTo(200);
         assertThat(keyIdInDatabase(second)).isEqualTo(new TokenCipher(java.util.List.of(
           java.util.Base64.getDecoder().decode(newKey))).currentKeyId());
       }
       try (Service third = Service.start(config.with(Config.MASTER_KEY, newKey))) {
-        assertThat(Api.of(third).as(key).get("/v1/connections/" + connectionId + "/versions").statusCode()).isEqualTo(200);
+        assertThat(Api.of(third).as(key).get("/v1/connections/" + connectionId + "/versions").statusCode())
+          .isEqualTo(200);
       }
       assertThatThrownBy(() -> Service.start(config.with(Config.MASTER_KEY, Secrets.newKey())))
         .hasMessageContaining("no master key with id");

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +41,7 @@ class AuthAndLimitsTest {
     String account = SimHarness.account("auth-unknown");
     sim.worker(account, "svc", 1);
     String path = "/accounts/" + account + "/workers/scripts/svc/versions";
-    for (HttpResponse<Buffer> res : new HttpResponse[] {getWithHeader(path, null), sim.cfGet(path, "never-registered")}) {
+    for (HttpResponse<Buffer> res : List.of(getWithHeader(path, null), sim.cfGet(path, "never-registered"))) {
       assertThat(res.statusCode()).isEqualTo(401);
       assertThat(error(res)).isEqualTo(new JsonObject().put("code", 10000).put("message", "Authentication error"));
     }
@@ -94,7 +95,8 @@ class AuthAndLimitsTest {
     String token = sim.token(account);
     sim.worker(account, "svc", 1);
     HttpResponse<Buffer> unknown = sim.cfGet("/accounts/" + account + "/workers/scripts/svc/nothing", token);
-    HttpResponse<Buffer> method = sim.cf(HttpMethod.DELETE, "/accounts/" + account + "/workers/scripts/svc/versions", token, null);
+    HttpResponse<Buffer> method = sim.cf(HttpMethod.DELETE, "/accounts/" + account + "/workers/scripts/svc/versions",
+      token, null);
     HttpResponse<Buffer> badAccount = sim.cfGet("/accounts/not-an-account/workers/scripts/svc/versions", token);
     for (HttpResponse<Buffer> res : new HttpResponse[] {unknown, method, badAccount}) {
       assertThat(res.statusCode()).isEqualTo(404);

@@ -54,7 +54,8 @@ class CloudflareEndpointsTest {
     assertThat(version.getInteger("number")).isEqualTo(2);
     assertThat(version.getJsonObject("metadata").fieldNames())
       .contains("author_email", "author_id", "created_on", "modified_on", "source", "hasPreview");
-    assertThat(version.getJsonObject("metadata").getString("created_on")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");
+    assertThat(version.getJsonObject("metadata").getString("created_on"))
+      .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");
     assertThat(version.getJsonObject("annotations").getString("workers/message")).isEqualTo("second");
     assertThat(version.getJsonObject("annotations").getString("workers/tag")).isEqualTo("v2");
     assertThat(version.getJsonObject("annotations").getString("workers/triggered_by")).isEqualTo("upload");
@@ -75,7 +76,8 @@ class CloudflareEndpointsTest {
     List<Integer> numbers = new ArrayList<>();
     for (int page = 1; page <= 3; page++) {
       JsonObject body = sim.cfGet(path + "?page=" + page + "&per_page=10", token).bodyAsJsonObject();
-      body.getJsonObject("result").getJsonArray("items").forEach(v -> numbers.add(((JsonObject) v).getInteger("number")));
+      body.getJsonObject("result").getJsonArray("items")
+        .forEach(v -> numbers.add(((JsonObject) v).getInteger("number")));
       assertThat(body.getJsonObject("result_info").getInteger("page")).isEqualTo(page);
       assertThat(body.getJsonObject("result_info").getInteger("total_count")).isEqualTo(25);
     }
@@ -130,7 +132,8 @@ class CloudflareEndpointsTest {
     String account = SimHarness.account("cf-version-detail");
     String token = sim.token(account);
     String first = sim.worker(account, "svc", 1);
-    JsonObject body = sim.cfGet("/accounts/" + account + "/workers/scripts/svc/versions/" + first, token).bodyAsJsonObject();
+    JsonObject body = sim.cfGet("/accounts/" + account + "/workers/scripts/svc/versions/" + first, token)
+      .bodyAsJsonObject();
     assertSuccessEnvelope(body);
     JsonObject version = body.getJsonObject("result");
     assertThat(version.getString("id")).isEqualTo(first);
@@ -138,7 +141,8 @@ class CloudflareEndpointsTest {
     assertThat(version.getJsonObject("resources").fieldNames()).contains("bindings", "script", "script_runtime");
     HttpResponse<Buffer> missing = sim.cfGet("/accounts/" + account + "/workers/scripts/svc/versions/nope", token);
     assertThat(missing.statusCode()).isEqualTo(404);
-    assertThat(missing.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getInteger("code")).isGreaterThanOrEqualTo(1000);
+    assertThat(missing.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getInteger("code"))
+      .isGreaterThanOrEqualTo(1000);
   }
 
   @Test
@@ -178,7 +182,8 @@ class CloudflareEndpointsTest {
       "/accounts/" + account + "/workers/scripts/svc/deployments?force=true", token, body);
     assertThat(res.statusCode()).isEqualTo(200);
     JsonObject deployment = res.bodyAsJsonObject().getJsonObject("result");
-    assertThat(deployment.getJsonObject("annotations").getString("workers/message")).isEqualTo("HMD release r_1 stage 2: 100%");
+    assertThat(deployment.getJsonObject("annotations").getString("workers/message"))
+      .isEqualTo("HMD release r_1 stage 2: 100%");
     assertThat(deployment.getString("id")).isNotBlank();
     assertThat(deployment.getString("created_on")).endsWith("Z");
   }

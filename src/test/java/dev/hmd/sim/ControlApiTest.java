@@ -74,7 +74,8 @@ class ControlApiTest {
     String account = SimHarness.account("control-conflict");
     sim.worker(account, "dup", 1);
     assertThat(sim.sim(HttpMethod.POST, "/accounts/" + account + "/workers/dup", null).statusCode()).isEqualTo(409);
-    assertThat(sim.sim(HttpMethod.POST, "/accounts/" + account + "/workers/Bad-Name", null).statusCode()).isEqualTo(400);
+    assertThat(sim.sim(HttpMethod.POST, "/accounts/" + account + "/workers/Bad-Name", null).statusCode())
+      .isEqualTo(400);
     assertThat(sim.sim(HttpMethod.POST, "/accounts/not-hex/workers/fine", null).statusCode()).isEqualTo(400);
     assertThat(sim.sim(HttpMethod.POST, "/accounts/" + account + "/workers/neg", new JsonObject().put("rps", -1))
       .statusCode()).isEqualTo(400);
@@ -108,7 +109,8 @@ class ControlApiTest {
   }
 
   @Test
-  @DisplayName("an omitted profile takes the documented defaults: 40/250 ms, CPU 5/20 ms, 0.1% errors, no server errors")
+  @DisplayName(
+    "an omitted profile takes the documented defaults: 40/250 ms, CPU 5/20 ms, 0.1% errors, no server errors")
   void defaultProfile() {
     String account = SimHarness.account("control-default-profile");
     sim.worker(account, "svc", 1);
@@ -194,7 +196,8 @@ class ControlApiTest {
       new JsonObject().put("errorRate", 0.1).put("serverErrorRate", 0.05));
     assertThat(res.statusCode()).isEqualTo(200);
     assertThat(res.bodyAsJsonObject().getJsonObject("profile").getDouble("serverErrorRate")).isEqualTo(0.05);
-    res = sim.sim(HttpMethod.PATCH, path + "/" + version, new JsonObject().put("latencyMs", new JsonObject().put("p99", 500)));
+    res = sim.sim(HttpMethod.PATCH, path + "/" + version,
+      new JsonObject().put("latencyMs", new JsonObject().put("p99", 500)));
     assertThat(res.bodyAsJsonObject().getJsonObject("profile").getDouble("serverErrorRate")).isEqualTo(0.05);
     assertThat(profile(account, version).getDouble("errorRate")).isEqualTo(0.1);
   }
@@ -210,9 +213,11 @@ class ControlApiTest {
   void patchWorker() {
     String account = SimHarness.account("control-rps");
     sim.worker(account, "svc", 10);
-    HttpResponse<Buffer> res = sim.sim(HttpMethod.PATCH, "/accounts/" + account + "/workers/svc", new JsonObject().put("rps", 7));
+    HttpResponse<Buffer> res = sim.sim(HttpMethod.PATCH, "/accounts/" + account + "/workers/svc",
+      new JsonObject().put("rps", 7));
     assertThat(res.statusCode()).isEqualTo(200);
-    assertThat(sim.sim(HttpMethod.GET, "/accounts/" + account + "/workers/svc", null).bodyAsJsonObject().getValue("rps"))
+    assertThat(sim.sim(HttpMethod.GET, "/accounts/" + account + "/workers/svc", null).bodyAsJsonObject()
+      .getValue("rps"))
       .isEqualTo(7);
     assertThat(sim.sim(HttpMethod.PATCH, "/accounts/" + account + "/workers/ghost", new JsonObject().put("rps", 7))
       .statusCode()).isEqualTo(404);

@@ -43,7 +43,8 @@ class DeploymentRulesTest {
     JsonObject envelope = res.bodyAsJsonObject();
     assertThat(envelope.getBoolean("success")).isFalse();
     assertThat(envelope.getValue("result")).isNull();
-    assertThat(envelope.getJsonArray("errors").getJsonObject(0).getInteger("code")).as(String.valueOf(body)).isEqualTo(code);
+    assertThat(envelope.getJsonArray("errors").getJsonObject(0).getInteger("code")).as(String.valueOf(body))
+      .isEqualTo(code);
     assertThat(deploymentCount()).as("a refused deployment changes nothing").isEqualTo(before);
   }
 
@@ -91,7 +92,8 @@ class DeploymentRulesTest {
     assertRefused(body(SimHarness.split(newVersion, 101)), CfException.INVALID_PERCENTAGE);
     assertRefused(body(new JsonArray().add(new JsonObject().put("version_id", newVersion).put("percentage", "100"))),
       CfException.INVALID_PERCENTAGE);
-    assertRefused(body(new JsonArray().add(new JsonObject().put("version_id", newVersion))), CfException.INVALID_PERCENTAGE);
+    assertRefused(body(new JsonArray().add(new JsonObject().put("version_id", newVersion))),
+      CfException.INVALID_PERCENTAGE);
   }
 
   @Test
@@ -103,10 +105,13 @@ class DeploymentRulesTest {
   @Test
   @DisplayName("versions must exist on the Worker; a missing version_id is refused too")
   void unknownVersions() {
-    assertRefused(body(SimHarness.split("00000000-0000-0000-0000-000000000000", 100)), CfException.VERSION_NOT_DEPLOYABLE);
-    assertRefused(body(new JsonArray().add(new JsonObject().put("percentage", 100))), CfException.VERSION_NOT_DEPLOYABLE);
+    assertRefused(body(SimHarness.split("00000000-0000-0000-0000-000000000000", 100)),
+      CfException.VERSION_NOT_DEPLOYABLE);
+    assertRefused(body(new JsonArray().add(new JsonObject().put("percentage", 100))),
+      CfException.VERSION_NOT_DEPLOYABLE);
     HttpResponse<Buffer> res = post(body(SimHarness.split("nope", 100)));
-    assertThat(res.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getJsonObject("source").getString("pointer"))
+    assertThat(res.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getJsonObject("source")
+      .getString("pointer"))
       .isEqualTo("/versions/0/version_id");
   }
 
@@ -140,7 +145,8 @@ class DeploymentRulesTest {
       .put("annotations", new JsonObject().put("workers/message", exactly1000Bytes + "x"));
     assertRefused(tooLong, CfException.INVALID_ANNOTATIONS);
     assertRefused(body(SimHarness.split(newVersion, 100)).put("annotations", "text"), CfException.INVALID_ANNOTATIONS);
-    assertRefused(body(SimHarness.split(newVersion, 100)).put("annotations", new JsonObject().put("workers/message", 5)),
+    assertRefused(body(SimHarness.split(newVersion, 100))
+      .put("annotations", new JsonObject().put("workers/message", 5)),
       CfException.INVALID_ANNOTATIONS);
   }
 
@@ -151,6 +157,7 @@ class DeploymentRulesTest {
       assertRefused(raw, CfException.MALFORMED_BODY);
     }
     assertRefused(body(new JsonArray().add("not an object")), CfException.INVALID_VERSION_COUNT);
-    assertRefused(new JsonObject().put("strategy", "percentage").put("versions", "all"), CfException.INVALID_VERSION_COUNT);
+    assertRefused(new JsonObject().put("strategy", "percentage").put("versions", "all"),
+      CfException.INVALID_VERSION_COUNT);
   }
 }

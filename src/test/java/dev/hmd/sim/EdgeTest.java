@@ -134,7 +134,8 @@ class EdgeTest {
         .isZero();
       assertThat(tally(sim, account, "svc", override, 10)).containsOnlyKeys(fresh);
 
-      assertThat(sim.sim(HttpMethod.PUT, "/faults", new JsonObject().put("overridePropagationSeconds", 30)).statusCode())
+      assertThat(sim.sim(HttpMethod.PUT, "/faults", new JsonObject().put("overridePropagationSeconds", 30))
+        .statusCode())
         .isEqualTo(200);
       sim.advance(Duration.ofSeconds(10));
       assertThat(tally(sim, account, "svc", override, 10)).containsOnlyKeys(old);
@@ -176,7 +177,8 @@ class EdgeTest {
   }
 
   @Test
-  @DisplayName("an override is found among several members, with parameters and spaces, the last one for a script winning")
+  @DisplayName(
+    "an override is found among several members, with parameters and spaces, the last one for a script winning")
   void overrideAmongMembers() {
     try (SimHarness sim = SimHarness.start()) {
       String account = SimHarness.account("edge-override-members");
@@ -234,7 +236,9 @@ class EdgeTest {
   }
 
   @Test
-  @DisplayName("each edge request is an invocation of its version in the telemetry and the traffic counts, edges regenerated alike")
+  @DisplayName(
+    "each edge request is an invocation of its version in the telemetry and the traffic counts, edges regenerated "
+    + "alike")
   void countedInTelemetry() {
     try (SimHarness sim = SimHarness.start(SimOptions.defaults().withOverridePropagationSeconds(0))) {
       String account = SimHarness.account("edge-telemetry");
@@ -279,7 +283,8 @@ class EdgeTest {
 
       JsonObject traffic = sim.sim(HttpMethod.GET, "/accounts/" + account + "/workers/svc", null).bodyAsJsonObject()
         .getJsonObject("traffic");
-      assertThat(traffic.getJsonObject(fresh).getInteger("requests")).isEqualTo(answered.get(fresh + "|200") + fresh500);
+      assertThat(traffic.getJsonObject(fresh).getInteger("requests"))
+        .isEqualTo(answered.get(fresh + "|200") + fresh500);
       assertThat(traffic.getJsonObject(fresh).getInteger("errors")).isEqualTo(fresh500);
       assertThat(traffic.getJsonObject(old).getInteger("errors")).isZero();
     }
@@ -291,8 +296,9 @@ class EdgeTest {
     try (SimHarness sim = SimHarness.start()) {
       String account = SimHarness.account("edge-not-found");
       quietWorker(sim, account, "svc");
-      for (String path : new String[] {"/sim/edge/" + account + "/ghost/", "/sim/edge/" + SimHarness.account("nobody")
-        + "/svc", "/sim/edge/not-an-account/svc/x", "/sim/edge/" + account, "/sim/edge", "/sim/edge/"}) {
+      String[] paths = {"/sim/edge/" + account + "/ghost/", "/sim/edge/" + SimHarness.account("nobody") + "/svc",
+        "/sim/edge/not-an-account/svc/x", "/sim/edge/" + account, "/sim/edge", "/sim/edge/"};
+      for (String path : paths) {
         HttpResponse<Buffer> res = sim.http.request(HttpMethod.GET, sim.port, "localhost", path).send().await();
         assertThat(res.statusCode()).as(path).isEqualTo(404);
         assertThat(res.getHeader("content-type")).as(path).isEqualTo("application/problem+json");

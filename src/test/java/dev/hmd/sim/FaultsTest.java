@@ -58,7 +58,8 @@ class FaultsTest {
     HttpResponse<Buffer> res = versions();
     assertThat(res.statusCode()).isEqualTo(500);
     assertThat(res.bodyAsJsonObject().getBoolean("success")).isFalse();
-    assertThat(res.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getInteger("code")).isGreaterThanOrEqualTo(1000);
+    assertThat(res.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getInteger("code"))
+      .isGreaterThanOrEqualTo(1000);
     assertThat(sim.sim(HttpMethod.GET, "/accounts/" + account + "/workers/svc", null).statusCode()).isEqualTo(200);
 
     faults(new JsonObject().put("errorRate", 1.0).put("errorStatus", 503));
@@ -127,7 +128,8 @@ class FaultsTest {
   }
 
   @Test
-  @DisplayName("refuseDeployments answers every deployment 400 with that code and message and changes nothing, until cleared")
+  @DisplayName(
+    "refuseDeployments answers every deployment 400 with that code and message and changes nothing, until cleared")
   void refuseDeployments() {
     JsonObject refusal = new JsonObject().put("code", 10220).put("message", "rollback refused: a secret changed");
     assertThat(faults(new JsonObject().put("refuseDeployments", refusal)).statusCode()).isEqualTo(200);
@@ -177,7 +179,8 @@ class FaultsTest {
   }
 
   @Test
-  @DisplayName("malformed refuseDeployments and overridePropagationSeconds are 400 problems naming the field, never 500s")
+  @DisplayName(
+    "malformed refuseDeployments and overridePropagationSeconds are 400 problems naming the field, never 500s")
   void refusalValidation() {
     faults(new JsonObject().put("latencyMs", 1));
     JsonObject inForce = sim.sim(HttpMethod.GET, "/faults", null).bodyAsJsonObject();

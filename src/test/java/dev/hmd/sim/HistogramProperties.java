@@ -37,7 +37,8 @@ class HistogramProperties {
   @Property(tries = 50)
   @Label("the same Worker seed and second always generate the same invocations")
   void generationIsDeterministic(@ForAll long seed, @ForAll @IntRange(min = 0, max = 1_000_000) int second) {
-    SimVersion version = new SimVersion("v", 1, 0, null, null, "wrangler", "a@b", 0, Profile.DEFAULT.withErrorRate(0.3));
+    SimVersion version = new SimVersion("v", 1, 0, null, null, "wrangler", "a@b", 0,
+      Profile.DEFAULT.withErrorRate(0.3));
     assertThat(generate(seed, second, version)).isEqualTo(generate(seed, second, version));
   }
 

@@ -48,7 +48,8 @@ class RobustnessTest {
     JsonObject valid = Query.window(SimHarness.START - 60_000, SimHarness.START + 60_000)
       .filter(Query.SCRIPT, "eq", "svc").filter(Query.WALL, "gt", 10).combination("or")
       .count().calc("p99", Query.WALL, "p99").groupBy(Query.VERSION)
-      .parameter("havings", new JsonArray().add(new JsonObject().put("key", "p99").put("operation", "gt").put("value", 1)))
+      .parameter("havings",
+        new JsonArray().add(new JsonObject().put("key", "p99").put("operation", "gt").put("value", 1)))
       .parameter("orderBy", new JsonObject().put("value", "count")).json();
     for (JsonObject body : mutations(valid, 400)) {
       HttpResponse<Buffer> res = sim.query(account, token, body);
@@ -72,7 +73,8 @@ class RobustnessTest {
   @Test
   @DisplayName("malformed control bodies are answered 2xx, 400 or 409, never 500")
   void controlBodies() {
-    JsonObject profile = new JsonObject().put("message", "m").put("latencyMs", new JsonObject().put("p50", 10).put("p99", 20))
+    JsonObject profile = new JsonObject().put("message", "m")
+      .put("latencyMs", new JsonObject().put("p50", 10).put("p99", 20))
       .put("cpuMs", new JsonObject().put("p50", 1).put("p99", 2)).put("errorRate", 0.1).put("serverErrorRate", 0.1);
     for (JsonObject body : mutations(profile, 150)) {
       HttpResponse<Buffer> res = sim.sim(HttpMethod.POST, "/accounts/" + account + "/workers/svc/versions", body);
@@ -91,7 +93,8 @@ class RobustnessTest {
   @DisplayName("odd paths and query strings are answered without a 500")
   void oddPaths() {
     String base = "/accounts/" + account + "/workers/scripts/";
-    for (String path : List.of(base + "svc/versions?page=-5", base + "svc/versions?per_page=1e3", base + "%2e%2e/versions",
+    for (String path
+      : List.of(base + "svc/versions?page=-5", base + "svc/versions?per_page=1e3", base + "%2e%2e/versions",
       base + "svc/versions/%00", base + "SVC/deployments", base + "svc/deployments/extra", "/accounts//tokens/verify",
       base + "svc/versions?page=99999999999")) {
       assertThat(sim.cfGet(path, token).statusCode()).as(path).isBetween(200, 499);

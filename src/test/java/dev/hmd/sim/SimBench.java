@@ -50,7 +50,8 @@ public final class SimBench {
         SimHarness.profile(60, 300, 0.01)).getString("id");
       http.request(HttpMethod.POST, port, "localhost", "/client/v4/accounts/" + account + "/workers/scripts/" + script
           + "/deployments").putHeader("Authorization", "Bearer " + token)
-        .sendJsonObject(new JsonObject().put("strategy", "percentage").put("versions", SimHarness.split(fresh, 10, old, 90)))
+        .sendJsonObject(new JsonObject().put("strategy", "percentage")
+          .put("versions", SimHarness.split(fresh, 10, old, 90)))
         .await();
     }
     System.out.printf("setup: %d Workers x %.0f rps in %.1f s%n", WORKERS, RPS, seconds(setupStarted));
@@ -70,7 +71,8 @@ public final class SimBench {
 
     report("aligned 5-minute window (stored minutes only)", http, port, account, token, aligned);
     report("trailing 5-minute window ending 5 s ago (edges regenerated)", http, port, account, token, trailing);
-    report("trailing window, ignoreSeries: true", http, port, account, token, trailing.copy().put("ignoreSeries", true));
+    report("trailing window, ignoreSeries: true", http, port, account, token,
+      trailing.copy().put("ignoreSeries", true));
     long retained = heapAfterGc();
     System.out.printf("heap used after GC, 15 min retained: %.0f MB (%.0f MB before the Workers existed)%n",
       retained / 1e6, baseline / 1e6);

@@ -99,7 +99,8 @@ final class SimHarness implements AutoCloseable {
    * version-overrides header when {@code overrides} is not null.
    */
   HttpResponse<Buffer> edge(HttpMethod method, String accountId, String script, String path, String overrides) {
-    HttpRequest<Buffer> request = http.request(method, port, "localhost", "/sim/edge/" + accountId + "/" + script + path);
+    HttpRequest<Buffer> request = http.request(method, port, "localhost",
+      "/sim/edge/" + accountId + "/" + script + path);
     if (overrides != null) {
       request.putHeader("Cloudflare-Workers-Version-Overrides", overrides);
     }
@@ -118,7 +119,8 @@ final class SimHarness implements AutoCloseable {
   /** Registers a fresh token for the account and returns it. */
   String token(String accountId) {
     String token = "tok-" + UUID.randomUUID();
-    HttpResponse<Buffer> res = sim(HttpMethod.POST, "/tokens", new JsonObject().put("token", token).put("accountId", accountId));
+    HttpResponse<Buffer> res = sim(HttpMethod.POST, "/tokens",
+      new JsonObject().put("token", token).put("accountId", accountId));
     assertThat(res.statusCode()).isEqualTo(201);
     return token;
   }
@@ -133,7 +135,8 @@ final class SimHarness implements AutoCloseable {
 
   /** Uploads a version with the given profile fields and returns its id. */
   String version(String accountId, String script, JsonObject profile) {
-    HttpResponse<Buffer> res = sim(HttpMethod.POST, "/accounts/" + accountId + "/workers/" + script + "/versions", profile);
+    HttpResponse<Buffer> res = sim(HttpMethod.POST, "/accounts/" + accountId + "/workers/" + script + "/versions",
+      profile);
     assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(201);
     return res.bodyAsJsonObject().getString("id");
   }
@@ -148,7 +151,8 @@ final class SimHarness implements AutoCloseable {
   }
 
   static JsonArray split(String first, double firstPercentage, String second, double secondPercentage) {
-    return split(first, firstPercentage).add(new JsonObject().put("version_id", second).put("percentage", secondPercentage));
+    return split(first, firstPercentage)
+      .add(new JsonObject().put("version_id", second).put("percentage", secondPercentage));
   }
 
   HttpResponse<Buffer> query(String accountId, String token, Object body) {

@@ -84,7 +84,8 @@ class TelemetryQueryTest {
     assertThat(calculation.getString("alias")).isEqualTo("p99_wall");
     assertThat(calculation.getString("calculation")).isEqualTo("p99");
     JsonObject aggregate = calculation.getJsonArray("aggregates").getJsonObject(0);
-    assertThat(aggregate.fieldNames()).containsExactlyInAnyOrder("value", "count", "interval", "sampleInterval", "groups");
+    assertThat(aggregate.fieldNames())
+      .containsExactlyInAnyOrder("value", "count", "interval", "sampleInterval", "groups");
     assertThat(aggregate.getLong("interval")).isEqualTo(61);
     assertThat(aggregate.getInteger("sampleInterval")).isEqualTo(1);
     assertThat(aggregate.getJsonArray("groups").getJsonObject(0).getString("key")).isEqualTo(Query.VERSION);
@@ -158,16 +159,20 @@ class TelemetryQueryTest {
   @DisplayName("filterCombination or, and nested groups")
   void combinations() {
     long betaExceptions = count(window().filter(Query.SCRIPT, "eq", "beta").filter(Query.OUTCOME, "eq", "exception"));
-    assertThat(count(window().combination("or").filter(Query.SCRIPT, "eq", "alpha").filter(Query.OUTCOME, "eq", "exception")))
+    assertThat(
+      count(window().combination("or").filter(Query.SCRIPT, "eq", "alpha").filter(Query.OUTCOME, "eq", "exception")))
       .isEqualTo(6000 + betaExceptions);
     JsonObject nested = window().count().json();
     nested.getJsonObject("parameters").put("filterCombination", "AND").put("filters", new JsonArray()
       .add(new JsonObject().put("kind", "group").put("filterCombination", "OR").put("filters", new JsonArray()
-        .add(new JsonObject().put("key", Query.SCRIPT).put("operation", "=").put("type", "string").put("value", "alpha"))
-        .add(new JsonObject().put("key", Query.SCRIPT).put("operation", "=").put("type", "string").put("value", "beta"))))
+        .add(new JsonObject().put("key", Query.SCRIPT).put("operation", "=").put("type", "string")
+          .put("value", "alpha"))
+        .add(new JsonObject().put("key", Query.SCRIPT).put("operation", "=").put("type", "string")
+          .put("value", "beta"))))
       .add(new JsonObject().put("key", Query.OUTCOME).put("operation", "!=").put("type", "string").put("value", "ok")));
     long all = count(window().filter(Query.OUTCOME, "eq", "exception"));
-    assertThat(SimHarness.aggregates(sim.result(account, token, nested), 0).getJsonObject(0).getLong("value")).isEqualTo(all);
+    assertThat(SimHarness.aggregates(sim.result(account, token, nested), 0).getJsonObject(0).getLong("value"))
+      .isEqualTo(all);
   }
 
   @Test
@@ -204,7 +209,8 @@ class TelemetryQueryTest {
   @DisplayName("havings, orderBy and limit shape the grouped rows")
   void havingsOrderAndLimit() {
     Query query = window().count().groupBy(Query.SCRIPT);
-    query.parameter("havings", new JsonArray().add(new JsonObject().put("key", "count").put("operation", "gt").put("value", 4000)));
+    query.parameter("havings",
+      new JsonArray().add(new JsonObject().put("key", "count").put("operation", "gt").put("value", 4000)));
     assertThat(SimHarness.byGroup(sim.result(account, token, query.json()), 0).keySet()).containsExactly("alpha");
 
     Query ordered = window().count().groupBy(Query.SCRIPT)
@@ -220,7 +226,8 @@ class TelemetryQueryTest {
     JsonObject otherDataset = window().count().parameter("datasets", new JsonArray().add("other-dataset")).json();
     assertThat(SimHarness.aggregates(sim.result(account, token, otherDataset), 0)).isEmpty();
     JsonObject noSeries = window().count().json().put("ignoreSeries", true);
-    assertThat(sim.result(account, token, noSeries).getJsonArray("calculations").getJsonObject(0).getJsonArray("series")).isEmpty();
+    assertThat(sim.result(account, token, noSeries).getJsonArray("calculations").getJsonObject(0)
+      .getJsonArray("series")).isEmpty();
     JsonObject events = sim.result(account, token, window().json().put("view", "events"));
     assertThat(events.getJsonObject("events").getJsonArray("events")).isEmpty();
   }

@@ -32,7 +32,8 @@ class VersionOverridesTest {
     assertThat(VersionOverrides.parse(List.of())).isEmpty();
     assertThat(VersionOverrides.parse(null)).isEmpty();
     assertThat(parse("a=1, b=?1, c=(\"x\"), d, e=:YWJj:, f=tok, g=\"ok\"")).containsExactly(Map.entry("g", "ok"));
-    assertThat(parse("A=\"1\", b =\"2\", c= \"3\", =\"4\", d=\"5\" junk, e=\"6\"")).containsExactly(Map.entry("e", "6"));
+    assertThat(parse("A=\"1\", b =\"2\", c= \"3\", =\"4\", d=\"5\" junk, e=\"6\""))
+      .containsExactly(Map.entry("e", "6"));
     assertThat(parse("a=\"bad \\n escape\", b=\"ok\"")).containsExactly(Map.entry("b", "ok"));
     assertThat(parse("a=\"ok\", b=\"unterminated, c=\"lost\"")).containsExactly(Map.entry("a", "ok"));
     assertThat(parse("\"", ",,,", ";;", "=")).isEmpty();

@@ -14,12 +14,15 @@ class ConfidenceBoundsTest {
 
   @ParameterizedTest(name = "{0}/{1}")
   @CsvSource({"81, 263", "15, 148", "1, 29", "5, 100", "1, 10", "30, 1000", "4999, 5000", "1, 1000000"})
-  @DisplayName("the interval's ends are where the continuity-corrected score statistic is 1.96, found independently by bisection")
+  @DisplayName(
+    "the interval's ends are where the continuity-corrected score statistic is 1.96, found independently by bisection")
   void wilsonSolvesTheScoreEquation(long events, long trials) {
     // |x - n p| - 1/2 = z sqrt(n p (1 - p)), solved for p on each side of x / n
     double n = trials;
-    java.util.function.DoubleUnaryOperator below = p -> (events - 0.5 - n * p) - ConfidenceBounds.Z * Math.sqrt(n * p * (1 - p));
-    java.util.function.DoubleUnaryOperator above = p -> (n * p - events - 0.5) - ConfidenceBounds.Z * Math.sqrt(n * p * (1 - p));
+    java.util.function.DoubleUnaryOperator below = p ->
+      (events - 0.5 - n * p) - ConfidenceBounds.Z * Math.sqrt(n * p * (1 - p));
+    java.util.function.DoubleUnaryOperator above = p ->
+      (n * p - events - 0.5) - ConfidenceBounds.Z * Math.sqrt(n * p * (1 - p));
     assertThat(ConfidenceBounds.wilsonLower(events, trials)).isCloseTo(root(below, 0, events / n), within(1e-9));
     assertThat(ConfidenceBounds.wilsonUpper(events, trials)).isCloseTo(root(above, events / n, 1), within(1e-9));
   }
@@ -71,7 +74,8 @@ class ConfidenceBoundsTest {
         OptionalDouble lower = ConfidenceBounds.quantileLowerBoundLevel(n, p);
         if (lower.isPresent()) {
           long k = Math.round(lower.getAsDouble() * (n - 1)) + 1;
-          assertThat(1 - b.cumulativeProbability((int) k - 1)).as("coverage n=%d p=%s", n, p).isGreaterThanOrEqualTo(0.975);
+          assertThat(1 - b.cumulativeProbability((int) k - 1)).as("coverage n=%d p=%s", n, p)
+            .isGreaterThanOrEqualTo(0.975);
           assertThat(1 - b.cumulativeProbability((int) k)).as("tightness n=%d p=%s", n, p).isLessThan(0.975);
         } else {
           assertThat(1 - b.cumulativeProbability(0)).as("no rank works n=%d p=%s", n, p).isLessThan(0.975);
@@ -112,7 +116,9 @@ class ConfidenceBoundsTest {
   }
 
   @Test
-  @DisplayName("the exact lower bound fails a rate at the threshold at most alpha of the time, at every n and alpha, and no more strictly than needed")
+  @DisplayName(
+    "the exact lower bound fails a rate at the threshold at most alpha of the time, at every n and alpha, and no "
+    + "more strictly than needed")
   void exactBoundIsExact() {
     double p0 = 0.01;
     for (int n : new int[] {10, 50, 100, 200, 1000, 5000}) {

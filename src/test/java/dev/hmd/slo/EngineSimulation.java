@@ -157,7 +157,8 @@ final class EngineSimulation {
   }
 
   private static Ending ending(ReleaseState state, int checks, double now) {
-    return new Ending(state.status(), state.outcome() == null ? null : state.outcome().code(), state.currentStageIndex(),
+    return new Ending(state.status(), state.outcome() == null ? null : state.outcome().code(),
+      state.currentStageIndex(),
       checks, now);
   }
 

@@ -97,17 +97,20 @@ class PlanControlsValidationTest {
   @DisplayName("every broken part of a smoke test is named at its field")
   void smokeErrors() {
     assertThat(fieldsOf(base().put("smokeTest", "yes"))).containsExactly("smokeTest");
-    assertThat(fieldsOf(base().put("smokeTest", new JsonObject()))).containsExactly("smokeTest.url", "smokeTest.requests");
+    assertThat(fieldsOf(base().put("smokeTest", new JsonObject())))
+      .containsExactly("smokeTest.url", "smokeTest.requests");
     JsonObject bad = new JsonObject().put("url", "ftp://x.example.com").put("repeat", 0).put("maxFailures", -1)
       .put("requests", new JsonArray()
-        .add(new JsonObject().put("method", "FETCH").put("path", "health").put("expectStatus", new JsonArray().add(700)))
+        .add(new JsonObject().put("method", "FETCH").put("path", "health")
+          .put("expectStatus", new JsonArray().add(700)))
         .add("GET /"));
     assertThat(fieldsOf(base().put("smokeTest", bad))).containsExactlyInAnyOrder("smokeTest.url",
       "smokeTest.requests[0].method", "smokeTest.requests[0].path", "smokeTest.requests[0].expectStatus",
       "smokeTest.requests[1]", "smokeTest.repeat", "smokeTest.maxFailures");
     assertThat(fieldsOf(base().put("smokeTest", smoke().put("repeat", 50).put("maxFailures", 0)
       .put("requests", new JsonArray().add(new JsonObject().put("path", "/a")).add(new JsonObject().put("path", "/b"))
-        .add(new JsonObject().put("path", "/c")).add(new JsonObject().put("path", "/d")).add(new JsonObject().put("path", "/e"))))))
+        .add(new JsonObject().put("path", "/c")).add(new JsonObject().put("path", "/d"))
+          .add(new JsonObject().put("path", "/e"))))))
       .containsExactly("smokeTest.repeat");
     assertThat(fieldsOf(base().put("smokeTest", smoke().put("repeat", 1).put("maxFailures", 1))))
       .containsExactly("smokeTest.maxFailures");

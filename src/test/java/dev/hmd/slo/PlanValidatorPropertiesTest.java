@@ -1,8 +1,8 @@
 package dev.hmd.slo;
 
-import dev.hmd.connections.PlanJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hmd.connections.PlanJson;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -55,7 +55,8 @@ class PlanValidatorPropertiesTest {
 
   /** Candidate values of every kind: valid, out of range, wrong type, null and absent. */
   private static Arbitrary<Object> anyValue(Object... interesting) {
-    Arbitrary<Object> common = Arbitraries.of(ABSENT, null, "10", true, 10.5, -1, 0, 1, 100, 101, 1e308, Double.NaN, new JsonObject(),
+    Arbitrary<Object> common = Arbitraries.of(ABSENT, null, "10", true, 10.5, -1, 0, 1, 100, 101, 1e308, Double.NaN,
+      new JsonObject(),
         new JsonArray(), Long.MAX_VALUE);
     return interesting.length == 0 ? common : Arbitraries.oneOf(Arbitraries.of(interesting), common);
   }
@@ -63,20 +64,25 @@ class PlanValidatorPropertiesTest {
   @Provide
   Arbitrary<JsonObject> bodies() {
     Arbitrary<Object> stage = Combinators.combine(
-        anyValue(10, 50, 100), anyValue(1, 60, 604_800, 604_801), anyValue(true, false), anyValue("canary", "x".repeat(300)))
+        anyValue(10, 50, 100), anyValue(1, 60, 604_800, 604_801), anyValue(true, false),
+          anyValue("canary", "x".repeat(300)))
       .as((target, soak, auto, description) -> (Object) object(
         "targetPercent", target, "soakSeconds", soak, "autoProgress", auto, "description", description));
     Arbitrary<Object> slo = Combinators.combine(
-        anyValue("latency_p99", "error_rate", "cpu_p50", "p99"), anyValue(0.01, 300, 1.2, -0.5, 2), anyValue("absolute", "relative", "other"))
+        anyValue("latency_p99", "error_rate", "cpu_p50", "p99"), anyValue(0.01, 300, 1.2, -0.5, 2),
+          anyValue("absolute", "relative", "other"))
       .as((sli, threshold, mode) -> (Object) object("sli", sli, "threshold", threshold, "mode", mode));
     Arbitrary<Object> stages = Arbitraries.oneOf(
       stage.list().ofMaxSize(4).map(PlanValidatorPropertiesTest::array), anyValue());
     Arbitrary<Object> slos = Arbitraries.oneOf(
       slo.list().ofMaxSize(4).map(PlanValidatorPropertiesTest::array), anyValue());
-    return Combinators.combine(stages, slos, anyValue(10, 3600), anyValue(50), anyValue(1, 3), anyValue("pause", "rollback", "proceed", "stop"),
+    return Combinators.combine(stages, slos, anyValue(10, 3600), anyValue(50), anyValue(1, 3),
+      anyValue("pause", "rollback", "proceed", "stop"),
         anyValue(60, ABSENT))
-      .as((st, sl, poll, min, failures, policy, timeout) -> object("stages", st, "slos", sl, "pollIntervalSeconds", poll,
-        "minRequests", min, "failureThreshold", failures, "onInsufficientData", policy, "approvalTimeoutSeconds", timeout));
+      .as((st, sl, poll, min, failures, policy, timeout) ->
+        object("stages", st, "slos", sl, "pollIntervalSeconds", poll,
+        "minRequests", min, "failureThreshold", failures, "onInsufficientData", policy, "approvalTimeoutSeconds",
+          timeout));
   }
 
   private static JsonObject object(Object... keysAndValues) {

@@ -36,12 +36,14 @@ class PlanValidatorTest {
   }
 
   @Test
-  @DisplayName("maxSoakSeconds defaults to 4 x soakSeconds and is echoed only when set; below soakSeconds it is refused")
+  @DisplayName(
+    "maxSoakSeconds defaults to 4 x soakSeconds and is echoed only when set; below soakSeconds it is refused")
   void maxSoakSeconds() {
     Plan defaulted = planOf(example());
     assertThat(defaulted.stage(0).maxSoakSeconds()).isNull();
     assertThat(defaulted.stage(0).effectiveMaxSoakSeconds()).isEqualTo(240);
-    assertThat(PlanJson.toJson(defaulted).getJsonArray("stages").getJsonObject(0).containsKey("maxSoakSeconds")).isFalse();
+    assertThat(PlanJson.toJson(defaulted).getJsonArray("stages").getJsonObject(0).containsKey("maxSoakSeconds"))
+      .isFalse();
 
     JsonObject body = example();
     body.getJsonArray("stages").getJsonObject(0).put("maxSoakSeconds", 60);
@@ -51,7 +53,8 @@ class PlanValidatorTest {
     assertThat(PlanJson.fromJson(PlanJson.toJson(set))).isEqualTo(set);
 
     body.getJsonArray("stages").getJsonObject(0).put("maxSoakSeconds", 59);
-    assertThat(errorsOf(body)).containsExactly(new FieldError("stages[0].maxSoakSeconds", "must be at least soakSeconds (60)"));
+    assertThat(errorsOf(body))
+      .containsExactly(new FieldError("stages[0].maxSoakSeconds", "must be at least soakSeconds (60)"));
     body.getJsonArray("stages").getJsonObject(0).put("maxSoakSeconds", "long");
     assertThat(errorsOf(body)).extracting(FieldError::field).containsExactly("stages[0].maxSoakSeconds");
     body.getJsonArray("stages").getJsonObject(0).put("maxSoakSeconds", PlanValidator.MAX_MAX_SOAK_SECONDS + 1);
@@ -173,19 +176,25 @@ class PlanValidatorTest {
       Arguments.of("targetPercent missing", (Edit) b -> stage(b, 0).remove("targetPercent"), "stages[0].targetPercent"),
       Arguments.of("targetPercent 0", (Edit) b -> stage(b, 0).put("targetPercent", 0), "stages[0].targetPercent"),
       Arguments.of("targetPercent 10.5", (Edit) b -> stage(b, 0).put("targetPercent", 10.5), "stages[0].targetPercent"),
-      Arguments.of("targetPercent a string", (Edit) b -> stage(b, 0).put("targetPercent", "10"), "stages[0].targetPercent"),
-      Arguments.of("targetPercent not ascending", (Edit) b -> stages(b).add(1, stageJson(10, 5)), "stages[1].targetPercent"),
+      Arguments.of("targetPercent a string", (Edit) b -> stage(b, 0).put("targetPercent", "10"),
+        "stages[0].targetPercent"),
+      Arguments.of("targetPercent not ascending", (Edit) b -> stages(b).add(1, stageJson(10, 5)),
+        "stages[1].targetPercent"),
       Arguments.of("last stage not 100", (Edit) b -> stage(b, 1).put("targetPercent", 90), "stages[1].targetPercent"),
       Arguments.of("targetPercent 101", (Edit) b -> stage(b, 1).put("targetPercent", 101), "stages[1].targetPercent"),
       Arguments.of("soakSeconds missing", (Edit) b -> stage(b, 1).remove("soakSeconds"), "stages[1].soakSeconds"),
       Arguments.of("soakSeconds 0", (Edit) b -> stage(b, 1).put("soakSeconds", 0), "stages[1].soakSeconds"),
-      Arguments.of("soakSeconds over a week", (Edit) b -> stage(b, 1).put("soakSeconds", 7 * 24 * 3600 + 1), "stages[1].soakSeconds"),
-      Arguments.of("soakSeconds huge", (Edit) b -> stage(b, 1).put("soakSeconds", new BigInteger("1000000000000000000000")), "stages[1].soakSeconds"),
+      Arguments.of("soakSeconds over a week", (Edit) b -> stage(b, 1).put("soakSeconds", 7 * 24 * 3600 + 1),
+        "stages[1].soakSeconds"),
+      Arguments.of("soakSeconds huge",
+        (Edit) b -> stage(b, 1).put("soakSeconds", new BigInteger("1000000000000000000000")), "stages[1].soakSeconds"),
       Arguments.of("soakSeconds 1e300", (Edit) b -> stage(b, 1).put("soakSeconds", 1e300), "stages[1].soakSeconds"),
       Arguments.of("soakSeconds NaN", (Edit) b -> stage(b, 1).put("soakSeconds", Double.NaN), "stages[1].soakSeconds"),
-      Arguments.of("autoProgress a string", (Edit) b -> stage(b, 0).put("autoProgress", "yes"), "stages[0].autoProgress"),
+      Arguments.of("autoProgress a string", (Edit) b -> stage(b, 0).put("autoProgress", "yes"),
+        "stages[0].autoProgress"),
       Arguments.of("description a number", (Edit) b -> stage(b, 0).put("description", 5), "stages[0].description"),
-      Arguments.of("description too long", (Edit) b -> stage(b, 0).put("description", "x".repeat(201)), "stages[0].description"),
+      Arguments.of("description too long", (Edit) b -> stage(b, 0).put("description", "x".repeat(201)),
+        "stages[0].description"),
       Arguments.of("slos an object", (Edit) b -> b.put("slos", new JsonObject()), "slos"),
       Arguments.of("slos has 21 entries", (Edit) b -> b.put("slos", manySlos(21)), "slos"),
       Arguments.of("an SLO is a string", (Edit) b -> slos(b).set(1, "error_rate"), "slos[1]"),
@@ -201,17 +210,24 @@ class PlanValidatorTest {
       Arguments.of("mode unknown", (Edit) b -> slo(b, 2).put("mode", "ratio"), "slos[2].mode"),
       Arguments.of("mode a boolean", (Edit) b -> slo(b, 2).put("mode", true), "slos[2].mode"),
       Arguments.of("pollIntervalSeconds 0", (Edit) b -> b.put("pollIntervalSeconds", 0), "pollIntervalSeconds"),
-      Arguments.of("pollIntervalSeconds over an hour", (Edit) b -> b.put("pollIntervalSeconds", 3601), "pollIntervalSeconds"),
-      Arguments.of("pollIntervalSeconds a string", (Edit) b -> b.put("pollIntervalSeconds", "10"), "pollIntervalSeconds"),
+      Arguments.of("pollIntervalSeconds over an hour", (Edit) b -> b.put("pollIntervalSeconds", 3601),
+        "pollIntervalSeconds"),
+      Arguments.of("pollIntervalSeconds a string", (Edit) b -> b.put("pollIntervalSeconds", "10"),
+        "pollIntervalSeconds"),
       Arguments.of("minRequests 0", (Edit) b -> b.put("minRequests", 0), "minRequests"),
       Arguments.of("minRequests 2.5", (Edit) b -> b.put("minRequests", 2.5), "minRequests"),
       Arguments.of("failureThreshold 0", (Edit) b -> b.put("failureThreshold", 0), "failureThreshold"),
-      Arguments.of("failureThreshold a list", (Edit) b -> b.put("failureThreshold", new JsonArray()), "failureThreshold"),
+      Arguments.of("failureThreshold a list", (Edit) b -> b.put("failureThreshold", new JsonArray()),
+        "failureThreshold"),
       Arguments.of("onInsufficientData unknown", (Edit) b -> b.put("onInsufficientData", "wait"), "onInsufficientData"),
-      Arguments.of("onInsufficientData upper case", (Edit) b -> b.put("onInsufficientData", "PAUSE"), "onInsufficientData"),
-      Arguments.of("approvalTimeoutSeconds 0", (Edit) b -> b.put("approvalTimeoutSeconds", 0), "approvalTimeoutSeconds"),
-      Arguments.of("approvalTimeoutSeconds a string", (Edit) b -> b.put("approvalTimeoutSeconds", "1h"), "approvalTimeoutSeconds"),
-      Arguments.of("approvalTimeoutSeconds over 30 days", (Edit) b -> b.put("approvalTimeoutSeconds", 30 * 24 * 3600 + 1), "approvalTimeoutSeconds"));
+      Arguments.of("onInsufficientData upper case", (Edit) b -> b.put("onInsufficientData", "PAUSE"),
+        "onInsufficientData"),
+      Arguments.of("approvalTimeoutSeconds 0", (Edit) b -> b.put("approvalTimeoutSeconds", 0),
+        "approvalTimeoutSeconds"),
+      Arguments.of("approvalTimeoutSeconds a string", (Edit) b -> b.put("approvalTimeoutSeconds", "1h"),
+        "approvalTimeoutSeconds"),
+      Arguments.of("approvalTimeoutSeconds over 30 days",
+        (Edit) b -> b.put("approvalTimeoutSeconds", 30 * 24 * 3600 + 1), "approvalTimeoutSeconds"));
   }
 
   @ParameterizedTest(name = "{0} -> one error at {2}")
@@ -232,7 +248,8 @@ class PlanValidatorTest {
       .containsExactly(new FieldError("pollIntervalSeconds", "must be an integer from 1 to 3600 (got 10.5)"));
     assertThat(errorsOf(setInSlo(0, "sli", "p99")))
       .containsExactly(new FieldError("slos[0].sli",
-        "must be one of latency_p50, latency_p90, latency_p99, latency_p999, cpu_p50, cpu_p99, error_rate, exception_rate (got the string \"p99\")"));
+        "must be one of latency_p50, latency_p90, latency_p99, latency_p999, cpu_p50, cpu_p99, error_rate, "
+          + "exception_rate (got the string \"p99\")"));
     assertThat(errorsOf(setInStage(1, "targetPercent", 90)).get(0).message()).contains("must be 100");
   }
 

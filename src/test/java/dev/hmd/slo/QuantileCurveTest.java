@@ -70,7 +70,9 @@ class QuantileCurveTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("shapes")
-  @DisplayName("lowAt never overstates and highAt never understates a usual shape's quantiles, read from p25..p999 or p50/p99, up to p99.995")
+  @DisplayName(
+    "lowAt never overstates and highAt never understates a usual shape's quantiles, read from p25..p999 or p50/p99, "
+    + "up to p99.995")
   void envelopes(String name, DoubleUnaryOperator quantile) {
     for (double[] known : new double[][] {WALL, CPU}) {
       QuantileCurve curve = curveOf(quantile, known);
@@ -79,18 +81,21 @@ class QuantileCurveTest {
         double slack = 1e-9 * Math.abs(truth);
         Double low = curve.lowAt(level);
         if (low != null) {
-          assertThat(low).as("%s low at %.4f from %d points", name, level, known.length).isLessThanOrEqualTo(truth + slack);
+          assertThat(low).as("%s low at %.4f from %d points", name, level, known.length)
+            .isLessThanOrEqualTo(truth + slack);
         }
         Double high = curve.highAt(level);
         if (high != null) {
-          assertThat(high).as("%s high at %.4f from %d points", name, level, known.length).isGreaterThanOrEqualTo(truth - slack);
+          assertThat(high).as("%s high at %.4f from %d points", name, level, known.length)
+            .isGreaterThanOrEqualTo(truth - slack);
         }
       }
     }
   }
 
   @Test
-  @DisplayName("a nearly symmetric light tail (Weibull k 3) is read within 0.5%: the envelopes are for right-skewed shapes")
+  @DisplayName(
+    "a nearly symmetric light tail (Weibull k 3) is read within 0.5%: the envelopes are for right-skewed shapes")
   void nearlySymmetric() {
     DoubleUnaryOperator quantile = weibull(3);
     for (double[] known : new double[][] {WALL, CPU}) {
@@ -143,7 +148,9 @@ class QuantileCurveTest {
   }
 
   @Test
-  @DisplayName("outside the known range: low goes down to p25 only and repeats the top value above it; high repeats the bottom value below and extends a power law above")
+  @DisplayName(
+    "outside the known range: low goes down to p25 only and repeats the top value above it; high repeats the bottom "
+    + "value below and extends a power law above")
   void outsideTheKnownRange() {
     QuantileCurve curve = curveOf(lognormal(0.6), WALL);
     assertThat(curve.lowAt(0.2)).isNull();

@@ -50,42 +50,13 @@ class ReleaseControlsMachineTest {
     return new Gate(name, "https://ci.example.com/" + name, when, timeout);
   }
 
-  /** Applies inputs in order, each of which must be accepted; keeps the last transition. */
-  private static final class Driver {
-    final ReleaseMachine machine;
-    ReleaseState state;
-    Transition last;
-
-    Driver(Plan plan) {
-      machine = new ReleaseMachine(plan);
-      state = machine.initialState();
-    }
-
-    Driver then(ReleaseInput... inputs) {
-      for (ReleaseInput input : inputs) {
-        last = machine.apply(state, input);
-        assertThat(last.rejection()).as("%s in %s", input, state).isNull();
-        state = last.next();
-      }
-      return this;
-    }
-
-    Transition attempt(ReleaseInput input) {
-      return machine.apply(state, input);
-    }
-
-    Integer wanted() {
-      return machine.wantedNewPercent(state);
-    }
-  }
-
   @Nested
   class SmokeTests {
 
     @Test
     @DisplayName("a smoke test first deploys the new version at 0%, runs once that serves, and a pass starts stage 1")
     void passes() {
-      Driver d = new Driver(plan(SMOKE, List.of(), three())).then(new Start(T0));
+      MachineDriver d = new MachineDriver(plan(SMOKE, List.of(), three())).then(new Start(T0));
       assertThat(d.last.effects()).containsExactly(new DeployStandby(), new RunSmokeTest());
       assertThat(d.state.isStarted()).isFalse();
       assertThat(d.machine.wantsStandby(d.state)).isTrue();
@@ -110,12 +81,15 @@ class ReleaseControlsMachineTest {
     @Test
     @DisplayName("a failed smoke test ends rolled_back (smoke_test_failed) and takes the 0% deployment away again")
     void fails() {
-      Driver d = new Driver(plan(SMOKE, List.of(), three())).then(new Start(T0), new SplitApplied(at(2), 0),
-        new SmokeTestFailed(at(8), "2 of 5 answers were not as expected"));
+      MachineDriver d = new MachineDriver(plan(SMOKE, List.of(), three()))
+        .then(new Start(T0), new SplitApplied(at(2), 0),
+          new SmokeTestFailed(at(8), "2 of 5 answers were not as expected"));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
       assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.SMOKE_TEST_FAILED);
-      assertThat(d.state.outcome().message()).contains("never served real traffic").endsWith("2 of 5 answers were not as expected");
-      assertThat(d.last.effects()).containsExactly(new SetSplit(0), new Finished(ReleaseStatus.ROLLED_BACK, d.state.outcome()));
+      assertThat(d.state.outcome().message()).contains("never served real traffic")
+        .endsWith("2 of 5 answers were not as expected");
+      assertThat(d.last.effects())
+        .containsExactly(new SetSplit(0), new Finished(ReleaseStatus.ROLLED_BACK, d.state.outcome()));
       assertThat(d.state.stages()).extracting(StageState::status)
         .containsExactly(StageStatus.FAILED, StageStatus.CANCELLED, StageStatus.CANCELLED);
       assertThat(d.state.stages()).allSatisfy(s -> assertThat(s.startedAt()).isNull());
@@ -126,12 +100,13 @@ class ReleaseControlsMachineTest {
     @Test
     @DisplayName("cancelling during the smoke test removes the 0% deployment; without one it touches nothing")
     void cancel() {
-      Driver d = new Driver(plan(SMOKE, List.of(), three())).then(new Start(T0), new Cancel(at(1), "by ann"));
+      MachineDriver d = new MachineDriver(plan(SMOKE, List.of(), three()))
+        .then(new Start(T0), new Cancel(at(1), "by ann"));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.CANCELLED);
       assertThat(d.last.effects()).first().isEqualTo(new SetSplit(0));
       assertThat(d.wanted()).isZero();
 
-      Driver gated = new Driver(plan(null, List.of(gate("freeze", Gate.When.BEFORE_START, 60)), three()))
+      MachineDriver gated = new MachineDriver(plan(null, List.of(gate("freeze", Gate.When.BEFORE_START, 60)), three()))
         .then(new Start(T0), new Cancel(at(1), null));
       assertThat(gated.last.effects()).noneMatch(SetSplit.class::isInstance);
       assertThat(gated.wanted()).isNull();
@@ -144,9 +119,10 @@ class ReleaseControlsMachineTest {
     @Test
     @DisplayName("before_start gates come first, then the smoke test, then stage 1's gates, then its split")
     void order() {
-      Plan plan = plan(SMOKE, List.of(gate("freeze", Gate.When.BEFORE_START, 60), gate("load", Gate.When.BEFORE_EACH_STAGE, 30),
+      Plan plan = plan(SMOKE,
+        List.of(gate("freeze", Gate.When.BEFORE_START, 60), gate("load", Gate.When.BEFORE_EACH_STAGE, 30),
         gate("qa", Gate.When.BEFORE_PROMOTION, 90)), three());
-      Driver d = new Driver(plan).then(new Start(T0));
+      MachineDriver d = new MachineDriver(plan).then(new Start(T0));
       assertThat(d.last.effects()).containsExactly(new AwaitGates(List.of("freeze"), at(60)));
       assertThat(d.wanted()).as("nothing deployed before the start gates").isNull();
       d.then(new GatePassed(at(1), "freeze"));
@@ -185,7 +161,7 @@ class ReleaseControlsMachineTest {
     @Test
     @DisplayName("cancelling while a gate holds the next stage leaves the passed stage passed and cancels the held one")
     void cancelWhileGated() {
-      Driver d = new Driver(plan(null, List.of(gate("load", Gate.When.BEFORE_EACH_STAGE, 30)), three()))
+      MachineDriver d = new MachineDriver(plan(null, List.of(gate("load", Gate.When.BEFORE_EACH_STAGE, 30)), three()))
         .then(new Start(T0), new GatePassed(at(1), "load"), new SplitApplied(at(2), 10),
           new CheckCompleted(at(20), Verdict.PASS, at(3)), new SoakElapsed(at(62)), new Cancel(at(63), "by ann"));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.CANCELLED);
@@ -198,7 +174,7 @@ class ReleaseControlsMachineTest {
     @Test
     @DisplayName("a failing check while a gate holds the next stage still rolls back")
     void failWhileGated() {
-      Driver d = new Driver(plan(null, List.of(gate("load", Gate.When.BEFORE_EACH_STAGE, 30)), three()))
+      MachineDriver d = new MachineDriver(plan(null, List.of(gate("load", Gate.When.BEFORE_EACH_STAGE, 30)), three()))
         .then(new Start(T0), new GatePassed(at(1), "load"), new SplitApplied(at(2), 10),
           new CheckCompleted(at(20), Verdict.PASS, at(3)), new SoakElapsed(at(62)));
       assertThat(d.state.waiting()).isNotNull();
@@ -212,7 +188,7 @@ class ReleaseControlsMachineTest {
     @Test
     @DisplayName("a gate that fails rolls back with gate_failed and marks the stage it held back failed")
     void failedGate() {
-      Driver d = new Driver(plan(null, List.of(gate("qa", Gate.When.BEFORE_PROMOTION, 30)), three()))
+      MachineDriver d = new MachineDriver(plan(null, List.of(gate("qa", Gate.When.BEFORE_PROMOTION, 30)), three()))
         .then(new Start(T0), new SplitApplied(at(1), 10), new CheckCompleted(at(12), Verdict.PASS, at(2)),
           new SoakElapsed(at(61)), new SplitApplied(at(62), 50), new CheckCompleted(at(70), Verdict.PASS, at(63)),
           new SoakElapsed(at(122)));
@@ -230,7 +206,7 @@ class ReleaseControlsMachineTest {
     @Test
     @DisplayName("a before_start gate that fails ends the release without deploying anything")
     void failedStartGate() {
-      Driver d = new Driver(plan(null, List.of(gate("freeze", Gate.When.BEFORE_START, 30)), three()))
+      MachineDriver d = new MachineDriver(plan(null, List.of(gate("freeze", Gate.When.BEFORE_START, 30)), three()))
         .then(new Start(T0), new GateFailed(at(30), "freeze", null));
       assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.GATE_FAILED);
       assertThat(d.state.outcome().message()).isEqualTo("gate 'freeze' did not let the release start");
@@ -245,8 +221,9 @@ class ReleaseControlsMachineTest {
     @Test
     @DisplayName("pause stops the soak clock, checks go on, and resume moves the soak's end by the pause")
     void pauseResume() {
-      Driver d = new Driver(plan(null, List.of(), three())).then(new Start(T0), new SplitApplied(at(1), 10),
-        new Pause(at(11), "looking at logs"));
+      MachineDriver d = new MachineDriver(plan(null, List.of(), three()))
+        .then(new Start(T0), new SplitApplied(at(1), 10),
+          new Pause(at(11), "looking at logs"));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.PAUSED);
       assertThat(d.state.controls().pausedAt()).isEqualTo(at(11));
       assertThat(d.machine.acceptsChecks(d.state)).isTrue();
@@ -269,12 +246,13 @@ class ReleaseControlsMachineTest {
     @Test
     @DisplayName("a pause before the split lands counts from the soak's start; a failure while paused still rolls back")
     void pauseBeforeSplit() {
-      Driver d = new Driver(plan(null, List.of(), three())).then(new Start(T0), new Pause(at(1), null),
+      MachineDriver d = new MachineDriver(plan(null, List.of(), three())).then(new Start(T0), new Pause(at(1), null),
         new SplitApplied(at(5), 10), new Resume(at(25), null));
       assertThat(d.state.currentStage().soakEndsAt()).isEqualTo(at(85));
 
-      Driver failing = new Driver(plan(null, List.of(), three())).then(new Start(T0), new SplitApplied(at(1), 10),
-        new Pause(at(2), null), new CheckCompleted(at(11), Verdict.FAIL, at(1)));
+      MachineDriver failing = new MachineDriver(plan(null, List.of(), three()))
+        .then(new Start(T0), new SplitApplied(at(1), 10),
+          new Pause(at(2), null), new CheckCompleted(at(11), Verdict.FAIL, at(1)));
       assertThat(failing.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
       assertThat(failing.state.controls().pausedAt()).isNull();
       assertThat(failing.wanted()).isZero();
@@ -283,8 +261,9 @@ class ReleaseControlsMachineTest {
     @Test
     @DisplayName("promote ends the soak at once and goes to the next stage; on the last stage it succeeds")
     void promote() {
-      Driver d = new Driver(plan(null, List.of(), three())).then(new Start(T0), new SplitApplied(at(1), 10),
-        new Promote(at(5), false, "looks fine"));
+      MachineDriver d = new MachineDriver(plan(null, List.of(), three()))
+        .then(new Start(T0), new SplitApplied(at(1), 10),
+          new Promote(at(5), false, "looks fine"));
       assertThat(d.state.currentStageIndex()).isEqualTo(1);
       assertThat(d.state.stages().get(0).status()).isEqualTo(StageStatus.PASSED);
       assertThat(d.last.effects()).containsExactly(new SetSplit(50));
@@ -295,10 +274,12 @@ class ReleaseControlsMachineTest {
     }
 
     @Test
-    @DisplayName("promote full goes straight to the last stage, the stages between skipped; the last stage's gates still apply")
+    @DisplayName(
+      "promote full goes straight to the last stage, the stages between skipped; the last stage's gates still apply")
     void promoteFull() {
-      Driver d = new Driver(plan(null, List.of(gate("qa", Gate.When.BEFORE_PROMOTION, 30)), new Stage(5, 60, true, null),
-        new Stage(10, 60, true, null), new Stage(50, 60, true, null), new Stage(100, 60, true, null)))
+      Plan four = plan(null, List.of(gate("qa", Gate.When.BEFORE_PROMOTION, 30)), new Stage(5, 60, true, null),
+        new Stage(10, 60, true, null), new Stage(50, 60, true, null), new Stage(100, 60, true, null));
+      MachineDriver d = new MachineDriver(four)
         .then(new Start(T0), new SplitApplied(at(1), 5), new Promote(at(2), true, null));
       assertThat(d.last.effects()).containsExactly(new AwaitGates(List.of("qa"), at(32)));
       assertThat(d.state.stages()).extracting(StageState::status).containsExactly(StageStatus.PASSED,
@@ -312,7 +293,7 @@ class ReleaseControlsMachineTest {
     @DisplayName("promote decides a stage awaiting approval like approve; nothing else can be promoted")
     void promoteApproval() {
       Plan plan = plan(null, List.of(), new Stage(10, 60, false, null), new Stage(100, 60, true, null));
-      Driver d = new Driver(plan).then(new Start(T0), new SplitApplied(at(1), 10),
+      MachineDriver d = new MachineDriver(plan).then(new Start(T0), new SplitApplied(at(1), 10),
         new CheckCompleted(at(11), Verdict.PASS, at(2)), new SoakElapsed(at(61)));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.AWAITING_APPROVAL);
       d.then(new Promote(at(62), false, null));
@@ -321,7 +302,7 @@ class ReleaseControlsMachineTest {
       assertThat(d.attempt(new Promote(at(65), false, null)).isRejected()).isTrue();
       assertThat(d.attempt(new Pause(at(65), null)).isRejected()).isTrue();
 
-      Driver approving = new Driver(plan).then(new Start(T0), new SplitApplied(at(1), 10),
+      MachineDriver approving = new MachineDriver(plan).then(new Start(T0), new SplitApplied(at(1), 10),
         new CheckCompleted(at(11), Verdict.PASS, at(2)), new SoakElapsed(at(61)), new Approve(at(62)));
       assertThat(approving.state.currentStageIndex()).isEqualTo(1);
     }

@@ -47,9 +47,11 @@ class ReleaseMachinePropertiesTest {
   Arbitrary<List<Step>> steps() {
     Arbitrary<Action> action = Arbitraries.frequency(
       Tuple.of(6, Action.START), Tuple.of(30, Action.SPLIT_APPLIED), Tuple.of(4, Action.OTHER_SPLIT_APPLIED),
-      Tuple.of(36, Action.PASS), Tuple.of(6, Action.FAIL), Tuple.of(18, Action.INCONCLUSIVE), Tuple.of(12, Action.ERROR),
+      Tuple.of(36, Action.PASS), Tuple.of(6, Action.FAIL), Tuple.of(18, Action.INCONCLUSIVE),
+        Tuple.of(12, Action.ERROR),
       Tuple.of(6, Action.STALE_PASS), Tuple.of(30, Action.SOAK_DUE), Tuple.of(6, Action.SOAK_EARLY),
-      Tuple.of(15, Action.APPROVE), Tuple.of(1, Action.DENY), Tuple.of(1, Action.CANCEL), Tuple.of(3, Action.TIMEOUT_DUE),
+      Tuple.of(15, Action.APPROVE), Tuple.of(1, Action.DENY), Tuple.of(1, Action.CANCEL),
+        Tuple.of(3, Action.TIMEOUT_DUE),
       Tuple.of(3, Action.TIMEOUT_EARLY), Tuple.of(1, Action.EXTERNAL), Tuple.of(1, Action.ERROR_BURST));
     return Combinators.combine(action, Arbitraries.integers().between(0, 30)).as(Step::new).list().ofMaxSize(80);
   }
@@ -205,11 +207,13 @@ class ReleaseMachinePropertiesTest {
   }
 
   @Property(tries = 1500)
-  @Label("any sequence of inputs keeps every invariant: terminal is final, stages only advance, splits are 0, 100 or a target")
+  @Label("any sequence of inputs keeps every invariant: terminal is final, stages only advance, splits are 0, 100 "
+    + "or a target")
   void invariants(@ForAll("plans") Plan plan, @ForAll("steps") List<Step> steps) {
     ReleaseState end = run(plan, steps);
     // shows in the report how often each ending is reached, so the property is seen to reach them all
-    Statistics.label("ending").collect(end.outcome() == null ? end.status().wireName() : end.outcome().code().wireName());
+    Statistics.label("ending")
+      .collect(end.outcome() == null ? end.status().wireName() : end.outcome().code().wireName());
   }
 
   @Property(tries = 500)

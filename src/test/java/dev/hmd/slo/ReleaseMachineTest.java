@@ -32,7 +32,8 @@ class ReleaseMachineTest {
     return T0.plusSeconds(seconds);
   }
 
-  private static Plan plan(int failureThreshold, InsufficientDataPolicy policy, Integer approvalTimeout, Stage... stages) {
+  private static Plan plan(int failureThreshold, InsufficientDataPolicy policy, Integer approvalTimeout,
+    Stage... stages) {
     return new Plan(List.of(stages), List.of(), 10, 50, failureThreshold, policy, approvalTimeout);
   }
 
@@ -41,42 +42,13 @@ class ReleaseMachineTest {
       new Stage(10, 60, true, null), new Stage(50, 60, true, null), new Stage(100, 60, true, null));
   }
 
-  /** Applies inputs in order, each of which must be accepted; keeps the last transition. */
-  private static final class Driver {
-    final ReleaseMachine machine;
-    ReleaseState state;
-    Transition last;
-
-    Driver(Plan plan) {
-      machine = new ReleaseMachine(plan);
-      state = machine.initialState();
-    }
-
-    Driver then(ReleaseInput... inputs) {
-      for (ReleaseInput input : inputs) {
-        last = machine.apply(state, input);
-        assertThat(last.rejection()).as("%s in %s", input, state.status()).isNull();
-        state = last.next();
-      }
-      return this;
-    }
-
-    Transition attempt(ReleaseInput input) {
-      return machine.apply(state, input);
-    }
-
-    Integer wanted() {
-      return machine.wantedNewPercent(state);
-    }
-  }
-
   @Nested
   class HappyPath {
 
     @Test
     @DisplayName("a healthy release walks every stage, asking for each split, and succeeds at 100%")
     void walksEveryStage() {
-      Driver d = new Driver(threeAutoStages());
+      MachineDriver d = new MachineDriver(threeAutoStages());
       assertThat(d.wanted()).isNull();
       d.then(new Start(T0));
       assertThat(d.last.effects()).containsExactly(new SetSplit(10));
@@ -118,7 +90,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("the soak clock starts when the split is applied, and a repeated confirmation does not restart it")
     void soakClockStartsOnce() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(30), 10));
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(30), 10));
       d.then(new SplitApplied(at(50), 10));
       assertThat(d.last.effects()).isEmpty();
       assertThat(d.state.currentStage().soakEndsAt()).isEqualTo(at(90));
@@ -128,7 +100,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("a confirmation of another split is rejected and starts nothing")
     void staleSplitConfirmation() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(1), 10),
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(1), 10),
         new CheckCompleted(at(11), Verdict.PASS), new SoakElapsed(at(61)));
       Transition stale = d.attempt(new SplitApplied(at(62), 10));
       assertThat(stale.rejection()).contains("10% new").contains("stage 2 (50%)");
@@ -138,7 +110,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("a single-stage plan at 100% succeeds after its soak")
     void singleStage() {
-      Driver d = new Driver(plan(1, InsufficientDataPolicy.PAUSE, null, new Stage(100, 5, true, null)))
+      MachineDriver d = new MachineDriver(plan(1, InsufficientDataPolicy.PAUSE, null, new Stage(100, 5, true, null)))
         .then(new Start(T0), new SplitApplied(at(1), 100), new CheckCompleted(at(3), Verdict.PASS),
           new SoakElapsed(at(6)), new CheckCompleted(at(7), Verdict.PASS));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.SUCCEEDED);
@@ -152,7 +124,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("with failureThreshold 1 the first failed check rolls back at once, without waiting for the soak")
     void firstFailRollsBack() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(1), 10),
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(1), 10),
         new CheckCompleted(at(11), Verdict.FAIL));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
       assertThat(d.state.outcome()).isEqualTo(new Outcome(OutcomeCode.SLO_VIOLATION,
@@ -160,14 +132,15 @@ class ReleaseMachineTest {
       assertThat(d.state.currentStage().status()).isEqualTo(StageStatus.FAILED);
       assertThat(d.state.currentStage().completedAt()).isEqualTo(at(11));
       assertThat(d.state.stages().subList(1, 3)).extracting(StageState::status).containsOnly(StageStatus.CANCELLED);
-      assertThat(d.last.effects()).containsExactly(new SetSplit(0), new Finished(ReleaseStatus.ROLLED_BACK, d.state.outcome()));
+      assertThat(d.last.effects())
+        .containsExactly(new SetSplit(0), new Finished(ReleaseStatus.ROLLED_BACK, d.state.outcome()));
       assertThat(d.wanted()).isEqualTo(0);
     }
 
     @Test
     @DisplayName("failed checks below failureThreshold are tolerated and the soak still passes on a conclusive pass")
     void failuresBelowThreshold() {
-      Driver d = new Driver(plan(3, InsufficientDataPolicy.PAUSE, null, new Stage(50, 60, true, null),
+      MachineDriver d = new MachineDriver(plan(3, InsufficientDataPolicy.PAUSE, null, new Stage(50, 60, true, null),
         new Stage(100, 60, true, null)))
         .then(new Start(T0), new SplitApplied(at(1), 50), new CheckCompleted(at(11), Verdict.FAIL),
           new CheckCompleted(at(21), Verdict.PASS), new CheckCompleted(at(31), Verdict.FAIL), new SoakElapsed(at(61)));
@@ -182,9 +155,11 @@ class ReleaseMachineTest {
     }
 
     @Test
-    @DisplayName("every verdict is counted in its stage: passes, fails and inconclusive checks; the stage's evidence is judged by the last")
+    @DisplayName(
+      "every verdict is counted in its stage: passes, fails and inconclusive checks; the stage's evidence is judged "
+      + "by the last")
     void counts() {
-      Driver d = new Driver(plan(5, InsufficientDataPolicy.PAUSE, null, new Stage(100, 60, true, null)))
+      MachineDriver d = new MachineDriver(plan(5, InsufficientDataPolicy.PAUSE, null, new Stage(100, 60, true, null)))
         .then(new Start(T0), new SplitApplied(at(1), 100), new CheckCompleted(at(11), Verdict.PASS),
           new CheckCompleted(at(21), Verdict.INCONCLUSIVE), new CheckCompleted(at(31), Verdict.INCONCLUSIVE),
           new CheckCompleted(at(41), Verdict.FAIL), new CheckCompleted(at(51), Verdict.ERROR));
@@ -203,7 +178,8 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("before the split is applied a pass does not count, a fail does")
     void beforeTheSplit() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new CheckCompleted(at(10), Verdict.PASS));
+      MachineDriver d = new MachineDriver(threeAutoStages())
+        .then(new Start(T0), new CheckCompleted(at(10), Verdict.PASS));
       assertThat(d.state.currentStage().passedChecks()).isZero();
       d.then(new CheckCompleted(at(20), Verdict.FAIL));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
@@ -212,7 +188,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("a pass whose window began before the soak started does not count; one that began at or after it does")
     void windowStart() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(5), 10),
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(5), 10),
         new CheckCompleted(at(10), Verdict.PASS, at(0)));
       assertThat(d.state.currentStage().passedChecks()).isZero();
       d.then(new CheckCompleted(at(15), Verdict.INCONCLUSIVE, at(4)));
@@ -224,7 +200,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("a fail from a window that began in the previous stage still counts against the version")
     void staleFailCounts() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(1), 10),
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(1), 10),
         new CheckCompleted(at(11), Verdict.PASS), new SoakElapsed(at(61)), new SplitApplied(at(62), 50),
         new CheckCompleted(at(65), Verdict.FAIL, at(55)));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
@@ -234,7 +210,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("a pass processed after soakEndsAt but before SoakElapsed counts for the soak and decides it")
     void lateCheckCounts() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
         new CheckCompleted(at(61), Verdict.PASS));
       assertThat(d.state.currentStageIndex()).isEqualTo(1);
       assertThat(d.state.stages().get(0).status()).isEqualTo(StageStatus.PASSED);
@@ -244,7 +220,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("5 error checks in a row fail the release with outcome error and roll back")
     void consecutiveErrors() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10));
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10));
       for (int i = 1; i <= 4; i++) {
         d.then(new CheckCompleted(at(i), Verdict.ERROR));
         assertThat(d.state.consecutiveErrors()).isEqualTo(i);
@@ -255,14 +231,15 @@ class ReleaseMachineTest {
       assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.ERROR);
       assertThat(d.state.outcome().message()).startsWith("5 checks in a row could not be made at stage 1 (10%)");
       assertThat(d.state.currentStage().status()).isEqualTo(StageStatus.FAILED);
-      assertThat(d.last.effects()).containsExactly(new SetSplit(0), new Finished(ReleaseStatus.FAILED, d.state.outcome()));
+      assertThat(d.last.effects())
+        .containsExactly(new SetSplit(0), new Finished(ReleaseStatus.FAILED, d.state.outcome()));
       assertThat(d.wanted()).isEqualTo(0);
     }
 
     @Test
     @DisplayName("any non-error check resets the error count, and the count carries across stages")
     void errorsResetAndCarry() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
         new CheckCompleted(at(1), Verdict.ERROR), new CheckCompleted(at(2), Verdict.ERROR),
         new CheckCompleted(at(3), Verdict.INCONCLUSIVE));
       assertThat(d.state.consecutiveErrors()).isZero();
@@ -275,7 +252,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("a regression found while awaiting approval still rolls back")
     void failWhileAwaitingApproval() {
-      Driver d = new Driver(plan(1, InsufficientDataPolicy.PAUSE, null, new Stage(10, 60, false, null),
+      MachineDriver d = new MachineDriver(plan(1, InsufficientDataPolicy.PAUSE, null, new Stage(10, 60, false, null),
         new Stage(100, 60, true, null)))
         .then(new Start(T0), new SplitApplied(at(0), 10), new CheckCompleted(at(10), Verdict.PASS),
           new SoakElapsed(at(60)));
@@ -294,16 +271,18 @@ class ReleaseMachineTest {
      * evidence; the longest soak is over at 120 s, and the check of a window that ends after it
      * decides.
      */
-    private Driver soakWithoutPass(InsufficientDataPolicy policy, boolean autoProgress) {
-      return new Driver(plan(1, policy, 600, new Stage(10, 60, autoProgress, null, 120), new Stage(100, 60, true, null)))
+    private MachineDriver soakWithoutPass(InsufficientDataPolicy policy, boolean autoProgress) {
+      return new MachineDriver(
+        plan(1, policy, 600, new Stage(10, 60, autoProgress, null, 120), new Stage(100, 60, true, null)))
         .then(new Start(T0), new SplitApplied(at(0), 10), new CheckCompleted(at(10), Verdict.INCONCLUSIVE),
           new SoakElapsed(at(60)), new SoakElapsed(at(120)), new CheckCompleted(at(125), Verdict.INCONCLUSIVE));
     }
 
     @Test
-    @DisplayName("a soak without a pass keeps collecting evidence until maxSoakSeconds, and passes if a pass comes meanwhile")
+    @DisplayName(
+      "a soak without a pass keeps collecting evidence until maxSoakSeconds, and passes if a pass comes meanwhile")
     void waitsForEvidence() {
-      Driver d = new Driver(plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(10, 60, true, null),
+      MachineDriver d = new MachineDriver(plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(10, 60, true, null),
         new Stage(100, 60, true, null)))
         .then(new Start(T0), new SplitApplied(at(0), 10), new CheckCompleted(at(10), Verdict.INCONCLUSIVE));
       assertThat(d.state.currentStage().maxSoakEndsAt()).isEqualTo(at(240));
@@ -320,10 +299,12 @@ class ReleaseMachineTest {
     }
 
     @Test
-    @DisplayName("at maxSoakSeconds the stage waits until its windows up to there are checked, then follows onInsufficientData")
+    @DisplayName(
+      "at maxSoakSeconds the stage waits until its windows up to there are checked, then follows onInsufficientData")
     void longestSoakIsChecked() {
-      Driver d = new Driver(plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(10, 60, true, null, 120),
-        new Stage(100, 60, true, null)))
+      MachineDriver d = new MachineDriver(
+        plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(10, 60, true, null, 120),
+          new Stage(100, 60, true, null)))
         .then(new Start(T0), new SplitApplied(at(0), 10), new CheckCompleted(at(10), Verdict.INCONCLUSIVE),
           new SoakElapsed(at(60)), new SoakElapsed(at(120)));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
@@ -338,7 +319,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("pause: the release awaits approval with a deadline; approve proceeds")
     void pauseApprove() {
-      Driver d = soakWithoutPass(InsufficientDataPolicy.PAUSE, true);
+      MachineDriver d = soakWithoutPass(InsufficientDataPolicy.PAUSE, true);
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.AWAITING_APPROVAL);
       assertThat(d.state.currentStage().status()).isEqualTo(StageStatus.AWAITING_APPROVAL);
       assertThat(d.state.currentStage().approvalDeadline()).isEqualTo(at(725));
@@ -354,7 +335,8 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("pause: deny rolls back with approval_denied and the note")
     void pauseDeny() {
-      Driver d = soakWithoutPass(InsufficientDataPolicy.PAUSE, true).then(new Deny(at(100), "too quiet to judge"));
+      MachineDriver d = soakWithoutPass(InsufficientDataPolicy.PAUSE, true)
+        .then(new Deny(at(100), "too quiet to judge"));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
       assertThat(d.state.outcome()).isEqualTo(new Outcome(OutcomeCode.APPROVAL_DENIED,
         "denied at stage 1 (10%): too quiet to judge"));
@@ -365,19 +347,20 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("rollback: the release rolls back with insufficient_data")
     void rollback() {
-      Driver d = soakWithoutPass(InsufficientDataPolicy.ROLLBACK, true);
+      MachineDriver d = soakWithoutPass(InsufficientDataPolicy.ROLLBACK, true);
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.ROLLED_BACK);
       assertThat(d.state.outcome()).isEqualTo(new Outcome(OutcomeCode.INSUFFICIENT_DATA,
         "stage 1 (10%) soaked 120 s without conclusive evidence (0 requests to the new version over 2 windows, "
           + "2 inconclusive checks)"));
       assertThat(d.state.currentStage().status()).isEqualTo(StageStatus.FAILED);
-      assertThat(d.last.effects()).containsExactly(new SetSplit(0), new Finished(ReleaseStatus.ROLLED_BACK, d.state.outcome()));
+      assertThat(d.last.effects())
+        .containsExactly(new SetSplit(0), new Finished(ReleaseStatus.ROLLED_BACK, d.state.outcome()));
     }
 
     @Test
     @DisplayName("proceed: the stage passes as if it had a conclusive pass")
     void proceed() {
-      Driver d = soakWithoutPass(InsufficientDataPolicy.PROCEED, true);
+      MachineDriver d = soakWithoutPass(InsufficientDataPolicy.PROCEED, true);
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
       assertThat(d.state.currentStageIndex()).isEqualTo(1);
       assertThat(d.state.stages().get(0).status()).isEqualTo(StageStatus.PASSED);
@@ -386,14 +369,15 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("proceed on a manual stage still waits for a person")
     void proceedManual() {
-      Driver d = soakWithoutPass(InsufficientDataPolicy.PROCEED, false);
+      MachineDriver d = soakWithoutPass(InsufficientDataPolicy.PROCEED, false);
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.AWAITING_APPROVAL);
     }
 
     @Test
-    @DisplayName("a soak with no checks is not decided: it waits for the checks of its windows, then is insufficient data")
+    @DisplayName(
+      "a soak with no checks is not decided: it waits for the checks of its windows, then is insufficient data")
     void noChecksAtAll() {
-      Driver d = new Driver(plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(100, 5, true, null)))
+      MachineDriver d = new MachineDriver(plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(100, 5, true, null)))
         .then(new Start(T0), new SplitApplied(at(0), 100), new SoakElapsed(at(5)), new SoakElapsed(at(20)));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
       assertThat(d.state.currentStage().waiting()).isEqualTo(Waiting.TELEMETRY);
@@ -405,8 +389,8 @@ class ReleaseMachineTest {
   @Nested
   class Approvals {
 
-    private Driver atManualGate(Integer timeout) {
-      return new Driver(plan(1, InsufficientDataPolicy.PAUSE, timeout, new Stage(10, 60, false, "canary"),
+    private MachineDriver atManualGate(Integer timeout) {
+      return new MachineDriver(plan(1, InsufficientDataPolicy.PAUSE, timeout, new Stage(10, 60, false, "canary"),
         new Stage(100, 60, false, null)))
         .then(new Start(T0), new SplitApplied(at(0), 10), new CheckCompleted(at(10), Verdict.PASS),
           new SoakElapsed(at(60)));
@@ -415,7 +399,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("a manual stage waits for approval even after a clean soak, and approval moves on")
     void manualGate() {
-      Driver d = atManualGate(null);
+      MachineDriver d = atManualGate(null);
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.AWAITING_APPROVAL);
       assertThat(d.last.effects()).containsExactly(new AwaitApproval(null));
       d.then(new Approve(at(500)));
@@ -425,7 +409,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("approving the last manual stage completes the release")
     void approveLast() {
-      Driver d = atManualGate(null).then(new Approve(at(70)), new SplitApplied(at(71), 100),
+      MachineDriver d = atManualGate(null).then(new Approve(at(70)), new SplitApplied(at(71), 100),
         new CheckCompleted(at(81), Verdict.PASS), new SoakElapsed(at(131)));
       // a person is asked only once the last stage's windows up to its soak's end are checked
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
@@ -439,7 +423,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("without approvalTimeoutSeconds the wait has no deadline and never times out")
     void noDeadline() {
-      Driver d = atManualGate(null);
+      MachineDriver d = atManualGate(null);
       assertThat(d.state.currentStage().approvalDeadline()).isNull();
       assertThat(d.attempt(new ApprovalTimedOut(at(10_000_000))).rejection()).contains("without a deadline");
     }
@@ -447,7 +431,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("a timed-out approval cancels and rolls back; before the deadline it is rejected")
     void timeout() {
-      Driver d = atManualGate(120);
+      MachineDriver d = atManualGate(120);
       assertThat(d.state.currentStage().approvalDeadline()).isEqualTo(at(180));
       assertThat(d.attempt(new ApprovalTimedOut(at(179))).rejection()).contains("deadline");
       d.then(new ApprovalTimedOut(at(180)));
@@ -462,8 +446,9 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("approve and deny are rejected while the release is running, with a reason for the 409")
     void onlyWhenAwaiting() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10));
-      assertThat(d.attempt(new Approve(at(1))).rejection()).isEqualTo("nothing awaits approval: the release is running");
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10));
+      assertThat(d.attempt(new Approve(at(1))).rejection())
+        .isEqualTo("nothing awaits approval: the release is running");
       assertThat(d.attempt(new Deny(at(1))).isRejected()).isTrue();
     }
   }
@@ -474,22 +459,24 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("cancel mid-soak rolls back to 0% and cancels the rest, with the note in the message")
     void cancel() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
         new CheckCompleted(at(10), Verdict.PASS), new SoakElapsed(at(60)), new Cancel(at(70), "wrong version"));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.CANCELLED);
-      assertThat(d.state.outcome()).isEqualTo(new Outcome(OutcomeCode.CANCELLED, "cancelled at stage 2 (50%): wrong version"));
+      assertThat(d.state.outcome())
+        .isEqualTo(new Outcome(OutcomeCode.CANCELLED, "cancelled at stage 2 (50%): wrong version"));
       assertThat(d.state.stages()).extracting(StageState::status)
         .containsExactly(StageStatus.PASSED, StageStatus.CANCELLED, StageStatus.CANCELLED);
       assertThat(d.state.stages().get(1).completedAt()).isEqualTo(at(70));
       assertThat(d.state.stages().get(2).completedAt()).isNull();
-      assertThat(d.last.effects()).containsExactly(new SetSplit(0), new Finished(ReleaseStatus.CANCELLED, d.state.outcome()));
+      assertThat(d.last.effects())
+        .containsExactly(new SetSplit(0), new Finished(ReleaseStatus.CANCELLED, d.state.outcome()));
       assertThat(d.wanted()).isEqualTo(0);
     }
 
     @Test
     @DisplayName("cancel before start ends the release without touching the Worker")
     void cancelBeforeStart() {
-      Driver d = new Driver(threeAutoStages()).then(new Cancel(T0));
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Cancel(T0));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.CANCELLED);
       assertThat(d.last.effects()).containsExactly(new Finished(ReleaseStatus.CANCELLED, d.state.outcome()));
       assertThat(d.wanted()).isNull();
@@ -498,7 +485,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("an external deployment ends the release as cancelled, asks for no split and wants none")
     void externalDeployment() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new SplitApplied(at(0), 10),
         new ExternalDeployment(at(30), "deployment d-9 serves 100% of v7"));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.CANCELLED);
       assertThat(d.state.outcome().code()).isEqualTo(OutcomeCode.EXTERNAL_DEPLOYMENT);
@@ -510,7 +497,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("after the end every input is rejected and the state stays as it is")
     void terminalIsFinal() {
-      Driver d = new Driver(threeAutoStages()).then(new Start(T0), new Cancel(at(1)));
+      MachineDriver d = new MachineDriver(threeAutoStages()).then(new Start(T0), new Cancel(at(1)));
       Transition again = d.attempt(new Cancel(at(2)));
       assertThat(again.rejection()).isEqualTo("the release has already ended (cancelled)");
       assertThat(again.next()).isEqualTo(d.state);
@@ -525,8 +512,8 @@ class ReleaseMachineTest {
       new Stage(50, 60, true, null), new Stage(100, 60, true, null));
 
     /** Stage 1 split at 5 s, passed at 65 s; stage 2 asked for at 65 s, serving from 66 s. */
-    private Driver inStageTwo() {
-      return new Driver(plan).then(new Start(T0), new SplitApplied(at(5), 10),
+    private MachineDriver inStageTwo() {
+      return new MachineDriver(plan).then(new Start(T0), new SplitApplied(at(5), 10),
         new CheckCompleted(at(30), Verdict.PASS, at(10), at(20), null), new SoakElapsed(at(65)),
         new SplitApplied(at(66), 50));
     }
@@ -534,7 +521,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("a window belongs to the stage whose split served it whole; one that straddles a split change to none")
     void attribution() {
-      Driver d = inStageTwo();
+      MachineDriver d = inStageTwo();
       ReleaseMachine m = d.machine;
       assertThat(m.attribute(d.state, at(10), at(20))).isEqualTo(new Attribution(0, true, 10, null));
       assertThat(m.attribute(d.state, at(55), at(65))).isEqualTo(new Attribution(0, true, 10, null));
@@ -552,9 +539,11 @@ class ReleaseMachineTest {
     }
 
     @Test
-    @DisplayName("the windows of a stage's last seconds, checked after the next stage began, count for it; a fail among them rolls back")
+    @DisplayName(
+      "the windows of a stage's last seconds, checked after the next stage began, count for it; a fail among them "
+      + "rolls back")
     void tailOfAnIntermediateStage() {
-      Driver d = inStageTwo();
+      MachineDriver d = inStageTwo();
       StageEvidence judged = d.state.stages().get(0).evidence().pooled(null, null, at(60)).judged(Verdict.PASS, "ok");
       d.then(new CheckCompleted(at(67), Verdict.PASS, at(50), at(60), judged));
       assertThat(d.state.stages().get(0).evidence()).isEqualTo(judged);
@@ -571,7 +560,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("a pass of a window served partly under the previous split counts for no stage")
     void straddlingPassDoesNotCount() {
-      Driver d = inStageTwo().then(new CheckCompleted(at(75), Verdict.PASS, at(60), at(70), null));
+      MachineDriver d = inStageTwo().then(new CheckCompleted(at(75), Verdict.PASS, at(60), at(70), null));
       assertThat(d.state.stages().get(0).passedChecks()).isEqualTo(1);
       assertThat(d.state.currentStage().passedChecks()).isZero();
       assertThat(d.state.currentStage().evidence().looks()).isEqualTo(1);
@@ -579,10 +568,11 @@ class ReleaseMachineTest {
     }
 
     @Test
-    @DisplayName("the last stage succeeds only once its windows up to the soak's end are checked; a fail in them rolls back")
+    @DisplayName(
+      "the last stage succeeds only once its windows up to the soak's end are checked; a fail in them rolls back")
     void lastStageTail() {
       Plan single = plan(1, InsufficientDataPolicy.PAUSE, null, new Stage(100, 20, true, null));
-      Driver d = new Driver(single).then(new Start(T0), new SplitApplied(at(0), 100),
+      MachineDriver d = new MachineDriver(single).then(new Start(T0), new SplitApplied(at(0), 100),
         new CheckCompleted(at(16), Verdict.PASS, at(5), at(10), null), new SoakElapsed(at(20)));
       assertThat(d.state.currentStage().waiting()).isEqualTo(Waiting.TELEMETRY);
       Transition failing = d.attempt(new CheckCompleted(at(21), Verdict.FAIL, at(10), at(15), null));
@@ -598,7 +588,7 @@ class ReleaseMachineTest {
     @DisplayName("the last stage's tail turning inconclusive keeps it collecting rather than succeeding")
     void lastStageTailInconclusive() {
       Plan single = plan(1, InsufficientDataPolicy.ROLLBACK, null, new Stage(100, 20, true, null, 30));
-      Driver d = new Driver(single).then(new Start(T0), new SplitApplied(at(0), 100),
+      MachineDriver d = new MachineDriver(single).then(new Start(T0), new SplitApplied(at(0), 100),
         new CheckCompleted(at(16), Verdict.PASS, at(5), at(10), null), new SoakElapsed(at(20)),
         new CheckCompleted(at(26), Verdict.INCONCLUSIVE, at(10), at(20), null));
       assertThat(d.state.status()).isEqualTo(ReleaseStatus.RUNNING);
@@ -623,7 +613,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("acceptsChecks is true exactly while soaking or awaiting approval")
     void acceptsChecks() {
-      Driver d = new Driver(threeAutoStages());
+      MachineDriver d = new MachineDriver(threeAutoStages());
       assertThat(d.machine.acceptsChecks(d.state)).isFalse();
       d.then(new Start(T0));
       assertThat(d.machine.acceptsChecks(d.state)).isTrue();
@@ -634,7 +624,7 @@ class ReleaseMachineTest {
     @Test
     @DisplayName("a stage state survives its JSON form, nulls and all")
     void stageJson() {
-      Driver d = new Driver(plan(1, InsufficientDataPolicy.PAUSE, 60, new Stage(10, 60, false, null),
+      MachineDriver d = new MachineDriver(plan(1, InsufficientDataPolicy.PAUSE, 60, new Stage(10, 60, false, null),
         new Stage(100, 60, true, null)))
         .then(new Start(T0), new SplitApplied(at(1), 10), new CheckCompleted(at(11), Verdict.INCONCLUSIVE),
           new CheckCompleted(at(21), Verdict.PASS), new SoakElapsed(at(61)));
@@ -664,7 +654,8 @@ class ReleaseMachineTest {
       assertThat(OutcomeCode.values()).extracting(OutcomeCode::wireName).containsExactly("completed", "slo_violation",
         "approval_denied", "approval_timeout", "cancelled", "insufficient_data", "external_deployment", "error",
         "smoke_test_failed", "gate_failed");
-      assertThat(Verdict.values()).extracting(Verdict::wireName).containsExactly("pass", "fail", "inconclusive", "error");
+      assertThat(Verdict.values()).extracting(Verdict::wireName)
+        .containsExactly("pass", "fail", "inconclusive", "error");
       assertThat(ReleaseStatus.fromWireName("rolled_back")).contains(ReleaseStatus.ROLLED_BACK);
       assertThat(OutcomeCode.fromWireName("nope")).isEmpty();
     }

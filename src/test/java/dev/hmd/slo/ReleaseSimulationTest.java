@@ -98,7 +98,8 @@ class ReleaseSimulationTest {
   }
 
   @Test
-  @DisplayName("regressions of 1.3x, 2x and 3x an error-rate or p99 threshold: rolled back, paused, or (rarely) promoted")
+  @DisplayName(
+    "regressions of 1.3x, 2x and 3x an error-rate or p99 threshold: rolled back, paused, or (rarely) promoted")
   void power() {
     Plan plan = Plan.defaultPlan();
     header("default plan, regressed versions (500 releases each): rolled back / paused for data / succeeded");
@@ -131,7 +132,8 @@ class ReleaseSimulationTest {
   @DisplayName("a version exactly at its threshold is rolled back in at most 7.5% of stages, however many looks")
   void atTheThresholdManyLooks() {
     System.out.println();
-    System.out.println("| exactly at the threshold, one stage at 100% watched for ~200 looks (10 s polls, 2000 s; 250 stages each) "
+    System.out.println(
+      "| exactly at the threshold, one stage at 100% watched for ~200 looks (10 s polls, 2000 s; 250 stages each) "
       + "| 10 req/s | 200 req/s |");
     System.out.println("| --- | --- | --- |");
     // one stage that waits for a person after its soak and is never approved: checks go on

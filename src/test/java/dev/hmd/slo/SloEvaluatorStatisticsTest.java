@@ -27,7 +27,8 @@ class SloEvaluatorStatisticsTest {
   private static final Profile TYPICAL = TrafficSimulation.TYPICAL;
 
   private static Plan planWith(Slo... slos) {
-    return new Plan(List.of(new Stage(100, 60, true, null)), List.of(slos), 10, 50, 1, InsufficientDataPolicy.PAUSE, null);
+    return new Plan(List.of(new Stage(100, 60, true, null)), List.of(slos), 10, 50, 1, InsufficientDataPolicy.PAUSE,
+      null);
   }
 
   /** The exact probability that a check of n requests with true error rate p fails the SLO. */
@@ -91,7 +92,9 @@ class SloEvaluatorStatisticsTest {
   }
 
   @Test
-  @DisplayName("error rate, exactly: at half the threshold a check fails under 0.5%, at the threshold under 3.5%, at 3x with n=1000 over 99%")
+  @DisplayName(
+    "error rate, exactly: at half the threshold a check fails under 0.5%, at the threshold under 3.5%, at 3x with "
+    + "n=1000 over 99%")
   void errorRateExact() {
     int[] sizes = {10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
     System.out.println("error_rate, exact binomial: fail probability per check");
@@ -197,11 +200,14 @@ class SloEvaluatorStatisticsTest {
   }
 
   @Test
-  @DisplayName("relative tail percentiles: an unchanged version against a factor of 1.0, the worst case, fails under 2.5% of checks")
+  @DisplayName(
+    "relative tail percentiles: an unchanged version against a factor of 1.0, the worst case, fails under 2.5% of "
+    + "checks")
   void relativeTailsAtFactorOne() {
     Profile same = TYPICAL.withErrorRate(0.005);
     int[] sizes = {1000, 5000, 20_000};
-    System.out.println("unchanged version, relative factor 1.0 (worst case), equal traffic: simulated fail rate per check");
+    System.out.println(
+      "unchanged version, relative factor 1.0 (worst case), equal traffic: simulated fail rate per check");
     Sli[] slis = {Sli.LATENCY_P50, Sli.LATENCY_P99, Sli.LATENCY_P999, Sli.CPU_P99};
     for (int p = 0; p < slis.length; p++) {
       double[] rates = new double[sizes.length];

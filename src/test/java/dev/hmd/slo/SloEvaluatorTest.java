@@ -40,7 +40,8 @@ class SloEvaluatorTest {
   class WholeCheck {
 
     @Test
-    @DisplayName("no stats or no requests for the new version is inconclusive, with every SLO inconclusive and unobserved")
+    @DisplayName(
+      "no stats or no requests for the new version is inconclusive, with every SLO inconclusive and unobserved")
     void noData() {
       Plan plan = plan(50, Slo.absolute(Sli.ERROR_RATE, 0.01), Slo.absolute(Sli.LATENCY_P99, 500));
       for (VersionStats none : new VersionStats[] {null, VersionStats.noTraffic()}) {
@@ -152,7 +153,8 @@ class SloEvaluatorTest {
       SloResult result = judge(1000, 10);
       assertThat(result.verdict()).isEqualTo(Verdict.PASS);
       assertThat(result.observed()).isEqualTo(0.01);
-      assertThat(result.bound()).isCloseTo(ConfidenceBounds.exactLower(10, 1000, ConfidenceBounds.ALPHA), within(1e-15));
+      assertThat(result.bound())
+        .isCloseTo(ConfidenceBounds.exactLower(10, 1000, ConfidenceBounds.ALPHA), within(1e-15));
       assertThat(result.baseline()).isNull();
     }
 
@@ -184,7 +186,8 @@ class SloEvaluatorTest {
     @Test
     @DisplayName("a threshold of 1 can never fail")
     void thresholdOne() {
-      assertThat(evaluate(plan(50, Slo.absolute(Sli.ERROR_RATE, 1)), counts(1000, 1000)).verdict()).isEqualTo(Verdict.PASS);
+      assertThat(evaluate(plan(50, Slo.absolute(Sli.ERROR_RATE, 1)), counts(1000, 1000)).verdict())
+        .isEqualTo(Verdict.PASS);
     }
   }
 
@@ -362,7 +365,8 @@ class SloEvaluatorTest {
     }
 
     @Test
-    @DisplayName("relative cpu_p99 and latency_p999 can fail once the old version's tail can be bounded above its top quantile")
+    @DisplayName(
+      "relative cpu_p99 and latency_p999 can fail once the old version's tail can be bounded above its top quantile")
     void tailPercentilesRelative() {
       VersionStats old = new VersionStats(10_000, 0, 60.0, 100.0, 160.0, 240.0, 300.0, 400.0, 700.0, 5.0, 20.0);
       VersionStats slower = new VersionStats(10_000, 0, 60.0, 100.0, 160.0, 240.0, 300.0, 400.0, 2800.0, 5.0, 80.0);
@@ -372,7 +376,8 @@ class SloEvaluatorTest {
       assertThat(judge(Slo.relative(Sli.LATENCY_P999, 1.5), slower, old, null).verdict()).isEqualTo(Verdict.FAIL);
       assertThat(judge(Slo.relative(Sli.CPU_P99, 1.5), old, old, null).verdict()).isEqualTo(Verdict.PASS);
       VersionStats smallOld = new VersionStats(5000, 0, 60.0, 100.0, 160.0, 240.0, 300.0, 400.0, 700.0, 5.0, 20.0);
-      assertThat(SloEvaluator.upperBound(Sli.LATENCY_P999, smallOld)).as("5000 values cannot bound p999 from above").isNull();
+      assertThat(SloEvaluator.upperBound(Sli.LATENCY_P999, smallOld)).as("5000 values cannot bound p999 from above")
+        .isNull();
     }
 
     @Test

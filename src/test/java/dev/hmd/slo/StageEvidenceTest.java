@@ -112,11 +112,13 @@ class StageEvidenceTest {
       assertThat(two.exceptions()).isEqualTo(3);
       assertThat(two.observed(Sli.ERROR_RATE)).isEqualTo(5.0 / 150);
       assertThat(two.observed(Sli.LATENCY_P99)).isBetween(60.0, 61.0);
-      assertThat(two.observedLow(Sli.LATENCY_P99)).isBetween(60.0, 61.0).isLessThanOrEqualTo(two.observed(Sli.LATENCY_P99));
+      assertThat(two.observedLow(Sli.LATENCY_P99)).isBetween(60.0, 61.0)
+        .isLessThanOrEqualTo(two.observed(Sli.LATENCY_P99));
     }
 
     @Test
-    @DisplayName("the fast normal distribution function merges use is within 2e-7 of commons-math's, relatively, tails included")
+    @DisplayName(
+      "the fast normal distribution function merges use is within 2e-7 of commons-math's, relatively, tails included")
     void fastNormalCdf() {
       org.apache.commons.math3.distribution.NormalDistribution normal =
         new org.apache.commons.math3.distribution.NormalDistribution(null, 0, 1);
@@ -166,7 +168,8 @@ class StageEvidenceTest {
     }
 
     @Test
-    @DisplayName("a catch-up reads the whole missed span in one window, but stops at the last grid point before a split change")
+    @DisplayName(
+      "a catch-up reads the whole missed span in one window, but stops at the last grid point before a split change")
     void catchUp() {
       ReleaseState state = twoStages();
       assertThat(EvidenceWindows.next(state, at(80), at(200), tenSeconds))
@@ -208,7 +211,8 @@ class StageEvidenceTest {
         verdicts.add(j.verdict());
         evidence = j.evidence();
       }
-      assertThat(verdicts).containsExactly(Verdict.INCONCLUSIVE, Verdict.INCONCLUSIVE, Verdict.INCONCLUSIVE, Verdict.PASS);
+      assertThat(verdicts)
+        .containsExactly(Verdict.INCONCLUSIVE, Verdict.INCONCLUSIVE, Verdict.INCONCLUSIVE, Verdict.PASS);
       assertThat(evidence.windows()).isEqualTo(4);
       assertThat(evidence.newStats().requests()).isEqualTo(60);
       assertThat(evidence.checkedUntil()).isEqualTo(at(40));
@@ -216,7 +220,8 @@ class StageEvidenceTest {
     }
 
     @Test
-    @DisplayName("a regression at 1.3x its threshold is caught by the pooled evidence though no single window is conclusive")
+    @DisplayName(
+      "a regression at 1.3x its threshold is caught by the pooled evidence though no single window is conclusive")
     void weakRegressionPooled() {
       StageEvidence evidence = StageEvidence.empty();
       Verdict verdict = null;

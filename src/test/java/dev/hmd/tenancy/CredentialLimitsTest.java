@@ -1,12 +1,12 @@
 package dev.hmd.tenancy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.RawHttp;
 import dev.hmd.testing.TestService;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -48,29 +48,36 @@ class CredentialLimitsTest {
     Api admin = api.as(t.adminKey());
     List<String> ids = new ArrayList<>();
     for (int i = 1; i < MAX_KEYS; i++) {
-      HttpResponse<Buffer> created = admin.post("/v1/api-keys", new JsonObject().put("name", "k" + i).put("role", "viewer"));
+      HttpResponse<Buffer> created = admin.post("/v1/api-keys",
+        new JsonObject().put("name", "k" + i).put("role", "viewer"));
       assertThat(created.statusCode()).isEqualTo(201);
       ids.add(created.bodyAsJsonObject().getString("id"));
     }
-    HttpResponse<Buffer> refused = admin.post("/v1/api-keys", new JsonObject().put("name", "one too many").put("role", "viewer"));
+    HttpResponse<Buffer> refused = admin.post("/v1/api-keys",
+      new JsonObject().put("name", "one too many").put("role", "viewer"));
     assertThat(refused.statusCode()).isEqualTo(409);
     assertThat(refused.getHeader("Content-Type")).isEqualTo("application/problem+json");
     assertThat(refused.bodyAsJsonObject().getString("detail")).contains(String.valueOf(MAX_KEYS), "revoke one");
     assertThat(admin.get("/v1/api-keys").bodyAsJsonObject().getJsonArray("items")).hasSize(MAX_KEYS);
     // another tenant has its own count
     Api other = api.as(api.newTenant("few-keys").adminKey());
-    assertThat(other.post("/v1/api-keys", new JsonObject().put("name", "x").put("role", "viewer")).statusCode()).isEqualTo(201);
+    assertThat(other.post("/v1/api-keys", new JsonObject().put("name", "x").put("role", "viewer")).statusCode())
+      .isEqualTo(201);
     assertThat(admin.delete("/v1/api-keys/" + ids.get(0)).statusCode()).isEqualTo(204);
-    assertThat(admin.post("/v1/api-keys", new JsonObject().put("name", "replacement").put("role", "viewer")).statusCode())
+    assertThat(admin.post("/v1/api-keys", new JsonObject().put("name", "replacement").put("role", "viewer"))
+      .statusCode())
       .isEqualTo(201);
   }
 
   static RawHttp.Response getAs(String from, String key) {
-    return RawHttp.exchangeFrom(from, service.httpPort(), RawHttp.get("/v1/session", "Authorization: Bearer " + key + "\r\n"));
+    return RawHttp.exchangeFrom(from, service.httpPort(),
+      RawHttp.get("/v1/session", "Authorization: Bearer " + key + "\r\n"));
   }
 
   @Test
-  @DisplayName("random API keys: after HMD_AUTH_FAILURES_PER_MINUTE failures an address gets 429 with Retry-After, even for a good key; others do not")
+  @DisplayName(
+    "random API keys: after HMD_AUTH_FAILURES_PER_MINUTE failures an address gets 429 with Retry-After, even for a "
+    + "good key; others do not")
   void randomKeys() {
     Api.TenantKeys t = api.newTenant("guessed");
     String from = "127.0.0.11";

@@ -24,7 +24,8 @@ class TenancyApiTest {
   @Test
   @DisplayName("the platform admin creates a tenant and gets its admin key once")
   void createTenant() {
-    HttpResponse<Buffer> res = api.as(TestService.ADMIN_TOKEN).post("/v1/admin/tenants", new JsonObject().put("name", "Acme"));
+    HttpResponse<Buffer> res = api.as(TestService.ADMIN_TOKEN)
+      .post("/v1/admin/tenants", new JsonObject().put("name", "Acme"));
     assertThat(res.statusCode()).isEqualTo(201);
     JsonObject body = res.bodyAsJsonObject();
     assertThat(body.getJsonObject("tenant").getString("id")).startsWith("t_");
@@ -42,7 +43,8 @@ class TenancyApiTest {
   @DisplayName("the admin endpoint refuses a wrong or missing platform token")
   void adminTokenRequired() {
     assertThat(api.post("/v1/admin/tenants", new JsonObject().put("name", "x")).statusCode()).isEqualTo(401);
-    assertThat(api.as("wrong").post("/v1/admin/tenants", new JsonObject().put("name", "x")).statusCode()).isEqualTo(401);
+    assertThat(api.as("wrong").post("/v1/admin/tenants", new JsonObject().put("name", "x")).statusCode())
+      .isEqualTo(401);
     assertThat(api.as(TestService.ADMIN_TOKEN).post("/v1/admin/tenants", new JsonObject()).statusCode()).isEqualTo(400);
   }
 
@@ -75,7 +77,8 @@ class TenancyApiTest {
   }
 
   @Test
-  @DisplayName("a tenant's last active admin key cannot be revoked, not even by itself (409); with another admin it can")
+  @DisplayName(
+    "a tenant's last active admin key cannot be revoked, not even by itself (409); with another admin it can")
   void lastAdminKey() {
     Api.TenantKeys tenant = api.newTenant("last-admin");
     Api admin = api.as(tenant.adminKey());
@@ -101,7 +104,8 @@ class TenancyApiTest {
   void isolation() {
     Api.TenantKeys a = api.newTenant("a");
     Api.TenantKeys b = api.newTenant("b");
-    String bKeyId = api.as(b.adminKey()).get("/v1/api-keys").bodyAsJsonObject().getJsonArray("items").getJsonObject(0).getString("id");
+    String bKeyId = api.as(b.adminKey()).get("/v1/api-keys").bodyAsJsonObject().getJsonArray("items").getJsonObject(0)
+      .getString("id");
     HttpResponse<Buffer> foreign = api.as(a.adminKey()).delete("/v1/api-keys/" + bKeyId);
     HttpResponse<Buffer> unknown = api.as(a.adminKey()).delete("/v1/api-keys/k_doesnotexist");
     assertThat(foreign.statusCode()).isEqualTo(404);
@@ -121,12 +125,18 @@ class TenancyApiTest {
     assertThat(badRole.getHeader("Content-Type")).isEqualTo("application/problem+json");
     assertThat(badRole.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("role");
     assertThat(admin.post("/v1/api-keys", new JsonObject().put("role", "viewer")).statusCode()).isEqualTo(400);
-    assertThat(admin.post("/v1/api-keys", new JsonObject().put("name", 12).put("role", "viewer")).statusCode()).isEqualTo(400);
-    assertThat(admin.sendRaw(io.vertx.core.http.HttpMethod.POST, "/v1/api-keys", "application/json", Buffer.buffer("{nope")).statusCode())
+    assertThat(admin.post("/v1/api-keys", new JsonObject().put("name", 12).put("role", "viewer")).statusCode())
       .isEqualTo(400);
-    assertThat(admin.sendRaw(io.vertx.core.http.HttpMethod.POST, "/v1/api-keys", "application/json", Buffer.buffer("[1,2]")).statusCode())
+    assertThat(
+      admin.sendRaw(io.vertx.core.http.HttpMethod.POST, "/v1/api-keys", "application/json", Buffer.buffer("{nope"))
+      .statusCode())
       .isEqualTo(400);
-    assertThat(admin.sendRaw(io.vertx.core.http.HttpMethod.POST, "/v1/api-keys", "text/plain", Buffer.buffer("name=x")).statusCode())
+    assertThat(
+      admin.sendRaw(io.vertx.core.http.HttpMethod.POST, "/v1/api-keys", "application/json", Buffer.buffer("[1,2]"))
+      .statusCode())
+      .isEqualTo(400);
+    assertThat(admin.sendRaw(io.vertx.core.http.HttpMethod.POST, "/v1/api-keys", "text/plain", Buffer.buffer("name=x"))
+      .statusCode())
       .isEqualTo(415);
     assertThat(admin.sendRaw(io.vertx.core.http.HttpMethod.POST, "/v1/api-keys", "application/json",
       Buffer.buffer("{\"name\":\"" + "x".repeat(100_000) + "\"}")).statusCode()).isEqualTo(413);
@@ -141,7 +151,8 @@ class TenancyApiTest {
     HttpResponse<Buffer> signIn = api.post("/v1/session", new JsonObject().put("apiKey", operator));
     assertThat(signIn.statusCode()).isEqualTo(204);
     String setCookie = signIn.getHeader("Set-Cookie");
-    assertThat(setCookie).contains("hmd_session=").containsIgnoringCase("HttpOnly").containsIgnoringCase("SameSite=Strict");
+    assertThat(setCookie).contains("hmd_session=").containsIgnoringCase("HttpOnly")
+      .containsIgnoringCase("SameSite=Strict");
     String cookie = setCookie.substring(0, setCookie.indexOf(';'));
     Api browser = api.with("Cookie", cookie);
 
@@ -194,7 +205,8 @@ class TenancyApiTest {
   }
 
   @Test
-  @DisplayName("audit ids count the tenant's own entries, 1, 2, 3..., whatever other tenants do in between; pages follow them")
+  @DisplayName(
+    "audit ids count the tenant's own entries, 1, 2, 3..., whatever other tenants do in between; pages follow them")
   void auditIdsPerTenant() {
     Api.TenantKeys a = api.newTenant("audit-a");
     Api.TenantKeys b = api.newTenant("audit-b");
@@ -210,7 +222,8 @@ class TenancyApiTest {
       .getString("id")).isEqualTo("7");
     JsonObject first = api.as(a.adminKey()).get("/v1/audit?limit=3").bodyAsJsonObject();
     assertThat(first.getString("nextCursor")).isEqualTo("2");
-    JsonObject rest = api.as(a.adminKey()).get("/v1/audit?limit=3&cursor=" + first.getString("nextCursor")).bodyAsJsonObject();
+    JsonObject rest = api.as(a.adminKey()).get("/v1/audit?limit=3&cursor=" + first.getString("nextCursor"))
+      .bodyAsJsonObject();
     assertThat(rest.getJsonArray("items")).hasSize(1);
     assertThat(rest.getJsonArray("items").getJsonObject(0).getString("action")).isEqualTo("tenant.create");
     assertThat(rest.getValue("nextCursor")).isNull();

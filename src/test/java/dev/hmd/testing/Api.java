@@ -31,7 +31,8 @@ public final class Api {
   }
 
   public static Api of(Service service) {
-    return new Api(WebClient.create(service.vertx(), new WebClientOptions().setDefaultHost("localhost")), service.httpPort());
+    return new Api(WebClient.create(service.vertx(), new WebClientOptions().setDefaultHost("localhost")),
+      service.httpPort());
   }
 
   /** A copy that sends {@code Authorization: Bearer key}. */
@@ -85,7 +86,8 @@ public final class Api {
 
   /** Creates a tenant through the platform-admin endpoint and returns its admin key. */
   public TenantKeys newTenant(String name) {
-    HttpResponse<Buffer> res = as(TestService.ADMIN_TOKEN).post("/v1/admin/tenants", new JsonObject().put("name", name));
+    HttpResponse<Buffer> res = as(TestService.ADMIN_TOKEN)
+      .post("/v1/admin/tenants", new JsonObject().put("name", name));
     if (res.statusCode() != 201) {
       throw new IllegalStateException("tenant creation failed: " + res.statusCode() + " " + res.bodyAsString());
     }
@@ -95,7 +97,8 @@ public final class Api {
 
   /** Creates a key of the given role with an admin key. */
   public String newKey(String adminKey, String role) {
-    HttpResponse<Buffer> res = as(adminKey).post("/v1/api-keys", new JsonObject().put("name", role + "-key").put("role", role));
+    HttpResponse<Buffer> res = as(adminKey)
+      .post("/v1/api-keys", new JsonObject().put("name", role + "-key").put("role", role));
     if (res.statusCode() != 201) {
       throw new IllegalStateException("key creation failed: " + res.statusCode() + " " + res.bodyAsString());
     }

@@ -1,8 +1,8 @@
 package dev.hmd.testing;
 
-import dev.hmd.config.Config;
 import static org.awaitility.Awaitility.await;
 
+import dev.hmd.config.Config;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
@@ -40,7 +40,8 @@ public final class ChildService implements AutoCloseable {
    * {@code dataDir}/pg (its secrets are generated there too, and found again by the next child
    * on the same directory), and waits up to {@code readyWithin} until it is ready.
    */
-  public static ChildService startEmbedded(Path dataDir, String instanceId, Map<String, String> extra, Duration readyWithin) {
+  public static ChildService startEmbedded(Path dataDir, String instanceId, Map<String, String> extra,
+    Duration readyWithin) {
     Map<String, String> env = new HashMap<>(Map.of(Config.DATA_DIR, dataDir.toAbsolutePath().toString(),
       Config.ADMIN_TOKEN, TestService.ADMIN_TOKEN));
     env.putAll(extra);

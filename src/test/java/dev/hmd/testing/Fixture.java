@@ -31,7 +31,8 @@ public record Fixture(Api api, String key, String tenantId, TestSimulator.Accoun
   }
 
   public JsonObject start(String newVersionId) {
-    var res = api.post("/v1/connections/" + connectionId + "/releases", new JsonObject().put("newVersionId", newVersionId));
+    var res = api.post("/v1/connections/" + connectionId + "/releases",
+      new JsonObject().put("newVersionId", newVersionId));
     if (res.statusCode() != 201) {
       throw new IllegalStateException("release refused: " + res.statusCode() + " " + res.bodyAsString());
     }

@@ -257,7 +257,8 @@ public final class OpenApiContract {
       .distinct()
       .collect(Collectors.toList());
     if (leaves.isEmpty()) {
-      leaves.add("schema " + pointer + ": " + (result.getError() == null ? result.toJson().encode() : result.getError()));
+      leaves.add("schema " + pointer + ": "
+        + (result.getError() == null ? result.toJson().encode() : result.getError()));
     }
     return leaves;
   }
@@ -378,7 +379,8 @@ public final class OpenApiContract {
     StringBuilder out = new StringBuilder();
     for (byte b : pointer.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xff);
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0) {
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0) {
         out.append(c);
       } else {
         out.append('%').append(String.format("%02X", b & 0xff));

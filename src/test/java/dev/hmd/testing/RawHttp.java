@@ -31,7 +31,10 @@ public final class RawHttp {
     return exchangeFrom("127.0.0.1", port, request);
   }
 
-  /** As {@link #exchange(int, byte[])}, from a local address of the caller's choice (another loopback address is another client). */
+  /**
+   * As {@link #exchange(int, byte[])}, from a local address of the caller's choice (another loopback address is another
+   * client).
+   */
   public static Response exchangeFrom(String localAddress, int port, byte[] request) {
     try (Socket socket = new Socket()) {
       socket.bind(new java.net.InetSocketAddress(localAddress, 0));
@@ -58,7 +61,8 @@ public final class RawHttp {
   public static String post(String target, String headerLines, String json) {
     byte[] body = json.getBytes(StandardCharsets.UTF_8);
     return "POST " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n"
-      + "Content-Length: " + body.length + "\r\n" + headerLines + "\r\n" + new String(body, StandardCharsets.ISO_8859_1);
+      + "Content-Length: " + body.length + "\r\n" + headerLines + "\r\n"
+        + new String(body, StandardCharsets.ISO_8859_1);
   }
 
   /** A GET of {@code target} (sent as is) with extra header lines, each ending in CRLF. */
@@ -84,7 +88,8 @@ public final class RawHttp {
     for (int i = 1; i < lines.length; i++) {
       int colon = lines[i].indexOf(':');
       if (colon > 0) {
-        headers.merge(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim(),
+        headers.merge(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          lines[i].substring(colon + 1).trim(),
           (a, b) -> a + ", " + b);
       }
     }

@@ -36,7 +36,8 @@ public final class SseClient implements AutoCloseable {
   /** Opens a stream; blocks until the response head arrives. */
   public static SseClient open(Vertx vertx, int port, String path, Map<String, String> headers) {
     HttpClient client = vertx.createHttpClient();
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost").setPort(port).setURI(path);
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost").setPort(port)
+      .setURI(path);
     headers.forEach(options::addHeader);
     SseClient[] holder = new SseClient[1];
     // the handlers go on the response before the request is sent, so no chunk can come first: a
@@ -112,7 +113,8 @@ public final class SseClient implements AutoCloseable {
   /** The body of a non-200 answer (problem+json), read whole. */
   public Buffer body() {
     if (refusal == null) {
-      throw new IllegalStateException("the stream was accepted (" + response.statusCode() + "): it has no refusal body");
+      throw new IllegalStateException("the stream was accepted (" + response.statusCode()
+        + "): it has no refusal body");
     }
     return refusal.await();
   }

@@ -83,7 +83,8 @@ public final class TestSimulator implements AutoCloseable {
 
   /** Calls a Cloudflare endpoint of the simulator directly, as somebody outside the service would. */
   public HttpResponse<Buffer> cloudflare(HttpMethod method, String path, String token, JsonObject body) {
-    var request = http.request(method, port, "localhost", "/client/v4" + path).putHeader("Authorization", "Bearer " + token);
+    var request = http.request(method, port, "localhost", "/client/v4" + path)
+      .putHeader("Authorization", "Bearer " + token);
     return (body == null ? request.send() : request.sendJsonObject(body)).await();
   }
 
@@ -91,7 +92,8 @@ public final class TestSimulator implements AutoCloseable {
     var request = http.request(method, port, "localhost", path);
     HttpResponse<Buffer> res = (body == null ? request.send() : request.sendJsonObject(body)).await();
     if (res.statusCode() != expected) {
-      throw new IllegalStateException(method + " " + path + " answered " + res.statusCode() + ": " + res.bodyAsString());
+      throw new IllegalStateException(method + " " + path + " answered " + res.statusCode() + ": "
+        + res.bodyAsString());
     }
     return res.body() == null || res.body().length() == 0 ? new JsonObject() : res.bodyAsJsonObject();
   }

@@ -1,5 +1,6 @@
 package dev.hmd.web;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.File;
@@ -229,6 +230,19 @@ final class Browser implements AutoCloseable {
   }
 
   /** The browser console since the last call, for the test log. */
+  /**
+   * Prints the console since the last read (under {@code during}), and fails on a script error or a
+   * Content-Security-Policy violation (Chromium reports each blocked script, style, fetch or frame).
+   */
+  void assertCleanConsole(String during) {
+    List<String> lines = consoleLog();
+    System.out.println("browser console during " + during + ":");
+    lines.forEach(line -> System.out.println("  " + line));
+    assertThat(lines).as("script errors and CSP violations during %s", during)
+      .noneMatch(line -> line.contains("Content Security Policy") || line.contains("Refused to")
+        || line.contains("Uncaught"));
+  }
+
   List<String> consoleLog() {
     List<String> lines = new ArrayList<>();
     for (LogEntry entry : driver.manage().logs().get(LogType.BROWSER)) {

@@ -92,11 +92,7 @@ class DashboardBrowserTest {
     if (browser == null) {
       return;
     }
-    List<String> lines = browser.consoleLog();
-    System.out.println("browser console during " + test.getDisplayName() + ":");
-    lines.forEach(line -> System.out.println("  " + line));
-    assertThat(lines).as("script errors and CSP violations")
-      .noneMatch(line -> line.contains("Content Security Policy") || line.contains("Uncaught"));
+    browser.assertCleanConsole(test.getDisplayName());
   }
 
   /** Where a screenshot for the docs goes. */
@@ -134,7 +130,8 @@ class DashboardBrowserTest {
     await().atMost(Browser.WAIT).ignoreExceptions().untilAsserted(() -> {
       for (int i = 0; i < stages; i++) {
         WebElement card = browser.driver.findElement(By.id("stage-" + i));
-        for (String[] kind : new String[][] {{"passed", "pass"}, {"failed", "fail"}, {"inconclusive", "inconclusive"}}) {
+        String[][] kinds = {{"passed", "pass"}, {"failed", "fail"}, {"inconclusive", "inconclusive"}};
+        for (String[] kind : kinds) {
           int onCard = Integer.parseInt(Objects.requireNonNull(card.getDomAttribute("data-" + kind[0])));
           int inTable = browser.driver.findElements(By.cssSelector("#checks-table tr[data-stage='" + i
             + "'][data-counted='true'][data-verdict='" + kind[1] + "']")).size();
@@ -161,7 +158,9 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @DisplayName("an admin starts the faulty version and watches it roll back live: plain words, a timeline, counts that match the table, then not live; phones and timezones")
+  @DisplayName(
+    "an admin starts the faulty version and watches it roll back live: plain words, a timeline, counts that match "
+    + "the table, then not live; phones and timezones")
   void faultyRollsBackLive() {
     Fixture f = Fixture.create(api, sim, 200);
     String bad = f.version(sim, Fixture.faulty());
@@ -210,8 +209,9 @@ class DashboardBrowserTest {
     assertThat(text(By.id("stream-status"))).isEqualTo(NOT_LIVE);
     // who started it comes from the audit log, read after the page was drawn
     String timeline = browser.textContains(By.id("timeline"), "by admin", Browser.WAIT);
-    assertThat(timeline).contains("Release started: v1 → v2", "by admin", "split applied at Cloudflare (v2 10%, v1 90%)",
-      "Stage 1 (10%) checks: ", "3 failed", "Rolled back: the new version broke an SLO", "Traffic back on v1 (100%)");
+    assertThat(timeline)
+      .contains("Release started: v1 → v2", "by admin", "split applied at Cloudflare (v2 10%, v1 90%)",
+        "Stage 1 (10%) checks: ", "3 failed", "Rolled back: the new version broke an SLO", "Traffic back on v1 (100%)");
     assertPlainWords(timeline);
     assertPlainWords(text(By.id("checks-table")));
     assertStageCountsMatchChecks(3);
@@ -264,7 +264,9 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @DisplayName("a stage that needs approval: the tab title and a banner say so, the operator approves with a note, the timeline says who")
+  @DisplayName(
+    "a stage that needs approval: the tab title and a banner say so, the operator approves with a note, the "
+    + "timeline says who")
   void manualStageApproved() {
     Fixture f = Fixture.create(api, sim, 200);
     String next = f.version(sim, Fixture.healthy());
@@ -311,7 +313,9 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @DisplayName("a viewer is told who can approve; the operator's deny asks first in the page, then the stage reads Denied, not Failed")
+  @DisplayName(
+    "a viewer is told who can approve; the operator's deny asks first in the page, then the stage reads Denied, not "
+    + "Failed")
   void deniedStage() {
     Fixture f = Fixture.create(api, sim, 200);
     String next = f.version(sim, Fixture.healthy());
@@ -330,7 +334,8 @@ class DashboardBrowserTest {
     assertThat(banner).contains("v1 → v2", "operator or admin");
     // the list follows the tenant's stream, so it may be drawn again under us: look until it holds
     await().atMost(Browser.WAIT).ignoreExceptions().until(() ->
-      ("#/releases/" + id).equals(browser.driver.findElement(By.cssSelector("#needs-person a")).getDomAttribute("href")));
+      ("#/releases/" + id)
+        .equals(browser.driver.findElement(By.cssSelector("#needs-person a")).getDomAttribute("href")));
     assertThat(browser.driver.getTitle()).startsWith("(1) awaiting approval");
     assertThat(text(By.cssSelector("#connections tr[data-connection-id='" + f.connectionId() + "']")))
       .contains("Awaiting approval");
@@ -369,13 +374,16 @@ class DashboardBrowserTest {
     assertThat(text(By.cssSelector("#stage-0 .stage-state"))).isEqualTo("Denied");
     assertThat(browser.present(By.cssSelector("#stage-0 .progress.tone-bad"))).isFalse();
     assertThat(browser.present(By.cssSelector("#stage-0 .badge.bad"))).isFalse();
-    assertThat(text(By.cssSelector("#timeline li[data-kind='denied']"))).contains("denied", "by operator-key", "not today");
+    assertThat(text(By.cssSelector("#timeline li[data-kind='denied']")))
+      .contains("denied", "by operator-key", "not today");
     assertThat(f.release(id).getJsonObject("outcome").getString("code")).isEqualTo("approval_denied");
     await().atMost(Browser.WAIT).until(() -> !browser.driver.getTitle().contains("awaiting approval"));
   }
 
   @Test
-  @DisplayName("the plan editor: errors in words at their fields, live hints, a valid new stage, and a prompt before unsaved changes are lost; a viewer only reads")
+  @DisplayName(
+    "the plan editor: errors in words at their fields, live hints, a valid new stage, and a prompt before unsaved "
+    + "changes are lost; a viewer only reads")
   void planEditorAndViewer() {
     Fixture f = Fixture.create(api, sim, 20);
     browser.signIn(f.key());
@@ -408,7 +416,8 @@ class DashboardBrowserTest {
     assertThat(browser.driver.findElements(By.cssSelector("#stage-rows > li"))).hasSize(4);
     assertThat(browser.visible(By.id("plan-stages-2-targetPercent")).getDomProperty("value")).isEqualTo("75");
     assertThat(browser.visible(By.id("plan-stages-3-targetPercent")).getDomProperty("value")).isEqualTo("100");
-    assertThat(browser.driver.switchTo().activeElement().getDomAttribute("id")).isEqualTo("plan-stages-2-targetPercent");
+    assertThat(browser.driver.switchTo().activeElement().getDomAttribute("id"))
+      .isEqualTo("plan-stages-2-targetPercent");
     browser.click(By.id("add-slo"));
     browser.type(By.id("plan-slos-2-threshold"), "1.5");
     new Select(browser.visible(By.id("plan-slos-2-mode"))).selectByValue("relative");
@@ -420,7 +429,8 @@ class DashboardBrowserTest {
     assertThat(browser.present(By.cssSelector("#plan-form [aria-invalid='true']"))).isFalse();
     JsonObject saved = f.api().get("/v1/connections/" + f.connectionId() + "/plan").bodyAsJsonObject();
     JsonArray stages = saved.getJsonArray("stages");
-    assertThat(stages.stream().map(s -> ((JsonObject) s).getInteger("targetPercent")).toList()).containsExactly(10, 50, 75, 100);
+    assertThat(stages.stream().map(s -> ((JsonObject) s).getInteger("targetPercent")).toList())
+      .containsExactly(10, 50, 75, 100);
     assertThat(stages.getJsonObject(1).getString("description")).isEqualTo("half, but not really");
     assertThat(saved.getJsonArray("slos").getJsonObject(2).getString("mode")).isEqualTo("relative");
     assertThat(saved.getInteger("approvalTimeoutSeconds")).isEqualTo(600);
@@ -481,7 +491,9 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @DisplayName("sign out ends the session; a session whose key is revoked comes back to sign-in with the service's reason; a wrong key is refused at the field")
+  @DisplayName(
+    "sign out ends the session; a session whose key is revoked comes back to sign-in with the service's reason; a "
+    + "wrong key is refused at the field")
   void signOut() {
     Fixture f = Fixture.create(api, sim, 5);
     browser.signIn(f.key());
@@ -528,20 +540,24 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @DisplayName("the connection page shows its running release with the release page's colours, aligned cards and webhooks; cancel asks first; errors in words")
+  @DisplayName(
+    "the connection page shows its running release with the release page's colours, aligned cards and webhooks; "
+    + "cancel asks first; errors in words")
   void connectionPage() {
     Fixture f = Fixture.create(api, sim, 50);
     String older = f.version(sim, Fixture.healthy());
     String newer = f.version(sim, Fixture.healthy());
     // the newest version serves; the release rolls an older one out (as a revert would)
-    var deployed = sim.cloudflare(HttpMethod.POST, "/accounts/" + f.account().accountId() + "/workers/scripts/" + f.script()
+    var deployed = sim.cloudflare(HttpMethod.POST,
+      "/accounts/" + f.account().accountId() + "/workers/scripts/" + f.script()
         + "/deployments", f.account().token(), new JsonObject().put("strategy", "percentage")
       .put("versions", new JsonArray().add(new JsonObject().put("percentage", 100).put("version_id", newer))));
     assertThat(deployed.statusCode()).isEqualTo(200);
     f.plan(Fixture.quickPlan(120, 5, 20, 100));
     String id = await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> f.start(older).getString("id"),
       Objects::nonNull);
-    await().atMost(Duration.ofSeconds(15)).until(() -> f.release(id).getJsonArray("currentSplit").encode().contains("\"percentage\":20"));
+    await().atMost(Duration.ofSeconds(15))
+      .until(() -> f.release(id).getJsonArray("currentSplit").encode().contains("\"percentage\":20"));
 
     browser.signIn(f.key());
     // adding a connection: the server's errors land at their fields, in words
@@ -551,7 +567,8 @@ class DashboardBrowserTest {
     browser.textContains(By.cssSelector("#add-connection .field-error:not([hidden])"), "32 hex", Browser.WAIT);
     assertThat(browser.textContains(By.id("add-connection"), "API token is required.", Browser.WAIT))
       .contains("Cloudflare account id must be a Cloudflare account id");
-    assertThat(browser.visible(By.cssSelector("#add-connection input[name='accountId']")).getDomAttribute("aria-invalid"))
+    assertThat(browser.visible(By.cssSelector("#add-connection input[name='accountId']"))
+      .getDomAttribute("aria-invalid"))
       .isEqualTo("true");
     // a well-formed token Cloudflare refuses: explained, not Cloudflare's code
     browser.type(By.cssSelector("#add-connection input[name='accountId']"), f.account().accountId());
@@ -560,7 +577,8 @@ class DashboardBrowserTest {
     browser.click(By.cssSelector("#add-connection button[type='submit']"));
     await().atMost(Browser.WAIT).until(() -> "true".equals(
       browser.visible(By.cssSelector("#add-connection input[name='apiToken']")).getDomAttribute("aria-invalid")));
-    assertThat(browser.visible(By.cssSelector("#add-connection input[name='accountId']")).getDomAttribute("aria-invalid"))
+    assertThat(browser.visible(By.cssSelector("#add-connection input[name='accountId']"))
+      .getDomAttribute("aria-invalid"))
       .isNull();
     assertThat(text(By.id("add-connection")))
       .contains("Cloudflare refused the token: check that it can read and edit Workers scripts.");
@@ -575,10 +593,12 @@ class DashboardBrowserTest {
       .getDomAttribute("class")).contains("new");
     assertThat(browser.visible(By.cssSelector("#serving .split-part[data-version-id='" + newer + "']"))
       .getDomAttribute("class")).contains("old");
-    assertThat(text(By.id("versions"))).contains("serving 20% · new version of the release", "serving 80% · old version");
+    assertThat(text(By.id("versions")))
+      .contains("serving 20% · new version of the release", "serving 80% · old version");
     assertThat(browser.driver.findElements(By.cssSelector("#versions tbody tr"))).hasSize(3);
     // bug 10: the Manage cards line up
-    List<WebElement> cards = browser.driver.findElements(By.cssSelector("#rename-form, #rotate-form, #delete-connection"))
+    List<WebElement> cards = browser.driver.findElements(
+      By.cssSelector("#rename-form, #rotate-form, #delete-connection"))
       .stream().map(e -> e.getTagName().equals("button") ? e.findElement(By.xpath("..")) : e).toList();
     double top = cards.get(0).getRect().getY();
     assertThat(cards).allSatisfy(card -> assertThat((double) card.getRect().getY()).isCloseTo(top,
@@ -623,8 +643,10 @@ class DashboardBrowserTest {
     browser.textContains(By.cssSelector(".notice.info"), "in progress", Browser.WAIT);
     assertThat(browser.visible(By.id("start-release")).isEnabled()).isFalse();
     // during a release, its two versions are told apart (not "current" twice)
-    assertThat(text(By.cssSelector("label[for='version-" + older + "']"))).contains("new version of the release in progress");
-    assertThat(text(By.cssSelector("label[for='version-" + newer + "']"))).contains("old version of the release in progress");
+    assertThat(text(By.cssSelector("label[for='version-" + older + "']")))
+      .contains("new version of the release in progress");
+    assertThat(text(By.cssSelector("label[for='version-" + newer + "']")))
+      .contains("old version of the release in progress");
 
     browser.open("/connections");
     browser.textContains(By.id("active-releases"), "Storefront: v3 → v2", Browser.WAIT);
@@ -649,7 +671,9 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @DisplayName("history refuses a reversed date range, shows v-numbers and pages with the cursor, stacks on a phone; keys; the audit log filters and pages")
+  @DisplayName(
+    "history refuses a reversed date range, shows v-numbers and pages with the cursor, stacks on a phone; keys; the "
+    + "audit log filters and pages")
   void historyKeysAndAudit() {
     Fixture f = Fixture.create(api, sim, 5);
     String next = f.version(sim, Fixture.healthy());
@@ -667,9 +691,11 @@ class DashboardBrowserTest {
 
     browser.signIn(f.key());
     browser.open("/releases?limit=2");
-    await().atMost(Browser.WAIT).until(() -> browser.driver.findElements(By.cssSelector("#releases tbody tr")).size() == 2);
+    await().atMost(Browser.WAIT)
+      .until(() -> browser.driver.findElements(By.cssSelector("#releases tbody tr")).size() == 2);
     browser.click(By.id("load-more"));
-    await().atMost(Browser.WAIT).until(() -> browser.driver.findElements(By.cssSelector("#releases tbody tr")).size() == 3);
+    await().atMost(Browser.WAIT)
+      .until(() -> browser.driver.findElements(By.cssSelector("#releases tbody tr")).size() == 3);
     assertThat(browser.present(By.id("load-more"))).isFalse();
     WebElement first = browser.visible(By.cssSelector("#releases tbody tr"));
     assertThat(first.getText()).contains("v1 → v2", "cancelled by a person (by admin)");
@@ -679,7 +705,8 @@ class DashboardBrowserTest {
     assertThat(browser.driver.getCurrentUrl()).contains("state=rolled_back");
     new Select(browser.visible(By.id("filter-state"))).selectByValue("cancelled");
     browser.click(By.cssSelector("#history-filters button[type='submit']"));
-    await().atMost(Browser.WAIT).until(() -> browser.driver.findElements(By.cssSelector("#releases tbody tr")).size() == 3);
+    await().atMost(Browser.WAIT)
+      .until(() -> browser.driver.findElements(By.cssSelector("#releases tbody tr")).size() == 3);
 
     // bug 9: a range that ends before it begins is refused at the field, not searched
     String url = browser.driver.getCurrentUrl();
@@ -713,7 +740,8 @@ class DashboardBrowserTest {
     browser.click(By.cssSelector("#create-key button[type='submit']"));
     String key = browser.visible(By.id("new-key-value")).getDomProperty("value");
     assertThat(key).isNotBlank();
-    assertThat(api.as(key).get("/v1/session").bodyAsJsonObject().getJsonObject("key").getString("role")).isEqualTo("operator");
+    assertThat(api.as(key).get("/v1/session").bodyAsJsonObject().getJsonObject("key").getString("role"))
+      .isEqualTo("operator");
     browser.click(By.id("copy-key"));
     browser.textContains(By.id("created-key"), "Copied", Browser.WAIT);
     browser.click(By.cssSelector("button[aria-label='Revoke key ci-deployer']"));
@@ -728,7 +756,8 @@ class DashboardBrowserTest {
       "saved a release plan", "added a connection");
     new Select(browser.visible(By.id("audit-action"))).selectByValue("release.cancel");
     browser.click(By.cssSelector("#audit-filters button[type='submit']"));
-    await().atMost(Browser.WAIT).until(() -> browser.driver.findElements(By.cssSelector("#audit tbody tr")).size() == 3);
+    await().atMost(Browser.WAIT)
+      .until(() -> browser.driver.findElements(By.cssSelector("#audit tbody tr")).size() == 3);
     assertThat(browser.driver.getCurrentUrl()).contains("action=release.cancel");
     assertThat(browser.driver.findElements(By.cssSelector("#audit tbody tr"))).allSatisfy(row ->
       assertThat(row.getDomAttribute("data-action")).isEqualTo("release.cancel"));
@@ -739,7 +768,8 @@ class DashboardBrowserTest {
     browser.open("/audit?from=" + LocalDate.now().plusDays(1));
     browser.visible(By.id("no-audit"));
     browser.open("/audit?limit=2");
-    await().atMost(Browser.WAIT).until(() -> browser.driver.findElements(By.cssSelector("#audit tbody tr")).size() == 2);
+    await().atMost(Browser.WAIT)
+      .until(() -> browser.driver.findElements(By.cssSelector("#audit tbody tr")).size() == 2);
     browser.click(By.id("audit-more"));
     await().atMost(Browser.WAIT).until(() -> browser.driver.findElements(By.cssSelector("#audit tbody tr")).size() > 2);
   }

@@ -55,7 +55,8 @@ class DashboardSecurityTest {
   }
 
   @Test
-  @DisplayName("every page renders under the strict CSP with no console violation, and a cookie-authenticated approval works")
+  @DisplayName(
+    "every page renders under the strict CSP with no console violation, and a cookie-authenticated approval works")
   void pagesUnderTheCsp() {
     Browser.assumeInstalled();
     Fixture f = Fixture.create(api, sim, 200);
@@ -97,7 +98,8 @@ class DashboardSecurityTest {
   }
 
   @Test
-  @DisplayName("the dashboard cannot be framed: a page of another origin framing it gets the browser's frame-ancestors refusal")
+  @DisplayName(
+    "the dashboard cannot be framed: a page of another origin framing it gets the browser's frame-ancestors refusal")
   void notFramed() {
     Browser.assumeInstalled();
     HttpServer other = service.vertx().createHttpServer()

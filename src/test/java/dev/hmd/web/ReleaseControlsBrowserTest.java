@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -87,11 +86,7 @@ class ReleaseControlsBrowserTest {
     if (browser == null) {
       return;
     }
-    List<String> lines = browser.consoleLog();
-    System.out.println("browser console during " + test.getDisplayName() + ":");
-    lines.forEach(line -> System.out.println("  " + line));
-    assertThat(lines).as("script errors and CSP violations")
-      .noneMatch(line -> line.contains("Content Security Policy") || line.contains("Uncaught"));
+    browser.assertCleanConsole(test.getDisplayName());
   }
 
   String text(By by) {
@@ -107,7 +102,9 @@ class ReleaseControlsBrowserTest {
   }
 
   @Test
-  @DisplayName("the plan editor sets a smoke test, a gate and a dry-run SLO, names a bad gate URL at its field, and makes a gate secret")
+  @DisplayName(
+    "the plan editor sets a smoke test, a gate and a dry-run SLO, names a bad gate URL at its field, and makes a "
+    + "gate secret")
   void planEditor() {
     Fixture f = Fixture.create(api, sim, 5);
     browser.signIn(f.key());
@@ -151,7 +148,8 @@ class ReleaseControlsBrowserTest {
     // after a reload the editor shows what was saved, and turning the smoke test off is a change
     browser.open("/connections");
     browser.open("/connections/" + f.connectionId() + "/plan");
-    assertThat(browser.visible(By.id("plan-smokeTest-requests-0-expectStatus")).getDomProperty("value")).isEqualTo("200, 204");
+    assertThat(browser.visible(By.id("plan-smokeTest-requests-0-expectStatus")).getDomProperty("value"))
+      .isEqualTo("200, 204");
     assertThat(browser.visible(By.id("plan-slos-0-dryRun")).isSelected()).isTrue();
 
     browser.click(By.id("new-gate-secret"));
@@ -162,7 +160,8 @@ class ReleaseControlsBrowserTest {
   }
 
   @Test
-  @DisplayName("the release page shows the smoke test's attempts and the gate that held a stage, and the timeline tells both")
+  @DisplayName(
+    "the release page shows the smoke test's attempts and the gate that held a stage, and the timeline tells both")
   void smokeAndGateResults() {
     Fixture f = Fixture.create(api, sim, 200);
     String next = f.version(sim, clean());
@@ -206,7 +205,9 @@ class ReleaseControlsBrowserTest {
   }
 
   @Test
-  @DisplayName("pause, resume, promote to 100% and complete, each asked first; then revert opens the revert, and both say who and why")
+  @DisplayName(
+    "pause, resume, promote to 100% and complete, each asked first; then revert opens the revert, and both say who "
+    + "and why")
   void operatorControls() {
     Fixture f = Fixture.create(api, sim, 50);
     String next = f.version(sim, clean());
