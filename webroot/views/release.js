@@ -609,8 +609,11 @@ class ReleasePage {
         t: Date.parse(c.at),
         v: slo.mode === 'relative' ? (res?.baseline ?? oldPoints[k].v) * slo.threshold : slo.threshold,
       })).map((p) => (Number.isFinite(p.v) ? p : {...p, v: null}));
-      const marks = results.filter(({res}) => res && res.verdict === 'fail')
-        .map(({c, res}) => ({t: Date.parse(c.at), v: res.observed ?? statsValue(c.new, slo.sli)}))
+      // a cross where this SLO failed: in the check's own window, or in its stage's pooled evidence
+      const marks = results.map(({c, res}) => ({c, res, pooled: c.stage ? sloResult(c.stage, slo, j) : null}))
+        .filter(({res, pooled}) => res?.verdict === 'fail' || pooled?.verdict === 'fail')
+        .map(({c, res, pooled}) => ({t: Date.parse(c.at),
+          v: res?.observed ?? statsValue(c.new, slo.sli) ?? pooled?.observed}))
         .filter((m) => m.v != null);
       const lastNew = [...newPoints].reverse().find((p) => p.v != null);
       const lastOld = [...oldPoints].reverse().find((p) => p.v != null);
@@ -694,10 +697,12 @@ function statusText(r, outcome) {
   }
 }
 
+/** The result for one SLO of the plan in a check's slos (or in its stage's pooled slos). */
 function sloResult(check, slo, index) {
-  const at = check.slos[index];
+  const slos = check.slos || [];
+  const at = slos[index];
   if (at && at.sli === slo.sli && (at.mode || 'absolute') === (slo.mode || 'absolute')) return at;
-  return check.slos.find((s) => s.sli === slo.sli) || null;
+  return slos.find((s) => s.sli === slo.sli) || null;
 }
 
 function statsText(stats) {
