@@ -16,12 +16,13 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
   description = {
-    "Benchmarks on an embedded Postgres, the Cloudflare simulator and the service, all in this process:",
-    "  scale     N concurrent active releases over many accounts: scheduler lag, checks/s, Cloudflare calls,",
-    "            database statements, heap after GC, CPU",
-    "  rollback  releases whose new version turns bad mid-soak: first bad window -> rollback applied",
-    "  sse       N streaming clients of one tenant: event commit -> delivery, memory per connection",
-    "  api       GET /v1/releases/{id} at fixed concurrency beside a bare Vert.x JSON endpoint",
+    "Benchmarks of the service.",
+    "On an embedded Postgres, the Cloudflare simulator and the service, all in this process:",
+    "  scale     N concurrent active releases over many accounts: scheduler lag,",
+    "            checks/s, Cloudflare calls, statements, heap after GC, CPU",
+    "  rollback  releases whose version turns bad mid-soak: bad window -> rollback",
+    "  sse       N streaming clients of one tenant: commit -> delivery, memory",
+    "  api       GET /v1/releases/{id} beside a bare Vert.x JSON endpoint",
     "Prints a table and writes <out>/<scenario>.json."})
 public final class BenchCommand implements Callable<Integer> {
 

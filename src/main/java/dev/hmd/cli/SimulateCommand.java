@@ -9,8 +9,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "simulate", mixinStandardHelpOptions = true,
   description = {
-    "Run the Cloudflare API simulator alone: Cloudflare endpoints under /client/v4,",
-    "control endpoints under /sim (see the README)."})
+    "Run the Cloudflare API simulator alone.",
+    "Cloudflare's endpoints under /client/v4, control endpoints under /sim (see the README)."})
 public final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--port", description = "port (default: HMD_SIM_PORT or 8788; 0 picks a free one)")
