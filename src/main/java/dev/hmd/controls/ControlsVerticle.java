@@ -17,6 +17,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -28,7 +29,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,9 +96,9 @@ public final class ControlsVerticle extends VerticleBase {
 
   private Future<GateAnswer> ask(GateCall call) {
     long started = System.nanoTime();
-    return refusal(call.url()).compose(refused -> {
-      if (refused.isPresent()) {
-        return Future.succeededFuture(new GateAnswer(null, refused.get(), elapsed(started)));
+    return target(call.url()).compose(target -> {
+      if (target.refusal() != null) {
+        return Future.succeededFuture(new GateAnswer(null, target.refusal(), elapsed(started)));
       }
       return secrets.secret(call.tenantId(), call.connectionId()).compose(secret -> {
         Instant now = clock.instant();
@@ -111,7 +111,7 @@ public final class ControlsVerticle extends VerticleBase {
           .put("sentAt", Json.time(now));
         Buffer bytes = body.toBuffer();
         long timestamp = now.getEpochSecond();
-        return client.postAbs(call.url())
+        return client.requestAbs(HttpMethod.POST, target.address(), call.url())
           .timeout(settings.timeout().toMillis())
           .putHeader("Content-Type", "application/json")
           .putHeader("X-HMD-Event", GATE_EVENT)
@@ -153,11 +153,11 @@ public final class ControlsVerticle extends VerticleBase {
   private Future<SmokeResult> attempt(SmokeRun run) {
     SmokeTest test = run.smokeTest();
     Instant startedAt = clock.instant();
-    return refusal(test.url()).compose(refused -> {
-      if (refused.isPresent()) {
+    return target(test.url()).compose(target -> {
+      if (target.refusal() != null) {
         List<SmokeAnswer> none = new ArrayList<>();
-        test.requests().forEach(r -> none.add(new SmokeAnswer(r.method(), r.path(), null, false, refused.get(), 0)));
-        return Future.succeededFuture(new SmokeResult(startedAt, clock.instant(), none, null, refused.get()));
+        test.requests().forEach(r -> none.add(new SmokeAnswer(r.method(), r.path(), null, false, target.refusal(), 0)));
+        return Future.succeededFuture(new SmokeResult(startedAt, clock.instant(), none, null, target.refusal()));
       }
       List<SmokeTest.SmokeRequest> all = new ArrayList<>();
       for (int i = 0; i < test.repeat(); i++) {
@@ -173,7 +173,7 @@ public final class ControlsVerticle extends VerticleBase {
           List<Future<Void>> batch = new ArrayList<>();
           for (int i = start; i < Math.min(all.size(), start + SMOKE_PARALLEL); i++) {
             int at = i;
-            batch.add(send(run, all.get(at)).map(answer -> {
+            batch.add(send(run, target.address(), all.get(at)).map(answer -> {
               answers[at] = answer;
               return null;
             }));
@@ -185,10 +185,10 @@ public final class ControlsVerticle extends VerticleBase {
     });
   }
 
-  private Future<SmokeAnswer> send(SmokeRun run, SmokeTest.SmokeRequest request) {
+  private Future<SmokeAnswer> send(SmokeRun run, SocketAddress address, SmokeTest.SmokeRequest request) {
     long started = System.nanoTime();
     String url = join(run.smokeTest().url(), request.path());
-    return client.requestAbs(HttpMethod.valueOf(request.method()), url)
+    return client.requestAbs(HttpMethod.valueOf(request.method()), address, url)
       .timeout(settings.timeout().toMillis())
       .putHeader(OVERRIDES_HEADER, run.script() + "=\"" + run.newVersionId() + "\"")
       .as(BodyCodec.none())
@@ -222,12 +222,15 @@ public final class ControlsVerticle extends VerticleBase {
 
   // ---- shared
 
-  /** With private addresses refused, why this URL may not be called; empty when it may. */
-  private Future<Optional<String>> refusal(String url) {
-    if (settings.allowPrivate()) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    return WebhookUrls.privateAddressRefusal(vertx, url).map(refusal -> refusal.map(why -> "refused: " + why));
+  /**
+   * Where a call to this URL connects: the address judged once (with private addresses refused,
+   * every address of the host must be public), so that DNS cannot answer differently between the
+   * check and the connection; or why it may not be made, also when the host does not resolve.
+   */
+  private Future<WebhookUrls.Target> target(String url) {
+    return WebhookUrls.target(vertx, url, settings.allowPrivate())
+      .recover(err -> Future.succeededFuture(new WebhookUrls.Target(null, "unreachable: the host "
+        + WebhookUrls.host(url) + " does not resolve")));
   }
 
   private static String describe(Throwable err, String url) {

@@ -15,7 +15,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -26,7 +25,6 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,7 +179,7 @@ public final class NotifierVerticle extends VerticleBase {
     Buffer body = Buffer.buffer(body(d, now).encode());
     long timestamp = now.getEpochSecond();
     String signature = Signatures.sign(secret, timestamp, body.getBytes());
-    return target(d.url())
+    return WebhookUrls.target(vertx, d.url(), settings.allowPrivate())
       .compose(target -> {
         if (target.refusal() != null) {
           return record(d, null, target.refusal(), null);
@@ -203,30 +201,6 @@ public final class NotifierVerticle extends VerticleBase {
           err);
         return Future.succeededFuture();
       });
-  }
-
-  /** Where an attempt connects, or why it may not. */
-  private record Target(SocketAddress address, String refusal) {
-  }
-
-  /**
-   * Resolves the URL's host once and, with private addresses refused, judges every address it
-   * has. The attempt connects to the address judged here (the request keeps the name for its Host
-   * header and TLS), so a DNS answer that changes between the check and the connection, or
-   * between two attempts, is never used unjudged.
-   */
-  private Future<Target> target(String url) {
-    return WebhookUrls.resolve(vertx, url).map(addresses -> {
-      if (!settings.allowPrivate()) {
-        Optional<String> refusal = WebhookUrls.refusal(WebhookUrls.host(url), addresses);
-        if (refusal.isPresent()) {
-          return new Target(null, "refused: " + refusal.get());
-        }
-      }
-      // an IP literal: Vert.x connects to it without asking DNS again
-      return new Target(SocketAddress.inetSocketAddress(WebhookUrls.port(url), addresses.get(0).getHostAddress()),
-        null);
-    });
   }
 
   /** The body sent: the stored payload, the delivery's id and the time of this attempt. */

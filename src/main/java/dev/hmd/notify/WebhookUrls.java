@@ -2,6 +2,7 @@ package dev.hmd.notify;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -100,6 +101,29 @@ public final class WebhookUrls {
       }
     }
     return Optional.empty();
+  }
+
+  /** Where a call connects (an address judged once), or why it may not be made. */
+  public record Target(SocketAddress address, String refusal) {
+  }
+
+  /**
+   * Resolves the URL's host once and, with private addresses refused, judges every address it
+   * has. The call connects to the address judged here (the request keeps the name for its Host
+   * header and TLS), so a DNS answer that changes between the check and the connection, or
+   * between two attempts, is never used unjudged. Fails when the host does not resolve.
+   */
+  public static Future<Target> target(Vertx vertx, String url, boolean allowPrivate) {
+    return resolve(vertx, url).map(addresses -> {
+      if (!allowPrivate) {
+        Optional<String> refusal = refusal(host(url), addresses);
+        if (refusal.isPresent()) {
+          return new Target(null, "refused: " + refusal.get());
+        }
+      }
+      // an IP literal: Vert.x connects to it without asking DNS again
+      return new Target(SocketAddress.inetSocketAddress(port(url), addresses.get(0).getHostAddress()), null);
+    });
   }
 
   /**

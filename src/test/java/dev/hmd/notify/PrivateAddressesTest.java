@@ -132,4 +132,32 @@ class PrivateAddressesTest {
     assertThat(delivery.getString("lastError")).contains("refused", "not a public address");
     assertThat(receiver.to("/private")).isEmpty();
   }
+
+  @Test
+  @DisplayName("gates and smoke tests are held to the same rule: a private host is never called, the release says why")
+  void gatesAndSmokeTestsRefused() {
+    Fixture f = Fixture.create(api, sim, 50);
+    String next = f.version(sim, Fixture.healthy());
+    f.plan(Fixture.quickPlan(4, 2, 10, 100).put("gates", new io.vertx.core.json.JsonArray()
+      .add(new JsonObject().put("name", "qa").put("url", receiver.url("/gate")).put("when", "before_start")
+        .put("timeoutSeconds", 2))));
+    String gated = f.start(next).getString("id");
+    await().atMost(Duration.ofSeconds(30)).until(() -> !f.release(gated).getString("state").equals("running"));
+    JsonObject release = f.release(gated);
+    assertThat(release.getJsonObject("outcome").getString("code")).as(release.encodePrettily())
+      .isEqualTo("gate_failed");
+    assertThat(release.getJsonObject("outcome").getString("message")).contains("refused", "not a public address");
+
+    f.plan(Fixture.quickPlan(4, 2, 10, 100).put("smokeTest", new JsonObject().put("url", receiver.url("/smoke"))
+      .put("requests", new io.vertx.core.json.JsonArray().add(new JsonObject().put("method", "GET").put("path", "/")
+        .put("expectStatus", 200)))));
+    String smoked = f.start(next).getString("id");
+    await().atMost(Duration.ofSeconds(60)).until(() -> !f.release(smoked).getString("state").equals("running"));
+    release = f.release(smoked);
+    assertThat(release.getJsonObject("outcome").getString("code")).as(release.encodePrettily())
+      .isEqualTo("smoke_test_failed");
+    assertThat(release.getJsonObject("smokeTest").encode()).contains("refused", "not a public address");
+    assertThat(receiver.to("/gate")).isEmpty();
+    assertThat(receiver.to("/smoke")).isEmpty();
+  }
 }
