@@ -21,12 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
@@ -57,12 +55,15 @@ class DashboardBrowserTest {
   static Vertx receiverVertx;
   static HttpServer receiver;
 
+  @RegisterExtension
+  static final BrowserSession SESSION = new BrowserSession(() -> service);
+
   @BeforeAll
   static void start() {
-    if (Browser.missing() != null) {
+    browser = SESSION.browser();
+    if (browser == null) {
       return;
     }
-    browser = Browser.start("http://localhost:" + service.httpPort());
     receiverVertx = Vertx.vertx();
     receiver = receiverVertx.createHttpServer()
       .requestHandler(req -> req.body().onComplete(body -> req.response().setStatusCode(204).end()))
@@ -71,28 +72,9 @@ class DashboardBrowserTest {
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
     if (receiverVertx != null) {
       receiverVertx.close().await();
     }
-  }
-
-  @BeforeEach
-  void forgetSession() {
-    Browser.assumeInstalled();
-    browser.desktop();
-    browser.reset();
-  }
-
-  /** Prints the console, and fails the test on a script error or a Content-Security-Policy violation. */
-  @AfterEach
-  void checkConsole(TestInfo test) {
-    if (browser == null) {
-      return;
-    }
-    browser.assertCleanConsole(test.getDisplayName());
   }
 
   /** Where a screenshot for the docs goes. */

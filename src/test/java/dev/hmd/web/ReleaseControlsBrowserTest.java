@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.hmd.app.Service;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
-import dev.hmd.testing.TestService;
 import dev.hmd.testing.TestSimulator;
+import dev.hmd.testing.WithService;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -15,12 +15,10 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.support.ui.Select;
 
@@ -29,6 +27,7 @@ import org.openqa.selenium.support.ui.Select;
  * simulator: the plan editor's smoke test, gates and dry-run SLOs; the release page's smoke and
  * gate results; pause, resume, promote and revert with their confirmations; who decided and why.
  */
+@WithService
 class ReleaseControlsBrowserTest {
 
   static final Duration RELEASE_END = Duration.ofSeconds(90);
@@ -42,15 +41,15 @@ class ReleaseControlsBrowserTest {
   static HttpServer gate;
   static final AtomicInteger GATE_CALLS = new AtomicInteger();
 
+  @RegisterExtension
+  static final BrowserSession SESSION = new BrowserSession(() -> service);
+
   @BeforeAll
   static void start() {
-    if (Browser.missing() != null) {
+    browser = SESSION.browser();
+    if (browser == null) {
       return;
     }
-    sim = TestSimulator.start();
-    service = TestService.onSimulator(sim);
-    api = Api.of(service);
-    browser = Browser.start("http://localhost:" + service.httpPort());
     gateVertx = Vertx.vertx();
     gate = gateVertx.createHttpServer()
       .requestHandler(req -> req.body().onComplete(body ->
@@ -60,33 +59,9 @@ class ReleaseControlsBrowserTest {
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (service != null) {
-      service.close();
-    }
-    if (sim != null) {
-      sim.close();
-    }
     if (gateVertx != null) {
       gateVertx.close().await();
     }
-  }
-
-  @BeforeEach
-  void forgetSession() {
-    Browser.assumeInstalled();
-    browser.desktop();
-    browser.reset();
-  }
-
-  @AfterEach
-  void checkConsole(TestInfo test) {
-    if (browser == null) {
-      return;
-    }
-    browser.assertCleanConsole(test.getDisplayName());
   }
 
   String text(By by) {
