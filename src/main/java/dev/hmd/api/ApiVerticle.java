@@ -103,6 +103,7 @@ public final class ApiVerticle extends VerticleBase {
     Network c = handlers.network();
     ConnectionGuard guard = new ConnectionGuard(vertx, c.readTimeout(), c.idleTimeout(), c.maxPerAddress(),
       c.openPerAddress(), handlers.registry());
+    guard.start();
     Router router = router(vertx, handlers, streams, guard);
     return hub.start()
       .compose(v -> vertx.createHttpServer(new HttpServerOptions()
@@ -149,7 +150,16 @@ public final class ApiVerticle extends VerticleBase {
 
     // the media type is checked before the body is read (a route takes its body handler first, hence two)
     router.route("/v1/*").handler(InputFilter::mediaType);
-    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES)).handler(InputFilter::body);
+    // a GET's (or a HEAD's) body is never read, nor buffered
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES);
+    router.route("/v1/*").handler(ctx -> {
+      HttpMethod method = ctx.request().method();
+      if (method == HttpMethod.GET || method == HttpMethod.HEAD) {
+        ctx.next();
+      } else {
+        bodies.handle(ctx);
+      }
+    }).handler(InputFilter::body);
     Handler<RoutingContext> viewer = require(Role.VIEWER);
     Handler<RoutingContext> admin = require(Role.ADMIN);
 

@@ -46,7 +46,8 @@ public record Config(
   int maxKeysPerTenant,
   int maxStreamsPerKey,
   int maxStreamsPerTenant,
-  int authFailuresPerMinute) {
+  int authFailuresPerMinute,
+  int apiInstances) {
 
   public static final String DATABASE_URL = "HMD_DATABASE_URL";
   public static final String HTTP_PORT = "HMD_HTTP_PORT";
@@ -81,6 +82,7 @@ public record Config(
   public static final String WEBHOOK_ALLOW_PRIVATE = "HMD_WEBHOOK_ALLOW_PRIVATE_ADDRESSES";
   public static final String HTTP_IDLE_TIMEOUT_MS = "HMD_HTTP_IDLE_TIMEOUT_MS";
   public static final String HTTP_READ_TIMEOUT_MS = "HMD_HTTP_READ_TIMEOUT_MS";
+  public static final String API_INSTANCES = "HMD_API_INSTANCES";
   public static final String HTTP_MAX_CONNECTIONS_PER_ADDRESS = "HMD_HTTP_MAX_CONNECTIONS_PER_ADDRESS";
   public static final String MAX_KEYS_PER_TENANT = "HMD_MAX_KEYS_PER_TENANT";
   public static final String SSE_MAX_STREAMS_PER_KEY = "HMD_SSE_MAX_STREAMS_PER_KEY";
@@ -121,6 +123,8 @@ public record Config(
    * A request's head must arrive in full this soon after the connection opens, and its body this soon after the head.
    */
   public static final int DEFAULT_HTTP_READ_TIMEOUT_MS = 10_000;
+  /** One API verticle (event loop) per core: each serves its share of the connections. */
+  public static final int DEFAULT_API_INSTANCES = Math.max(1, Runtime.getRuntime().availableProcessors());
   /** Open connections from one client address (an IPv6 /64 counts as one); 0 lifts the cap. */
   public static final int DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
   /**
@@ -184,7 +188,8 @@ public record Config(
       env.positive(MAX_KEYS_PER_TENANT, DEFAULT_MAX_KEYS_PER_TENANT),
       env.positive(SSE_MAX_STREAMS_PER_KEY, DEFAULT_SSE_MAX_STREAMS_PER_KEY),
       env.positive(SSE_MAX_STREAMS_PER_TENANT, DEFAULT_SSE_MAX_STREAMS_PER_TENANT),
-      env.nonNegative(AUTH_FAILURES_PER_MINUTE, DEFAULT_AUTH_FAILURES_PER_MINUTE));
+      env.nonNegative(AUTH_FAILURES_PER_MINUTE, DEFAULT_AUTH_FAILURES_PER_MINUTE),
+      env.positive(API_INSTANCES, DEFAULT_API_INSTANCES));
   }
 
   /**
@@ -227,6 +232,7 @@ public record Config(
     env.put(SSE_MAX_STREAMS_PER_KEY, String.valueOf(maxStreamsPerKey));
     env.put(SSE_MAX_STREAMS_PER_TENANT, String.valueOf(maxStreamsPerTenant));
     env.put(AUTH_FAILURES_PER_MINUTE, String.valueOf(authFailuresPerMinute));
+    env.put(API_INSTANCES, String.valueOf(apiInstances));
     return env;
   }
 

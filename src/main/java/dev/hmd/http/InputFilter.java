@@ -157,6 +157,9 @@ public final class InputFilter {
    * bytes, one char each) is valid UTF-8 without NUL. A malformed escape is no better.
    */
   static boolean validPercentEncoded(String raw) {
+    if (plainAscii(raw, true)) {
+      return true;
+    }
     byte[] bytes = new byte[raw.length()];
     int n = 0;
     for (int i = 0; i < raw.length(); i++) {
@@ -183,6 +186,9 @@ public final class InputFilter {
 
   /** A header value arrives as bytes, one char each: they must be UTF-8 without NUL. */
   static boolean validHeaderText(String value) {
+    if (plainAscii(value, false)) {
+      return true;
+    }
     byte[] bytes = new byte[value.length()];
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
@@ -192,6 +198,20 @@ public final class InputFilter {
       bytes[i] = (byte) c;
     }
     return validUtf8WithoutNul(bytes, bytes.length);
+  }
+
+  /**
+   * The common case, decided without decoding: ASCII without NUL (and, for a path or a query,
+   * without {@code %}) is valid UTF-8 without NUL as it stands.
+   */
+  private static boolean plainAscii(String text, boolean percentEncoded) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == 0 || c >= 0x80 || percentEncoded && c == '%') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean validUtf8WithoutNul(byte[] bytes, int length) {

@@ -1,11 +1,9 @@
 package dev.hmd.http;
 
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.CSPHandler;
-import io.vertx.ext.web.handler.HSTSHandler;
-import io.vertx.ext.web.handler.XFrameHandler;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -18,7 +16,7 @@ import java.util.stream.Collectors;
  */
 public final class SecurityHeaders {
 
-  /** The policy, directive by directive (keywords without quotes, as {@link CSPHandler} takes them). */
+  /** The policy, directive by directive (keywords without quotes). */
   private static final Map<String, String> CSP = csp();
   /** A year: the HSTS max-age that preload lists and scanners expect. */
   public static final long HSTS_MAX_AGE_SECONDS = 365L * 24 * 3600;
@@ -46,37 +44,44 @@ public final class SecurityHeaders {
     return CSP.entrySet().stream().map(e -> e.getKey() + " '" + e.getValue() + "'").collect(Collectors.joining("; "));
   }
 
-  /** A first route on {@code router} that puts the headers on every response, with Vert.x web's own handlers. */
+  /** The headers' names and values, encoded once: they are put on every response. */
+  private static final CharSequence CSP_NAME = HttpHeaders.createOptimized("Content-Security-Policy");
+  private static final CharSequence CSP_VALUE = HttpHeaders.createOptimized(contentSecurityPolicy());
+  private static final CharSequence FRAME_NAME = HttpHeaders.createOptimized("X-Frame-Options");
+  private static final CharSequence DENY = HttpHeaders.createOptimized("DENY");
+  private static final CharSequence NOSNIFF_NAME = HttpHeaders.createOptimized("X-Content-Type-Options");
+  private static final CharSequence NOSNIFF = HttpHeaders.createOptimized("nosniff");
+  private static final CharSequence REFERRER_NAME = HttpHeaders.createOptimized("Referrer-Policy");
+  private static final CharSequence NO_REFERRER = HttpHeaders.createOptimized("no-referrer");
+  private static final CharSequence HSTS_NAME = HttpHeaders.createOptimized("Strict-Transport-Security");
+  private static final CharSequence HSTS = HttpHeaders.createOptimized("max-age=" + HSTS_MAX_AGE_SECONDS);
+
+  /** A first route on {@code router} that puts the headers on every response. */
   public static void install(Router router) {
-    CSPHandler csp = CSPHandler.create();
-    CSP.forEach(csp::setDirective);
-    router.route()
-      .handler(csp)
-      .handler(XFrameHandler.create(XFrameHandler.DENY))
-      // TLS here (or a proxy's Front-End-Https: on)
-      .handler(HSTSHandler.create(HSTS_MAX_AGE_SECONDS, false))
-      .handler(ctx -> {
-        others(ctx.response());
-        // the header Vert.x's handler does not read: TLS ended at a proxy in front
-        if (overTls(ctx.request()) && !ctx.response().headers().contains("Strict-Transport-Security")) {
-          ctx.response().putHeader("Strict-Transport-Security", "max-age=" + HSTS_MAX_AGE_SECONDS);
-        }
-        ctx.next();
-      });
+    router.route().handler(ctx -> {
+      put(ctx.response());
+      if (overTls(ctx.request())) {
+        ctx.response().putHeader(HSTS_NAME, HSTS);
+      }
+      ctx.next();
+    });
   }
 
-  /** For responses written outside the router (requests the HTTP decoder refused). */
+  /** For every response (those written outside the router, for requests the HTTP decoder refused, too). */
   public static void put(HttpServerResponse response) {
-    response.putHeader("Content-Security-Policy", contentSecurityPolicy()).putHeader("X-Frame-Options", "DENY");
+    response.putHeader(CSP_NAME, CSP_VALUE).putHeader(FRAME_NAME, DENY);
     others(response);
   }
 
-  /** TLS here, or at the proxy in front that says so. */
+  /**
+   * TLS here, or at the proxy in front that says so ({@code X-Forwarded-Proto: https} or {@code Front-End-Https: on}).
+   */
   public static boolean overTls(HttpServerRequest request) {
-    return request.isSSL() || "https".equalsIgnoreCase(request.getHeader("X-Forwarded-Proto"));
+    return request.isSSL() || "https".equalsIgnoreCase(request.getHeader("X-Forwarded-Proto"))
+      || "on".equalsIgnoreCase(request.getHeader("Front-End-Https"));
   }
 
   private static void others(HttpServerResponse response) {
-    response.putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
+    response.putHeader(NOSNIFF_NAME, NOSNIFF).putHeader(REFERRER_NAME, NO_REFERRER);
   }
 }
