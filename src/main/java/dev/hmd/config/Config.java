@@ -123,8 +123,13 @@ public record Config(
    * A request's head must arrive in full this soon after the connection opens, and its body this soon after the head.
    */
   public static final int DEFAULT_HTTP_READ_TIMEOUT_MS = 10_000;
-  /** One API verticle (event loop) per core: each serves its share of the connections. */
-  public static final int DEFAULT_API_INSTANCES = Math.max(1, Runtime.getRuntime().availableProcessors());
+  /**
+   * One API verticle (event loop) per core but one, at least one: each serves its share of the
+   * connections; the last core is left to the engine's verticles, the database client and GC.
+   * On two cores two instances were slower than one in both the API and the SSE benchmarks
+   * (docs/BENCHMARKS.md).
+   */
+  public static final int DEFAULT_API_INSTANCES = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
   /** Open connections from one client address (an IPv6 /64 counts as one); 0 lifts the cap. */
   public static final int DEFAULT_HTTP_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
   /**

@@ -31,6 +31,8 @@ public final class TestService {
     env.put(Config.JWT_SECRET, JWT_SECRET);
     // tests refuse bad credentials on purpose, all from one address; the limit's own tests set it
     env.put(Config.AUTH_FAILURES_PER_MINUTE, "0");
+    // two API instances whatever the machine: what keeps their hubs and caches true is tested
+    env.put(Config.API_INSTANCES, "2");
     env.putAll(extraEnv);
     return Config.from(env);
   }
@@ -47,6 +49,7 @@ public final class TestService {
     env.put(Config.ADMIN_TOKEN, ADMIN_TOKEN);
     env.put(Config.MASTER_KEY, Secrets.newKey());
     env.put(Config.JWT_SECRET, JWT_SECRET);
+    env.put(Config.API_INSTANCES, "2");
     return Service.start(Config.from(env));
   }
 
