@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -126,12 +127,8 @@ public final class ReleaseCommand implements Callable<Integer> {
       description = "the version to move traffic from (default: the one serving 100%%)")
     String oldVersion;
 
-    @Option(names = "--wait", description = "follow the release to its end, printing progress")
-    boolean wait;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "0",
-      description = "with --wait: give up waiting after this long, exit 3 (default: no limit)")
-    long timeoutSeconds;
+    @Mixin
+    Follow follow;
 
     @Override
     int run(HmdClient client, PrintWriter out, PrintWriter err) {
@@ -141,12 +138,7 @@ public final class ReleaseCommand implements Callable<Integer> {
       }
       JsonObject release = client.post("/v1/connections/" + HmdClient.segment(connection) + "/releases", body);
       out.println("started release " + release.getString("id") + " on connection " + connection);
-      out.flush();
-      if (!wait) {
-        return SUCCEEDED;
-      }
-      return new ReleaseWatcher(client, out, err, Duration.ofSeconds(Math.max(0, timeoutSeconds)))
-        .watch(release.getString("id"));
+      return follow.follow(client, out, err, release.getString("id"));
     }
   }
 
@@ -164,6 +156,26 @@ public final class ReleaseCommand implements Callable<Integer> {
 
     @Override
     int run(HmdClient client, PrintWriter out, PrintWriter err) {
+      return new ReleaseWatcher(client, out, err, Duration.ofSeconds(Math.max(0, timeoutSeconds))).watch(releaseId);
+    }
+  }
+
+  /** {@code --wait} and {@code --timeout}: follow the release a command started to its end. */
+  static final class Follow {
+
+    @Option(names = "--wait", description = "follow the release to its end, printing progress")
+    boolean wait;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "0",
+      description = "with --wait: give up waiting after this long, exit 3 (default: no limit)")
+    long timeoutSeconds;
+
+    /** Without --wait: succeeded, at once. With it: how the release ended, or timed out. */
+    int follow(HmdClient client, PrintWriter out, PrintWriter err, String releaseId) {
+      out.flush();
+      if (!wait) {
+        return SUCCEEDED;
+      }
       return new ReleaseWatcher(client, out, err, Duration.ofSeconds(Math.max(0, timeoutSeconds))).watch(releaseId);
     }
   }
@@ -250,12 +262,8 @@ public final class ReleaseCommand implements Callable<Integer> {
       description = "why, kept in the releases' decisions and the audit log")
     String note;
 
-    @Option(names = "--wait", description = "follow the revert to its end")
-    boolean wait;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "0",
-      description = "with --wait: give up waiting after this long, exit 3 (default: no limit)")
-    long timeoutSeconds;
+    @Mixin
+    Follow follow;
 
     @Override
     int run(HmdClient client, PrintWriter out, PrintWriter err) {
@@ -263,12 +271,7 @@ public final class ReleaseCommand implements Callable<Integer> {
         note == null ? null : new JsonObject().put("note", note));
       out.println("reverting release " + releaseId + ": release " + release.getString("id") + " puts version "
         + release.getString("newVersionId") + " back at 100%");
-      out.flush();
-      if (!wait) {
-        return SUCCEEDED;
-      }
-      return new ReleaseWatcher(client, out, err, Duration.ofSeconds(Math.max(0, timeoutSeconds)))
-        .watch(release.getString("id"));
+      return follow.follow(client, out, err, release.getString("id"));
     }
   }
 
