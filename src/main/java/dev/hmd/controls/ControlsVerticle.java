@@ -8,8 +8,8 @@ import dev.hmd.bus.Messages.SmokeResult;
 import dev.hmd.bus.Messages.SmokeRun;
 import dev.hmd.cloudflare.CloudflareClient;
 import dev.hmd.http.Json;
+import dev.hmd.http.OutboundUrls;
 import dev.hmd.notify.Signatures;
-import dev.hmd.notify.WebhookUrls;
 import dev.hmd.slo.SmokeTest;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -227,10 +227,10 @@ public final class ControlsVerticle extends VerticleBase {
    * every address of the host must be public), so that DNS cannot answer differently between the
    * check and the connection; or why it may not be made, also when the host does not resolve.
    */
-  private Future<WebhookUrls.Target> target(String url) {
-    return WebhookUrls.target(vertx, url, settings.allowPrivate())
-      .recover(err -> Future.succeededFuture(new WebhookUrls.Target(null, "unreachable: the host "
-        + WebhookUrls.host(url) + " does not resolve")));
+  private Future<OutboundUrls.Target> target(String url) {
+    return OutboundUrls.target(vertx, url, settings.allowPrivate())
+      .recover(err -> Future.succeededFuture(new OutboundUrls.Target(null, "unreachable: the host "
+        + OutboundUrls.host(url) + " does not resolve")));
   }
 
   private static String describe(Throwable err, String url) {
@@ -238,7 +238,7 @@ public final class ControlsVerticle extends VerticleBase {
     if (err instanceof java.util.concurrent.TimeoutException || message.toLowerCase(Locale.ROOT).contains("timeout")) {
       message = "timed out: " + message;
     }
-    return shortened(WebhookUrls.scrub(message, url));
+    return shortened(OutboundUrls.scrub(message, url));
   }
 
   private static String shortened(String text) {

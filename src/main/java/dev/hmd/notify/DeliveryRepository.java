@@ -2,6 +2,7 @@ package dev.hmd.notify;
 
 import dev.hmd.db.Ids;
 import dev.hmd.http.Json;
+import dev.hmd.http.OutboundUrls;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -45,7 +46,7 @@ public final class DeliveryRepository {
                         int attempts, String url, String secretKeyId, byte[] secretCiphertext) {
     @Override
     public String toString() {
-      return "Claimed[" + id + " " + event + " to " + webhookId + " (" + WebhookUrls.origin(url) + "), attempts "
+      return "Claimed[" + id + " " + event + " to " + webhookId + " (" + OutboundUrls.origin(url) + "), attempts "
         + attempts + "]";
     }
   }

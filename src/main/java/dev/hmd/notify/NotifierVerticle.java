@@ -4,6 +4,7 @@ import dev.hmd.bus.Addresses;
 import dev.hmd.bus.Messages.DeliveriesDue;
 import dev.hmd.events.ChangeFeed;
 import dev.hmd.http.Json;
+import dev.hmd.http.OutboundUrls;
 import dev.hmd.notify.DeliveryRepository.Claimed;
 import dev.hmd.notify.DeliveryRepository.Status;
 import dev.hmd.retry.Backoff;
@@ -179,7 +180,7 @@ public final class NotifierVerticle extends VerticleBase {
     Buffer body = Buffer.buffer(body(d, now).encode());
     long timestamp = now.getEpochSecond();
     String signature = Signatures.sign(secret, timestamp, body.getBytes());
-    return WebhookUrls.target(vertx, d.url(), settings.allowPrivate())
+    return OutboundUrls.target(vertx, d.url(), settings.allowPrivate())
       .compose(target -> {
         if (target.refusal() != null) {
           return record(d, null, target.refusal(), null);
@@ -194,7 +195,7 @@ public final class NotifierVerticle extends VerticleBase {
           .as(BodyCodec.none())
           .sendBuffer(body)
           .compose(response -> record(d, response.statusCode(), failure(response), null),
-            err -> record(d, null, shown(err), WebhookUrls.scrub(message(err), d.url())));
+            err -> record(d, null, shown(err), OutboundUrls.scrub(message(err), d.url())));
       }, err -> record(d, null, UNREACHABLE, "the host does not resolve: " + message(err)))
       .recover(err -> {
         LOG.warn("webhook delivery {}: recording the attempt failed; its lease runs out and it is sent again", d.id(),
@@ -263,7 +264,7 @@ public final class NotifierVerticle extends VerticleBase {
       MDC.put("releaseId", d.releaseId());
     }
     try {
-      String where = d.webhookId() + " (" + WebhookUrls.origin(d.url()) + ")";
+      String where = d.webhookId() + " (" + OutboundUrls.origin(d.url()) + ")";
       switch (status) {
         case DELIVERED -> LOG.debug("webhook delivery {} ({}) to {} delivered at attempt {}", d.id(), d.event(), where,
           attempts);

@@ -1,6 +1,7 @@
 package dev.hmd.notify;
 
 import dev.hmd.http.Json;
+import dev.hmd.http.OutboundUrls;
 import dev.hmd.secrets.TokenCipher;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -28,7 +29,7 @@ public final class WebhookRepository {
     /** {@code fullUrl} false hides the URL's path and query, which are often a credential (Slack's are). */
     public JsonObject toJson(boolean fullUrl) {
       return new JsonObject().put("id", id).put("connectionId", connectionId)
-        .put("url", fullUrl ? url : WebhookUrls.redacted(url)).put("events", new JsonArray(events))
+        .put("url", fullUrl ? url : OutboundUrls.redacted(url)).put("events", new JsonArray(events))
         .put("createdAt", Json.time(createdAt));
     }
   }

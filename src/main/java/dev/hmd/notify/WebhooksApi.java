@@ -5,6 +5,7 @@ import dev.hmd.connections.ConnectionRepository;
 import dev.hmd.db.Ids;
 import dev.hmd.http.ApiException;
 import dev.hmd.http.Json;
+import dev.hmd.http.OutboundUrls;
 import dev.hmd.http.Pagination;
 import dev.hmd.tenancy.AuditLog;
 import dev.hmd.tenancy.Principal;
@@ -70,7 +71,7 @@ public final class WebhooksApi {
             + " webhooks already, the most it may have; delete one first"))
           : webhooks.insert(tx, id, principal.tenantId(), connectionId, url, events, secret))
         .compose(w -> audit.record(tx, principal, "webhook.create", "webhook", id, new JsonObject()
-          .put("connectionId", connectionId).put("origin", WebhookUrls.origin(url))
+          .put("connectionId", connectionId).put("origin", OutboundUrls.origin(url))
             .put("events", new JsonArray(events)))
           .map(w))))
       .onSuccess(w -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
@@ -155,8 +156,8 @@ public final class WebhooksApi {
     if (settings.allowPrivate()) {
       return Future.succeededFuture();
     }
-    return WebhookUrls.privateAddressRefusal(vertx, url)
-      .recover(err -> Future.failedFuture(ApiException.invalid("url", "its host " + WebhookUrls.host(url)
+    return OutboundUrls.privateAddressRefusal(vertx, url)
+      .recover(err -> Future.failedFuture(ApiException.invalid("url", "its host " + OutboundUrls.host(url)
         + " does not resolve")))
       .compose(refusal -> refusal.isEmpty() ? Future.succeededFuture()
         : Future.failedFuture(ApiException.invalid("url", "must point at a public address: " + refusal.get())));
@@ -168,7 +169,7 @@ public final class WebhooksApi {
       errors.add(new ApiException.FieldError("url", "is required and must be an http or https URL"));
       return null;
     }
-    String problem = WebhookUrls.problem(url.trim()).orElse(null);
+    String problem = OutboundUrls.problem(url.trim()).orElse(null);
     if (problem != null) {
       errors.add(new ApiException.FieldError("url", problem));
       return null;

@@ -3,6 +3,8 @@ package dev.hmd.notify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hmd.connections.PlanJson;
+import dev.hmd.http.OutboundUrls;
+import dev.hmd.http.PublicAddresses;
 import dev.hmd.notify.Notifications.Notice;
 import dev.hmd.releases.ReleaseRow;
 import dev.hmd.slo.ReleaseStatus;
@@ -140,18 +142,18 @@ class NotificationsTest {
     "URL rules: absolute http(s), at most 2000 characters, no credentials or fragment; private addresses are told "
     + "apart")
   void urls() throws Exception {
-    assertThat(WebhookUrls.problem("https://hooks.slack.com/services/T0/B0/x")).isEmpty();
-    assertThat(WebhookUrls.problem("HTTP://localhost:8080/hook?x=1")).isEmpty();
-    assertThat(WebhookUrls.problem("ftp://example.com")).isPresent();
-    assertThat(WebhookUrls.problem("//example.com/x")).isPresent();
-    assertThat(WebhookUrls.problem("https://a@example.com/x")).isPresent();
-    assertThat(WebhookUrls.problem("https://example.com/" + "x".repeat(1981))).isPresent();
-    assertThat(WebhookUrls.problem("https://example.com/" + "x".repeat(1980))).isEmpty();
-    assertThat(WebhookUrls.redacted("https://hooks.slack.com/services/T0/B0/x")).isEqualTo("https://hooks.slack.com/…");
-    assertThat(WebhookUrls.origin("http://localhost:8080/a/b?c")).isEqualTo("http://localhost:8080");
-    assertThat(WebhookUrls.scrub("timed out executing POST /services/T0/B0/tok?x=1 for server h:1",
+    assertThat(OutboundUrls.problem("https://hooks.slack.com/services/T0/B0/x")).isEmpty();
+    assertThat(OutboundUrls.problem("HTTP://localhost:8080/hook?x=1")).isEmpty();
+    assertThat(OutboundUrls.problem("ftp://example.com")).isPresent();
+    assertThat(OutboundUrls.problem("//example.com/x")).isPresent();
+    assertThat(OutboundUrls.problem("https://a@example.com/x")).isPresent();
+    assertThat(OutboundUrls.problem("https://example.com/" + "x".repeat(1981))).isPresent();
+    assertThat(OutboundUrls.problem("https://example.com/" + "x".repeat(1980))).isEmpty();
+    assertThat(OutboundUrls.redacted("https://hooks.slack.com/services/T0/B0/x")).isEqualTo("https://hooks.slack.com/…");
+    assertThat(OutboundUrls.origin("http://localhost:8080/a/b?c")).isEqualTo("http://localhost:8080");
+    assertThat(OutboundUrls.scrub("timed out executing POST /services/T0/B0/tok?x=1 for server h:1",
       "https://h:1/services/T0/B0/tok?x=1")).isEqualTo("timed out executing POST /… for server h:1");
-    assertThat(WebhookUrls.scrub("bad https://h/a/b", "https://h/a/b")).isEqualTo("bad https://h/…");
+    assertThat(OutboundUrls.scrub("bad https://h/a/b", "https://h/a/b")).isEqualTo("bad https://h/…");
     for (String address : new String[] {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
       "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1", "224.0.0.1"}) {
       assertThat(PublicAddresses.isPublic(java.net.InetAddress.getByName(address))).as(address).isFalse();

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
+import dev.hmd.http.OutboundUrls;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.LogCapture;
@@ -332,7 +333,7 @@ class WebhooksTest {
       assertThat(weak.get("/v1/webhooks/" + id + "/deliveries").statusCode()).isEqualTo(200);
       JsonObject listed = weak.get("/v1/connections/" + f.connectionId() + "/webhooks").bodyAsJsonObject()
         .getJsonArray("items").getJsonObject(0);
-      assertThat(listed.getString("url")).isEqualTo(WebhookUrls.origin(url) + "/…").doesNotContain("credential");
+      assertThat(listed.getString("url")).isEqualTo(OutboundUrls.origin(url) + "/…").doesNotContain("credential");
     }
     JsonObject asAdmin = f.api().get("/v1/connections/" + f.connectionId() + "/webhooks").bodyAsJsonObject()
       .getJsonArray("items").getJsonObject(0);

@@ -1,4 +1,4 @@
-package dev.hmd.notify;
+package dev.hmd.http;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -11,12 +11,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** Which URLs a webhook may call. */
-public final class WebhookUrls {
+/** Which URLs the service calls out to (webhooks, gates, smoke tests), and how it connects to them. */
+public final class OutboundUrls {
 
   public static final int MAX_LENGTH = 2000;
 
-  private WebhookUrls() {
+  private OutboundUrls() {
   }
 
   /** Why {@code url} cannot be a webhook URL; empty when it can (apart from where it resolves to). */

@@ -1,4 +1,4 @@
-package dev.hmd.notify;
+package dev.hmd.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.hmd.notify;
+package dev.hmd.http;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Which addresses a webhook may connect to when private addresses are refused: public unicast
+ * Which addresses a webhook, a gate or a smoke test may connect to when private addresses are refused: public unicast
  * only. Everything in the IANA IPv4 and IPv6 special-purpose address registries is refused (even
  * the few entries marked globally reachable: AS112, AMT, PCP and TURN anycast are no webhook
  * receivers), and so is IPv6 outside global unicast (2000::/3). IPv6 forms that carry an IPv4
