@@ -167,7 +167,7 @@ public final class Service implements AutoCloseable {
         auth,
         new TenancyApi(pool, tenants, audit, auth, sessions, config.maxKeysPerTenant()),
         new ConnectionsApi(pool, connections, audit, cloudflare),
-        new PlansApi(pool, connections, plans, audit),
+        new PlansApi(pool, connections, plans, audit, vertx, config.webhookAllowPrivate()),
         new ReleasesApi(vertx, pool, connections, plans, releases, checks, audit, cloudflare, views),
         new WebhooksApi(vertx, pool, webhooks, deliveries, connections, audit, WebhookSettings.from(config)),
         new ApiVerticle.Streams(eventLog, releaseRows, changes, EventStreamsApi.Meters.register(registry),

@@ -5,12 +5,17 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hmd.app.Service;
 import dev.hmd.config.Config;
+import dev.hmd.connections.PlanJson;
+import dev.hmd.connections.PlanRepository;
 import dev.hmd.secrets.Secrets;
+import dev.hmd.slo.Plan;
+import dev.hmd.slo.PlanValidation;
 import dev.hmd.testing.Api;
 import dev.hmd.testing.Fixture;
 import dev.hmd.testing.TestSimulator;
 import dev.hmd.testing.WithService;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
@@ -133,14 +138,41 @@ class PrivateAddressesTest {
     assertThat(receiver.to("/private")).isEmpty();
   }
 
+  /** A plan with a gate and a smoke test whose hosts are this machine. */
+  static JsonObject privatePlan() {
+    return Fixture.quickPlan(4, 2, 10, 100)
+      .put("gates", new JsonArray().add(new JsonObject().put("name", "qa").put("url", receiver.url("/gate"))
+        .put("when", "before_start").put("timeoutSeconds", 2)))
+      .put("smokeTest", new JsonObject().put("url", receiver.url("/smoke"))
+        .put("requests", new JsonArray().add(new JsonObject().put("method", "GET").put("path", "/")
+          .put("expectStatus", 200))));
+  }
+
   @Test
-  @DisplayName("gates and smoke tests are held to the same rule: a private host is never called, the release says why")
+  @DisplayName("a plan whose gate or smoke-test host is private is a 400 naming each, and is not saved")
+  void privatePlanRefused() {
+    Fixture f = Fixture.create(api, sim, 5);
+    JsonObject before = f.api().get("/v1/connections/" + f.connectionId() + "/plan").bodyAsJsonObject();
+    HttpResponse<Buffer> res = f.api().put("/v1/connections/" + f.connectionId() + "/plan", privatePlan());
+    assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(400);
+    JsonArray errors = res.bodyAsJsonObject().getJsonArray("errors");
+    assertThat(errors.stream().map(e -> ((JsonObject) e).getString("field"))).containsExactly("smokeTest.url",
+      "gates[0].url");
+    assertThat(errors.getJsonObject(0).getString("message")).contains("not a public address");
+    assertThat(f.api().get("/v1/connections/" + f.connectionId() + "/plan").bodyAsJsonObject()).isEqualTo(before);
+  }
+
+  @Test
+  @DisplayName("a stored plan's private gate or smoke-test host is never called: the release says why")
   void gatesAndSmokeTestsRefused() {
     Fixture f = Fixture.create(api, sim, 50);
     String next = f.version(sim, Fixture.healthy());
-    f.plan(Fixture.quickPlan(4, 2, 10, 100).put("gates", new io.vertx.core.json.JsonArray()
-      .add(new JsonObject().put("name", "qa").put("url", receiver.url("/gate")).put("when", "before_start")
-        .put("timeoutSeconds", 2))));
+    // as if saved before the setting changed
+    JsonObject gateOnly = privatePlan();
+    gateOnly.remove("smokeTest");
+    Plan plan = ((PlanValidation.Valid) PlanJson.validate(gateOnly)).plan();
+    service.pool().withTransaction(tx -> new PlanRepository(service.pool()).save(tx, f.tenantId(), f.connectionId(),
+      plan)).await();
     String gated = f.start(next).getString("id");
     await().atMost(Duration.ofSeconds(30)).until(() -> !f.release(gated).getString("state").equals("running"));
     JsonObject release = f.release(gated);
@@ -148,9 +180,9 @@ class PrivateAddressesTest {
       .isEqualTo("gate_failed");
     assertThat(release.getJsonObject("outcome").getString("message")).contains("refused", "not a public address");
 
-    f.plan(Fixture.quickPlan(4, 2, 10, 100).put("smokeTest", new JsonObject().put("url", receiver.url("/smoke"))
-      .put("requests", new io.vertx.core.json.JsonArray().add(new JsonObject().put("method", "GET").put("path", "/")
-        .put("expectStatus", 200)))));
+    Plan smoke = ((PlanValidation.Valid) PlanJson.validate(privatePlan().put("gates", new JsonArray()))).plan();
+    service.pool().withTransaction(tx -> new PlanRepository(service.pool()).save(tx, f.tenantId(), f.connectionId(),
+      smoke)).await();
     String smoked = f.start(next).getString("id");
     await().atMost(Duration.ofSeconds(60)).until(() -> !f.release(smoked).getString("state").equals("running"));
     release = f.release(smoked);
