@@ -200,7 +200,8 @@ public final class CloudflareClient implements AutoCloseable {
       Future<Map<ScriptVersion, Long>> serverErrors = send(token, Call.post(TELEMETRY_QUERY, path,
           ObservabilityQuery.serverErrorsBody(queryId + "-5xx", names, from, to)),
         env -> ObservabilityQuery.foldServerErrors(env.result()));
-      return Future.all(stats, serverErrors)
+      // join, not all: a failure is answered once both calls have ended, so that none outlives its check
+      return Future.join(stats, serverErrors)
         .map(both -> ObservabilityQuery.withServerErrors(stats.result(), serverErrors.result()));
     });
   }
