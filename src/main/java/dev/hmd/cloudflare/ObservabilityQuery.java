@@ -114,9 +114,21 @@ public final class ObservabilityQuery {
 
   /** Reads the answer of {@link #versionRequestsBody}: the invocations of {@code versionId}, 0 when none. */
   public static long foldVersionRequests(Object result, String versionId) {
+    long total = 0;
+    for (JsonObject aggregate : requestCounts(result)) {
+      String version = groups(aggregate).get(KEY_VERSION);
+      if (version == null || version.equals(versionId)) {
+        total += count(aggregate);
+      }
+    }
+    return total;
+  }
+
+  /** The aggregates of a result's request-count calculation (a query that asked only for that). */
+  private static List<JsonObject> requestCounts(Object result) {
     JsonObject json = CloudflareJson.object(result, "telemetry result");
     JsonArray calculations = json.getValue("calculations") instanceof JsonArray a ? a : new JsonArray();
-    long total = 0;
+    List<JsonObject> out = new ArrayList<>();
     for (int position = 0; position < calculations.size(); position++) {
       JsonObject calculation = CloudflareJson.object(calculations.getValue(position), "calculation");
       if (identify(calculation, position) != Calculation.REQUESTS
@@ -124,14 +136,10 @@ public final class ObservabilityQuery {
         continue;
       }
       for (Object item : aggregates) {
-        JsonObject aggregate = CloudflareJson.object(item, "aggregate");
-        String version = groups(aggregate).get(KEY_VERSION);
-        if (version == null || version.equals(versionId)) {
-          total += count(aggregate);
-        }
+        out.add(CloudflareJson.object(item, "aggregate"));
       }
     }
-    return total;
+    return out;
   }
 
   private static JsonObject query(String queryId, Collection<String> scripts, Instant from, Instant to,
@@ -215,20 +223,10 @@ public final class ObservabilityQuery {
    */
   public static Map<ScriptVersion, Long> foldServerErrors(Object result) {
     Map<ScriptVersion, Long> out = new LinkedHashMap<>();
-    JsonObject json = CloudflareJson.object(result, "telemetry result");
-    JsonArray calculations = json.getValue("calculations") instanceof JsonArray a ? a : new JsonArray();
-    for (int position = 0; position < calculations.size(); position++) {
-      JsonObject calculation = CloudflareJson.object(calculations.getValue(position), "calculation");
-      if (identify(calculation, position) != Calculation.REQUESTS
-        || !(calculation.getValue("aggregates") instanceof JsonArray aggregates)) {
-        continue;
-      }
-      for (Object item : aggregates) {
-        JsonObject aggregate = CloudflareJson.object(item, "aggregate");
-        Map<String, String> groups = groups(aggregate);
-        if (groups.get(KEY_SCRIPT) != null && groups.get(KEY_VERSION) != null && "ok".equals(groups.get(KEY_OUTCOME))) {
-          out.merge(new ScriptVersion(groups.get(KEY_SCRIPT), groups.get(KEY_VERSION)), count(aggregate), Long::sum);
-        }
+    for (JsonObject aggregate : requestCounts(result)) {
+      Map<String, String> groups = groups(aggregate);
+      if (groups.get(KEY_SCRIPT) != null && groups.get(KEY_VERSION) != null && "ok".equals(groups.get(KEY_OUTCOME))) {
+        out.merge(new ScriptVersion(groups.get(KEY_SCRIPT), groups.get(KEY_VERSION)), count(aggregate), Long::sum);
       }
     }
     return out;

@@ -53,6 +53,17 @@ class ReleaseCommandTest {
     return ReleaseProgress.shortId(versionId);
   }
 
+  /**
+   * {@code action} with a note: exit 0, a line that starts with {@code said} and holds the note;
+   * then {@code watch} ends as that line says.
+   */
+  static void assertDecidedThenEnds(Cli cli, String id, String action, String note, String said) {
+    Cli.Run decided = cli.run(action, id, "--note", note);
+    assertThat(decided.code()).as(decided.all()).isZero();
+    assertThat(decided.out()).startsWith(said).contains(note);
+    assertWatchEnds(cli, id, said.substring(said.indexOf(id) + id.length() + 1));
+  }
+
   /** {@code watch} of a release that ended without success: exit 1, and its last line says how it ended. */
   static void assertWatchEnds(Cli cli, String id, String end) {
     Cli.Run watched = cli.run("watch", id, "--timeout", BOUND);
@@ -153,12 +164,8 @@ class ReleaseCommandTest {
     String id = releaseId(cli.run("start", "--connection", f.connectionId(), "--version", next));
     await().atMost(Duration.ofSeconds(40)).until(() -> f.release(id).getString("state").equals("awaiting_approval"));
 
-    Cli.Run denied = cli.run("deny", id, "--note", "not on a Friday");
-    assertThat(denied.code()).as(denied.all()).isZero();
-    assertThat(denied.out()).startsWith("denied: release " + id + " ROLLED BACK (approval_denied)")
-      .contains("not on a Friday");
-
-    assertWatchEnds(cli, id, "ROLLED BACK (approval_denied)");
+    assertDecidedThenEnds(cli, id, "deny", "not on a Friday",
+      "denied: release " + id + " ROLLED BACK (approval_denied)");
   }
 
   @Test
@@ -174,12 +181,7 @@ class ReleaseCommandTest {
     String id = releaseId(waited);
     assertThat(waited.err()).contains("hmd: release " + id + " is still running after 2 s");
 
-    Cli.Run cancelled = cli.run("cancel", id, "--note", "wrong version");
-    assertThat(cancelled.code()).as(cancelled.all()).isZero();
-    assertThat(cancelled.out()).startsWith("cancelled: release " + id + " CANCELLED (cancelled)")
-      .contains("wrong version");
-
-    assertWatchEnds(cli, id, "CANCELLED (cancelled)");
+    assertDecidedThenEnds(cli, id, "cancel", "wrong version", "cancelled: release " + id + " CANCELLED (cancelled)");
   }
 
   @Test

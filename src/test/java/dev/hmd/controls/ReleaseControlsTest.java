@@ -13,7 +13,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -36,12 +35,7 @@ class ReleaseControlsTest {
 
   /** The simulator's deployments of the Worker, oldest first. */
   static List<JsonArray> history(Fixture f) {
-    JsonArray deployments = sim.worker(f.account(), f.script()).getJsonArray("deployments");
-    List<JsonArray> splits = new ArrayList<>();
-    for (int i = deployments.size() - 1; i >= 0; i--) {
-      splits.add(deployments.getJsonObject(i).getJsonArray("versions"));
-    }
-    return splits;
+    return sim.splits(f.account(), f.script());
   }
 
   static int percentOf(JsonArray split, String versionId) {

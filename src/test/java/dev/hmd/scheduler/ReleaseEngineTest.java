@@ -11,7 +11,6 @@ import dev.hmd.testing.WithService;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -29,14 +28,9 @@ class ReleaseEngineTest {
     return f.release(releaseId).getString("state");
   }
 
-  /** The simulator's deployments, oldest first, each as "versionId:percent,..." */
+  /** The simulator's deployments, oldest first */
   static List<JsonArray> history(Fixture f) {
-    JsonArray deployments = sim.worker(f.account(), f.script()).getJsonArray("deployments");
-    List<JsonArray> splits = new ArrayList<>();
-    for (int i = deployments.size() - 1; i >= 0; i--) {
-      splits.add(deployments.getJsonObject(i).getJsonArray("versions"));
-    }
-    return splits;
+    return sim.splits(f.account(), f.script());
   }
 
   /** The last of {@code splits}: read once, since a deployment may land between two reads of the simulator. */

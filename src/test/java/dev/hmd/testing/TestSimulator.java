@@ -5,11 +5,14 @@ import dev.hmd.sim.SimulatorVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /** A Cloudflare simulator on a free port, and a client for its /sim control endpoints. */
 public final class TestSimulator implements AutoCloseable {
@@ -71,6 +74,16 @@ public final class TestSimulator implements AutoCloseable {
   public void changeVersion(Account account, String script, String versionId, JsonObject profile) {
     control(HttpMethod.PATCH, "/sim/accounts/" + account.accountId() + "/workers/" + script + "/versions/" + versionId,
       profile, 200);
+  }
+
+  /** The Worker's deployments' splits, oldest first. */
+  public List<JsonArray> splits(Account account, String script) {
+    JsonArray deployments = worker(account, script).getJsonArray("deployments");
+    List<JsonArray> splits = new ArrayList<>();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      splits.add(deployments.getJsonObject(i).getJsonArray("versions"));
+    }
+    return splits;
   }
 
   public JsonObject worker(Account account, String script) {
