@@ -76,12 +76,9 @@ final class QuantileCurve {
   /** A value at or below the sample quantile at {@code level}; null when none can be given. */
   Double lowAt(double level) {
     int count = levels.length;
-    if (count == 0) {
-      return null;
-    }
     int exact = indexOf(level);
-    if (exact >= 0) {
-      return values[exact];
+    if (count == 0 || exact >= 0) {
+      return count == 0 ? null : values[exact];
     }
     if (level > levels[count - 1]) {
       return values[count - 1];
@@ -99,12 +96,9 @@ final class QuantileCurve {
   /** A value at or above the sample quantile at {@code level}; null when none can be given. */
   Double highAt(double level) {
     int count = levels.length;
-    if (count == 0) {
-      return null;
-    }
     int exact = indexOf(level);
-    if (exact >= 0) {
-      return values[exact];
+    if (count == 0 || exact >= 0) {
+      return count == 0 ? null : values[exact];
     }
     if (level > levels[count - 1]) {
       return count < 2 || level >= 1 ? null : powerLawBeyondTop(level);
