@@ -108,8 +108,19 @@ class AccessMatrixTest {
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
       JsonObject view = f.release(release);
       return view.getValue("currentSplit") != null && view.getValue("currentSplit")
-        .equals(view.getValue("wantedSplit"));
+        .equals(view.getValue("wantedSplit")) && view.getJsonArray("stages").getJsonObject(0)
+        .getValue("soakStartedAt") != null;
     });
+    // and settled: the split confirmed and the soak begun are separate steps, each with its events;
+    // the same view over two reads a second apart
+    JsonObject[] last = {null};
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+      .pollInterval(java.time.Duration.ofSeconds(1)).until(() -> {
+        JsonObject view = f.release(release);
+        boolean same = view.equals(last[0]);
+        last[0] = view;
+        return same;
+      });
     QUIET.add(release);
     String key = f.api().post("/v1/api-keys", new JsonObject().put("name", "spare").put("role", "viewer"))
       .bodyAsJsonObject().getString("id");
