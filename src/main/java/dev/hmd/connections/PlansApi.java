@@ -92,15 +92,10 @@ public final class PlansApi {
     }
     Map<String, String> problems = new java.util.concurrent.ConcurrentHashMap<>();
     List<Future<Void>> judged = new ArrayList<>();
-    urls.forEach((field, url) -> judged.add(OutboundUrls.privateAddressRefusal(vertx, url)
-      .<Void>map(refusal -> {
-        refusal.ifPresent(why -> problems.put(field, "must point at a public address: " + why));
-        return null;
-      })
-      .recover(err -> {
-        problems.put(field, "its host " + OutboundUrls.host(url) + " does not resolve");
-        return Future.succeededFuture();
-      })));
+    urls.forEach((field, url) -> judged.add(OutboundUrls.notPublic(vertx, url).map(problem -> {
+      problem.ifPresent(message -> problems.put(field, message));
+      return null;
+    })));
     return Future.all(judged).compose(all -> {
       // in the plan's order, whichever host was judged first
       List<ApiException.FieldError> errors = urls.keySet().stream().filter(problems::containsKey)

@@ -130,8 +130,19 @@ public final class OutboundUrls {
    * Resolves the URL's host (off the event loop) and says why it may not be called when one of its
    * addresses is not public; fails when the host does not resolve.
    */
-  public static Future<Optional<String>> privateAddressRefusal(Vertx vertx, String url) {
+  private static Future<Optional<String>> privateAddressRefusal(Vertx vertx, String url) {
     return resolve(vertx, url).map(addresses -> refusal(host(url), addresses));
+  }
+
+  /**
+   * With private addresses refused, why a URL may not be saved to be called later (a webhook's, a
+   * gate's, a smoke test's), in the words of a field error: its host is not public, or does not
+   * resolve. Empty when it may.
+   */
+  public static Future<Optional<String>> notPublic(Vertx vertx, String url) {
+    return privateAddressRefusal(vertx, url)
+      .map(refusal -> refusal.map(why -> "must point at a public address: " + why))
+      .otherwise(err -> Optional.of("its host " + host(url) + " does not resolve"));
   }
 
   /**

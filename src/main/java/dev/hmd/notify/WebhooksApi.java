@@ -156,11 +156,8 @@ public final class WebhooksApi {
     if (settings.allowPrivate()) {
       return Future.succeededFuture();
     }
-    return OutboundUrls.privateAddressRefusal(vertx, url)
-      .recover(err -> Future.failedFuture(ApiException.invalid("url", "its host " + OutboundUrls.host(url)
-        + " does not resolve")))
-      .compose(refusal -> refusal.isEmpty() ? Future.succeededFuture()
-        : Future.failedFuture(ApiException.invalid("url", "must point at a public address: " + refusal.get())));
+    return OutboundUrls.notPublic(vertx, url).compose(problem -> problem.isEmpty() ? Future.succeededFuture()
+      : Future.failedFuture(ApiException.invalid("url", problem.get())));
   }
 
   private static String url(JsonObject body, List<ApiException.FieldError> errors) {
