@@ -35,6 +35,11 @@ class LeaseRenewalTest {
     String first = f.startIdleRelease(sim);
     Fixture g = Fixture.create(api, sim, 20);
     String second = g.startIdleRelease(sim);
+    // the service steps a new release at once: wait until it is done (split applied, soak begun; its
+    // first check is seconds away), else a save of its step overwrites the lease taken below
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+      f.release(first).getJsonArray("stages").getJsonObject(0).getValue("soakStartedAt") != null
+        && g.release(second).getJsonArray("stages").getJsonObject(0).getValue("soakStartedAt") != null);
     // held by a process of our own making, with a lease about to run out, and not due (the service leaves them alone)
     pool.preparedQuery("update releases set lease_owner = $1, lease_expires_at = now() + interval '2 seconds', "
         + "next_due_at = now() + interval '1 hour' where id = any($2)")
