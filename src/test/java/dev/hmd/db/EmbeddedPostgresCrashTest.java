@@ -146,9 +146,13 @@ class EmbeddedPostgresCrashTest {
       PostmasterPidFile after = PostmasterPidFile.read(pg()).orElseThrow();
       assertThat(after.port()).isEqualTo(before.port());
       assertThat(api.newTenant("after-restart-" + System.nanoTime()).adminKey()).startsWith("hmd_");
-      assertThat(api.get("/metrics").bodyAsString()).contains("hmd_embedded_postgres_restarts_total 1.0");
-      String log = Files.readString(child.log());
-      assertThat(log).contains("died under the service").contains("restarted on port " + after.port().orElseThrow());
+      // the supervisor counts and logs the restart once its start has returned, which may be a moment
+      // after the pool has reconnected to the new postmaster
+      await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+        assertThat(api.get("/metrics").bodyAsString()).contains("hmd_embedded_postgres_restarts_total 1.0");
+        assertThat(Files.readString(child.log())).contains("died under the service")
+          .contains("restarted on port " + after.port().orElseThrow());
+      });
 
       child.terminate();
       assertNoPostgresLeft(after.pid());
